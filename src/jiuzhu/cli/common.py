@@ -1,0 +1,57 @@
+"""What every command shares: error reporting, the operator's policy, the console."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from jiuzhu.config import get_settings
+from jiuzhu.domain.errors import JiuzhuError
+from jiuzhu.policy.loader import OperatorConfig, RegionPolicy, load_operator_file, parse_param_option
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[bold red]错误 error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def reports_errors(fn: F) -> F:
+    """Turn the system's errors into a one-line message and a non-zero exit status."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except JiuzhuError as exc:
+            fail(exc.message)
+        except KeyboardInterrupt:
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def operator_config(path: Path | None) -> OperatorConfig:
+    return load_operator_file(path or get_settings().operator_file)
+
+
+def load_policy(region: str, params: list[str] | None, operator_file: Path | None) -> RegionPolicy:
+    op = operator_config(operator_file)
+    cli = dict(parse_param_option(p) for p in (params or []))
+    return RegionPolicy.load(region, op, cli)
+
+
+ParamOption = typer.Option(None, "--param", help="NAME=VALUE: set a policy parameter for this run (repeatable)")
+OperatorFileOption = typer.Option(
+    None, "--operator-file", help="YAML with parameters and outside identity codes (default: $JIUZHU_OPERATOR_FILE)"
+)

@@ -1,0 +1,1 @@
+"""Pure domain: claims, identities, the benefit engine (no SQLAlchemy, no FastAPI)."""

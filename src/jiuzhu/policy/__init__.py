@@ -1,0 +1,1 @@
+"""Pure policy layer: money, dated parameters, region policy files (no I/O frameworks)."""
