@@ -237,17 +237,17 @@ class RegionPolicy:
             raise PolicyError(f"parameter '{name}': out of range: {value}", field=name)
 
     # -- parameters ---------------------------------------------------------------------
-    def missing_parameters(self) -> list[str]:
-        """Parameters the policy uses and nobody has set."""
-        names = list(dict.fromkeys(referenced_params(self.spec)))
+    def missing_parameters(self, benefits_only: bool = False) -> list[str]:
+        """Parameters the policy uses (``benefits_only``: the engine uses) and nobody has set."""
+        names = list(dict.fromkeys(referenced_params(self.spec, benefits_only)))
         rule = self.spec.identity_rule.value
         if rule.startswith("param:"):
             names.insert(0, rule[6:])
         return [n for n in names if n not in self._params]
 
-    def require_parameters(self) -> None:
-        """Fail with a message naming the first parameter nobody has set."""
-        missing = self.missing_parameters()
+    def require_parameters(self, benefits_only: bool = True) -> None:
+        """Fail with a message naming the first parameter the calculation needs and nobody has set."""
+        missing = self.missing_parameters(benefits_only)
         if missing:
             raise self._missing(missing[0])
 

@@ -273,7 +273,8 @@ class RegionPolicyFile(_Strict):
         return self
 
 
-def _referenced_params(p: RegionPolicyFile) -> list[str]:
+def _referenced_params(p: RegionPolicyFile, benefits_only: bool = False) -> list[str]:
+    """Parameters the policy uses; ``benefits_only``: those the benefit engine needs."""
     names: list[str] = []
 
     def walk(s: DatedSeries | None) -> None:
@@ -293,6 +294,8 @@ def _referenced_params(p: RegionPolicyFile) -> list[str]:
         walk(p.tilt.threshold)
         walk(p.tilt.ratio)
         walk(p.tilt.annual_cap)
+    if benefits_only:
+        return names
     for s in p.premium_subsidy:
         walk(s.share)
     for w in p.early_warning:
