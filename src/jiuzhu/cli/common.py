@@ -13,7 +13,12 @@ from rich.console import Console
 
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import JiuzhuError
-from jiuzhu.policy.loader import OperatorConfig, RegionPolicy, load_operator_file, parse_param_option
+from jiuzhu.policy.loader import (
+    OperatorConfig,
+    RegionPolicy,
+    load_operator_file,
+    parse_param_option,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -51,7 +56,11 @@ def load_policy(region: str, params: list[str] | None, operator_file: Path | Non
     return RegionPolicy.load(region, op, cli)
 
 
-ParamOption = typer.Option(None, "--param", help="NAME=VALUE: set a policy parameter for this run (repeatable)")
+ParamOption = typer.Option(
+    None, "--param", help="NAME=VALUE: set a policy parameter for this run (repeatable)"
+)
 OperatorFileOption = typer.Option(
-    None, "--operator-file", help="YAML with parameters and outside identity codes (default: $JIUZHU_OPERATOR_FILE)"
+    None,
+    "--operator-file",
+    help="YAML with parameters and outside identity codes (default: $JIUZHU_OPERATOR_FILE)",
 )

@@ -8,16 +8,30 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from jiuzhu.cli.common import OperatorFileOption, ParamOption, console, operator_config, reports_errors
+from jiuzhu.cli.common import (
+    OperatorFileOption,
+    ParamOption,
+    console,
+    operator_config,
+    reports_errors,
+)
 from jiuzhu.domain.errors import MissingParameter
 from jiuzhu.policy.loader import REGIONS, RegionPolicy, load_policy_file, parse_param_option
 from jiuzhu.policy.money import format_fen
-from jiuzhu.policy.schema import IDENTITY_CODES, IDENTITY_RULE_ZH, VISIT_TYPE_ZH, DatedSeries, ParamRef
+from jiuzhu.policy.schema import (
+    IDENTITY_CODES,
+    IDENTITY_RULE_ZH,
+    VISIT_TYPE_ZH,
+    DatedSeries,
+    ParamRef,
+)
 
 app = typer.Typer(help="Region policy files: show and check.", no_args_is_help=True)
 
 
-def _value_text(series: DatedSeries, day: dt.date, policy: RegionPolicy, money: bool) -> tuple[str, str]:
+def _value_text(
+    series: DatedSeries, day: dt.date, policy: RegionPolicy, money: bool
+) -> tuple[str, str]:
     e = series.at(day)
     if e is None:
         return "—", ""
@@ -42,15 +56,24 @@ def _value_text(series: DatedSeries, day: dt.date, policy: RegionPolicy, money: 
 @app.command("show")
 def show(
     region: str = typer.Argument(..., help="|".join(REGIONS)),
-    on: str | None = typer.Option(None, "--on", help="the day (YYYY-MM-DD) whose values to show; default today"),
+    on: str | None = typer.Option(
+        None, "--on", help="the day (YYYY-MM-DD) whose values to show; default today"
+    ),
     param: list[str] | None = ParamOption,
     operator_file: Path | None = OperatorFileOption,
 ) -> None:
     """Print the region's classes, numbers and rules, each with its article."""
     spec = load_policy_file(region)
-    policy = RegionPolicy(spec, operator_config(operator_file).params.get(region), dict(parse_param_option(p) for p in param or []))
+    policy = RegionPolicy(
+        spec,
+        operator_config(operator_file).params.get(region),
+        dict(parse_param_option(p) for p in param or []),
+    )
     day = dt.date.fromisoformat(on) if on else dt.date.today()
-    console.print(f"[bold]{spec.name}[/]  {spec.document.title} {spec.document.number}（于 {day} 有效的规定）", highlight=False)
+    console.print(
+        f"[bold]{spec.name}[/]  {spec.document.title} {spec.document.number}（于 {day} 有效的规定）",
+        highlight=False,
+    )
     for d in spec.outside_documents:
         console.print(f"  [yellow]引用未收录文件[/] {d.number} {d.title}", highlight=False)
     t = Table(show_lines=True)
@@ -62,16 +85,25 @@ def show(
         cap, cap_ref = _value_text(c.annual_cap, day, policy, True)
         ids = "\n".join(f"{IDENTITY_CODES[i]} {i}" for i in c.identities)
         t.add_row(
-            f"{c.id} {c.name}", ids, f"{ded}\n[dim]{ded_ref}[/]", f"{rat}\n[dim]{rat_ref}[/]",
-            f"{cap}\n[dim]{cap_ref}[/]", "是" if c.tilt or (spec.tilt and spec.tilt.eligible != "listed_classes") else "否",
+            f"{c.id} {c.name}",
+            ids,
+            f"{ded}\n[dim]{ded_ref}[/]",
+            f"{rat}\n[dim]{rat_ref}[/]",
+            f"{cap}\n[dim]{cap_ref}[/]",
+            "是" if c.tilt or (spec.tilt and spec.tilt.eligible != "listed_classes") else "否",
         )
     console.print(t)
     rows = [
-        ("身份认定", IDENTITY_RULE_ZH.get(spec.identity_rule.value, spec.identity_rule.value), spec.identity_rule.ref),
+        (
+            "身份认定",
+            IDENTITY_RULE_ZH.get(spec.identity_rule.value, spec.identity_rule.value),
+            spec.identity_rule.ref,
+        ),
         ("计入年度", "出院（enddate）所在年度", spec.year_rule.ref),
         (
             "救助范围",
-            "全部" if spec.covered_visit_types.value == "all"
+            "全部"
+            if spec.covered_visit_types.value == "all"
             else "、".join(VISIT_TYPE_ZH[v] for v in spec.covered_visit_types.value),
             spec.covered_visit_types.ref,
         ),
@@ -83,7 +115,13 @@ def show(
         ),
     ]
     if spec.retro_start:
-        rows.append(("追溯", f"{'、'.join(spec.retro_start.identities)} 自认定之日前 {spec.retro_start.months} 个月", spec.retro_start.ref))
+        rows.append(
+            (
+                "追溯",
+                f"{'、'.join(spec.retro_start.identities)} 自认定之日前 {spec.retro_start.months} 个月",
+                spec.retro_start.ref,
+            )
+        )
     for u in spec.unclassed_identities:
         rows.append((f"无类别 {u.code}", u.reason, u.ref))
     if spec.tilt:
@@ -104,7 +142,18 @@ def show(
         v, ref = _value_text(w.line, day, policy, True)
         rows.append((f"预警线 {'、'.join(w.identities)}", v, ref))
     if spec.review_flow:
-        rows.append(("零星报销审核", " → ".join(spec.review_flow.levels) + (f"，{spec.review_flow.deadline_working_days} 个工作日" if spec.review_flow.deadline_working_days else ""), spec.review_flow.ref))
+        rows.append(
+            (
+                "零星报销审核",
+                " → ".join(spec.review_flow.levels)
+                + (
+                    f"，{spec.review_flow.deadline_working_days} 个工作日"
+                    if spec.review_flow.deadline_working_days
+                    else ""
+                ),
+                spec.review_flow.ref,
+            )
+        )
     r = Table(show_lines=False)
     r.add_column("规则")
     r.add_column("内容")
@@ -116,8 +165,8 @@ def show(
     if missing:
         console.print("[yellow]须由经办机构设置的参数（--param NAME=VALUE 或 operator 文件）：[/]")
         for name in missing:
-            d = spec.parameters[name]
-            console.print(f"  {name}: {d.description} — 见 {d.source}", highlight=False)
+            decl = spec.parameters[name]
+            console.print(f"  {name}: {decl.description} — 见 {decl.source}", highlight=False)
 
 
 @reports_errors
@@ -126,4 +175,6 @@ def check() -> None:
     """Load and schema-check every region's policy file."""
     for region in REGIONS:
         spec = load_policy_file(region)
-        console.print(f"{region}: {len(spec.classes)} classes, {len(spec.parameters)} parameters — ok")
+        console.print(
+            f"{region}: {len(spec.classes)} classes, {len(spec.parameters)} parameters — ok"
+        )

@@ -102,7 +102,12 @@ def choose_identity(
 ) -> tuple[str, ClassTerms | None, list[IdentitySpan]]:
     """The identity that applies to the stay and its class (就高不就低); '' when none is valid."""
     cands = candidates(
-        spans, terms.identity_rule, claim.begndate, claim.enddate, terms.retro_identities, terms.retro_months
+        spans,
+        terms.identity_rule,
+        claim.begndate,
+        claim.enddate,
+        terms.retro_identities,
+        terms.retro_months,
     )
     best: ClassTerms | None = None
     best_code = ""
@@ -150,19 +155,34 @@ def assess(
     def nothing(reason: str, ref: str, data: dict[str, object]) -> Assessment:
         trace.append(Step(reason, ref, data))
         return Assessment(
-            claim.setl_id, claim.psn_no, claim.year, code, cls.id if cls else None, reason,
-            base, 0, 0, 0, totals, totals, tuple(trace),
+            claim.setl_id,
+            claim.psn_no,
+            claim.year,
+            code,
+            cls.id if cls else None,
+            reason,
+            base,
+            0,
+            0,
+            0,
+            totals,
+            totals,
+            tuple(trace),
         )
 
     if cls is None:
         if not code:
             return nothing(NO_IDENTITY, terms.identity_rule_ref, {})
-        reason, ref = terms.unclassed.get(code, ("该身份在本地区无救助类别", terms.identity_rule_ref))
+        reason, ref = terms.unclassed.get(
+            code, ("该身份在本地区无救助类别", terms.identity_rule_ref)
+        )
         return nothing(UNCLASSED, ref, {"code": code, "why": reason})
 
     vt = claim.visit_type
     if terms.covered_visit_types is not None and vt not in terms.covered_visit_types:
-        return nothing(NOT_COVERED_VISIT, terms.covered_ref, {"med_type": claim.med_type, "visit_type": vt})
+        return nothing(
+            NOT_COVERED_VISIT, terms.covered_ref, {"med_type": claim.med_type, "visit_type": vt}
+        )
     if (
         terms.referral_required_out_of_area
         and claim.out_of_area
@@ -188,12 +208,22 @@ def assess(
     # deductible: counted on the year's running self-pay S (§5)
     ded = max(0, min(base, cls.deductible - S))
     trace.append(
-        Step("deductible", cls.deductible_ref.text(), {"line": cls.deductible, "S_before": S, "used": ded})
+        Step(
+            "deductible",
+            cls.deductible_ref.text(),
+            {"line": cls.deductible, "S_before": S, "used": ded},
+        )
     )
     S += base
     ratio = cls.ratio[vt]
     maf = ratio.apply(base - ded)
-    trace.append(Step("ratio", cls.ratio_ref.text(), {"ratio": ratio.percent(), "eligible": base - ded, "amount": maf}))
+    trace.append(
+        Step(
+            "ratio",
+            cls.ratio_ref.text(),
+            {"ratio": ratio.percent(), "eligible": base - ded, "amount": maf},
+        )
+    )
     cap_left = max(0, cls.annual_cap - P)
     capped = maf > cap_left
     maf = min(maf, cap_left)
@@ -201,7 +231,12 @@ def assess(
         Step(
             "cap",
             cls.annual_cap_ref.text(),
-            {"cap": cls.annual_cap, "left_before": cap_left, "left_after": cap_left - maf, "capped": capped},
+            {
+                "cap": cls.annual_cap,
+                "left_before": cap_left,
+                "left_after": cap_left - maf,
+                "capped": capped,
+            },
         )
     )
     P += maf
@@ -210,7 +245,9 @@ def assess(
     tt = terms.tilt
     if tt is not None:
         eligible = (
-            (ratio.num < ratio.den) if tt.eligible == "ratio_below_one" else (cls.id in tt.class_ids)
+            (ratio.num < ratio.den)
+            if tt.eligible == "ratio_below_one"
+            else (cls.id in tt.class_ids)
         ) and (claim.in_province or not tt.requires_in_province)
         if eligible:
             rem = base - maf
@@ -250,10 +287,23 @@ def assess(
                 )
             )
         else:
-            trace.append(Step("tilt_none", tt.ref, {"class": cls.id, "in_province": claim.in_province}))
+            trace.append(
+                Step("tilt_none", tt.ref, {"class": cls.id, "in_province": claim.in_province})
+            )
     after = Totals(S, P, R, TP)
     trace.append(Step("result", cls.ref, {"maf_pay": maf, "tilt_pay": tilt_pay}))
     return Assessment(
-        claim.setl_id, claim.psn_no, claim.year, code, cls.id, PAID, base, ded, maf, tilt_pay,
-        totals, after, tuple(trace),
+        claim.setl_id,
+        claim.psn_no,
+        claim.year,
+        code,
+        cls.id,
+        PAID,
+        base,
+        ded,
+        maf,
+        tilt_pay,
+        totals,
+        after,
+        tuple(trace),
     )

@@ -48,13 +48,24 @@ class InputError(JiuzhuError):
     code = "invalid_input"
 
     def __init__(
-        self, message: str, *, file: str | None = None, line: int | None = None, column: str | None = None
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
     ) -> None:
         self.file = file
         self.line = line
         self.column = column
         where = ", ".join(
-            p for p in (file, f"line {line}" if line is not None else None, f"column {column}" if column else None) if p
+            p
+            for p in (
+                file,
+                f"line {line}" if line is not None else None,
+                f"column {column}" if column else None,
+            )
+            if p
         )
         super().__init__(f"{where}: {message}" if where else message, field=column)
         self.detail = message

@@ -73,6 +73,9 @@ def trace_json(a: Assessment) -> list[dict[str, object]]:
     """The trace as stored and returned by the API."""
     out: list[dict[str, object]] = []
     for s in a.trace:
-        data = {k: (format_fen(v) if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in s.data.items()}
+        data = {
+            k: (format_fen(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+            for k, v in s.data.items()
+        }
         out.append({"step": s.key, "text": step_text(s), "ref": s.ref, "data": data})
     return out

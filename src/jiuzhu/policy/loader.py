@@ -111,7 +111,9 @@ def regions_dir() -> Path:
 def load_policy_file(region: str) -> RegionPolicyFile:
     """Parse and schema-check ``regions/<region>.yaml``."""
     if region not in REGIONS:
-        raise UnknownRegion(f"unknown region '{region}'; known regions: {', '.join(REGIONS)}", field="region")
+        raise UnknownRegion(
+            f"unknown region '{region}'; known regions: {', '.join(REGIONS)}", field="region"
+        )
     path = regions_dir() / f"{region}.yaml"
     return parse_policy_text(path.read_text(encoding="utf-8"), str(path))
 
@@ -152,7 +154,9 @@ def load_operator_file(path: str | Path | None) -> OperatorConfig:
     cfg = OperatorConfig(source=str(p))
     for region, values in (raw.get("parameters") or {}).items():
         for name, v in (values or {}).items():
-            cfg.params.setdefault(region, {})[name] = _series_from_operator(v, f"{p}: parameters.{region}.{name}")
+            cfg.params.setdefault(region, {})[name] = _series_from_operator(
+                v, f"{p}: parameters.{region}.{name}"
+            )
     for outside, code in (raw.get("identity_codes") or {}).items():
         if code not in IDENTITY_CODES:
             raise PolicyError(f"{p}: identity_codes.{outside}: unknown identity code '{code}'")
@@ -164,7 +168,9 @@ def _series_from_operator(v: Any, where: str) -> DatedSeries:
     try:
         if isinstance(v, list):
             return DatedSeries.model_validate(v)
-        return DatedSeries.model_validate([{"from": dt.date.min, "value": str(v), "ref": f"operator file ({where})"}])
+        return DatedSeries.model_validate(
+            [{"from": dt.date.min, "value": str(v), "ref": f"operator file ({where})"}]
+        )
     except ValidationError as exc:
         raise PolicyError(f"{where}: {exc.errors()[0]['msg']}") from exc
 
@@ -211,7 +217,10 @@ class RegionPolicy:
 
     @classmethod
     def load(
-        cls, region: str, operator: OperatorConfig | None = None, cli_params: dict[str, str] | None = None
+        cls,
+        region: str,
+        operator: OperatorConfig | None = None,
+        cli_params: dict[str, str] | None = None,
     ) -> RegionPolicy:
         spec = load_policy_file(region)
         op = (operator.params.get(region) if operator else None) or {}
@@ -221,13 +230,18 @@ class RegionPolicy:
         if name not in self.spec.parameters:
             known = ", ".join(sorted(self.spec.parameters)) or "none"
             raise PolicyError(
-                f"region {self.region} has no parameter '{name}' (its parameters: {known})", field=name
+                f"region {self.region} has no parameter '{name}' (its parameters: {known})",
+                field=name,
             )
 
-    def _check_param_value(self, name: str, unit: str, value: object, choices: list[str] | None) -> None:
+    def _check_param_value(
+        self, name: str, unit: str, value: object, choices: list[str] | None
+    ) -> None:
         if unit == "choice":
             if choices and str(value) not in choices:
-                raise PolicyError(f"parameter '{name}': '{value}' is not one of {', '.join(choices)}", field=name)
+                raise PolicyError(
+                    f"parameter '{name}': '{value}' is not one of {', '.join(choices)}", field=name
+                )
             return
         try:
             d = to_decimal(value)
@@ -286,7 +300,9 @@ class RegionPolicy:
         fen, param = self._money(e.value, day)
         return fen, Cited(e.ref, param)
 
-    def _series_ratio_by_visit(self, s: DatedSeries, day: dt.date, what: str) -> tuple[dict[str, Ratio], Cited]:
+    def _series_ratio_by_visit(
+        self, s: DatedSeries, day: dt.date, what: str
+    ) -> tuple[dict[str, Ratio], Cited]:
         e = s.at(day)
         if e is None:
             raise PolicyError(f"region {self.region}: no {what} in force on {day}")
@@ -317,7 +333,9 @@ class RegionPolicy:
             ded, ded_ref = self._series_money(c.deductible, day, f"class {c.id} deductible")
             ratio, ratio_ref = self._series_ratio_by_visit(c.ratio, day, f"class {c.id} ratio")
             cap, cap_ref = self._series_money(c.annual_cap, day, f"class {c.id} annual cap")
-            ct = ClassTerms(c.id, c.name, rank, ded, ded_ref, ratio, ratio_ref, cap, cap_ref, c.tilt, c.ref)
+            ct = ClassTerms(
+                c.id, c.name, rank, ded, ded_ref, ratio, ratio_ref, cap, cap_ref, c.tilt, c.ref
+            )
             classes.append(ct)
             for code in c.identities:
                 by_identity[code] = ct
@@ -329,18 +347,34 @@ class RegionPolicy:
             tcap, tcap_ref = (None, None)
             if tt.annual_cap is not None:
                 tcap, tcap_ref = self._series_money(tt.annual_cap, day, "tilt annual cap")
-            ids = frozenset(tt.classes) if tt.eligible == "listed_classes" else frozenset(
-                c.id for c in spec.classes if c.tilt or tt.eligible != "listed_classes"
+            ids = (
+                frozenset(tt.classes)
+                if tt.eligible == "listed_classes"
+                else frozenset(
+                    c.id for c in spec.classes if c.tilt or tt.eligible != "listed_classes"
+                )
             )
             tilt = TiltTerms(
-                tt.cap_kind, tt.eligible, ids, tt.requires_in_province, tt.every_covered_counts_as_referred,
-                thr, thr_ref, tr["inpatient"], tr_ref, tcap, tcap_ref, tt.ref,
+                tt.cap_kind,
+                tt.eligible,
+                ids,
+                tt.requires_in_province,
+                tt.every_covered_counts_as_referred,
+                thr,
+                thr_ref,
+                tr["inpatient"],
+                tr_ref,
+                tcap,
+                tcap_ref,
+                tt.ref,
             )
         rule = spec.identity_rule.value
         if rule.startswith("param:"):
             rule, _ = self.param_value(rule[6:], day)
             if rule not in IDENTITY_RULE_ZH:
-                raise PolicyError(f"identity rule '{rule}' is not one of {', '.join(IDENTITY_RULE_ZH)}")
+                raise PolicyError(
+                    f"identity rule '{rule}' is not one of {', '.join(IDENTITY_RULE_ZH)}"
+                )
         cv = spec.covered_visit_types.value
         retro = spec.retro_start
         return Terms(

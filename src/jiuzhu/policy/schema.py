@@ -77,7 +77,9 @@ class Dated(_Strict):
     @classmethod
     def _no_float(cls, v: object) -> object:
         if isinstance(v, float):
-            raise ValueError("write decimal numbers as quoted text, e.g. '0.70'; binary floats are refused")
+            raise ValueError(
+                "write decimal numbers as quoted text, e.g. '0.70'; binary floats are refused"
+            )
         if isinstance(v, dict):
             for x in v.values():
                 if isinstance(x, float):

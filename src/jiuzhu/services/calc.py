@@ -8,6 +8,7 @@ in ``setl_time`` order on that person's own running totals.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -27,38 +28,65 @@ from jiuzhu.policy.schema import IDENTITY_CODES
 
 IDENTITY_COLUMNS = ("psn_no", "identity", "begndate", "enddate")
 CLAIM_REQUIRED = (
-    "setl_id", "psn_no", "setl_time", "med_type", "begndate", "enddate",
-    "inscp_scp_amt", "hifp_pay", "hifmi_pay",
+    "setl_id",
+    "psn_no",
+    "setl_time",
+    "med_type",
+    "begndate",
+    "enddate",
+    "inscp_scp_amt",
+    "hifp_pay",
+    "hifmi_pay",
 )
 CLAIM_OPTIONAL_AMOUNTS = ("hifob_pay",)
 CLAIM_FLAGS = {"out_of_area": False, "referral": False, "emergency": False, "in_province": True}
 RESULT_COLUMNS = (
-    "setl_id", "psn_no", "identity", "maf_pay", "tilt_pay",
-    "year", "class", "base", "deductible", "reason", "ratio", "article",
+    "setl_id",
+    "psn_no",
+    "identity",
+    "maf_pay",
+    "tilt_pay",
+    "year",
+    "class",
+    "base",
+    "deductible",
+    "reason",
+    "ratio",
+    "article",
 )
 
 
 def parse_date(text: str, *, file: str, line: int, column: str) -> dt.date:
     s = text.strip()
     if len(s) != 10 or s[4] != "-" or s[7] != "-":
-        raise InputError(f"malformed date {text!r} (expected YYYY-MM-DD)", file=file, line=line, column=column)
+        raise InputError(
+            f"malformed date {text!r} (expected YYYY-MM-DD)", file=file, line=line, column=column
+        )
     try:
         return dt.date.fromisoformat(s)
     except ValueError:
-        raise InputError(f"malformed date {text!r} (expected YYYY-MM-DD)", file=file, line=line, column=column) from None
+        raise InputError(
+            f"malformed date {text!r} (expected YYYY-MM-DD)", file=file, line=line, column=column
+        ) from None
 
 
 def parse_datetime(text: str, *, file: str, line: int, column: str) -> dt.datetime:
     s = text.strip()
     if len(s) != 19 or s[10] != " ":
         raise InputError(
-            f"malformed time {text!r} (expected YYYY-MM-DD HH:MM:SS)", file=file, line=line, column=column
+            f"malformed time {text!r} (expected YYYY-MM-DD HH:MM:SS)",
+            file=file,
+            line=line,
+            column=column,
         )
     try:
         return dt.datetime.fromisoformat(s)
     except ValueError:
         raise InputError(
-            f"malformed time {text!r} (expected YYYY-MM-DD HH:MM:SS)", file=file, line=line, column=column
+            f"malformed time {text!r} (expected YYYY-MM-DD HH:MM:SS)",
+            file=file,
+            line=line,
+            column=column,
         ) from None
 
 
@@ -118,7 +146,9 @@ def _cell(row: list[str], i: int | None) -> str:
     return row[i]
 
 
-def read_identities(path: Path, code_map: dict[str, str] | None = None) -> dict[str, list[IdentitySpan]]:
+def read_identities(
+    path: Path, code_map: dict[str, str] | None = None
+) -> dict[str, list[IdentitySpan]]:
     """IDENTITIES.csv → spans per person. Outside codes are mapped by the operator's table."""
     name = str(path)
     code_map = code_map or {}
@@ -134,12 +164,16 @@ def read_identities(path: Path, code_map: dict[str, str] | None = None) -> dict[
         raw = _cell(row, ii).strip()
         code = code_map.get(raw, raw)
         if code not in IDENTITY_CODES:
-            raise InputError(f"unknown identity code {raw!r}", file=name, line=line, column="identity")
+            raise InputError(
+                f"unknown identity code {raw!r}", file=name, line=line, column="identity"
+            )
         b = parse_date(_cell(row, ib), file=name, line=line, column="begndate")
         e_text = _cell(row, ie).strip()
         e = parse_date(e_text, file=name, line=line, column="enddate") if e_text else None
         if e is not None and e < b:
-            raise InputError(f"enddate {e} is before begndate {b}", file=name, line=line, column="enddate")
+            raise InputError(
+                f"enddate {e} is before begndate {b}", file=name, line=line, column="enddate"
+            )
         out[psn].append(IdentitySpan(code, b, e))
     return dict(out)
 
@@ -150,7 +184,9 @@ def read_claims(path: Path) -> list[Claim]:
     rows = _open_csv(path)
     _, index, _ = next(rows)
     _require_columns(index, CLAIM_REQUIRED, name)
-    (i_id, i_psn, i_time, i_med, i_b, i_e, i_inscp, i_hifp, i_hifmi) = (index[c] for c in CLAIM_REQUIRED)
+    (i_id, i_psn, i_time, i_med, i_b, i_e, i_inscp, i_hifp, i_hifmi) = (
+        index[c] for c in CLAIM_REQUIRED
+    )
     i_hifob = index.get("hifob_pay")
     flag_idx = [(f, index.get(f), default) for f, default in CLAIM_FLAGS.items()]
     seen: dict[str, int] = {}
@@ -162,7 +198,10 @@ def read_claims(path: Path) -> list[Claim]:
             raise InputError("empty setl_id", file=name, line=line, column="setl_id")
         if setl_id in seen:
             raise InputError(
-                f"duplicate setl_id {setl_id!r} (first on line {seen[setl_id]})", file=name, line=line, column="setl_id"
+                f"duplicate setl_id {setl_id!r} (first on line {seen[setl_id]})",
+                file=name,
+                line=line,
+                column="setl_id",
             )
         seen[setl_id] = line
         psn = _cell(row, i_psn).strip()
@@ -175,7 +214,9 @@ def read_claims(path: Path) -> list[Claim]:
         b = parse_date(_cell(row, i_b), file=name, line=line, column="begndate")
         e = parse_date(_cell(row, i_e), file=name, line=line, column="enddate")
         if e < b:
-            raise InputError(f"enddate {e} is before begndate {b}", file=name, line=line, column="enddate")
+            raise InputError(
+                f"enddate {e} is before begndate {b}", file=name, line=line, column="enddate"
+            )
         inscp = parse_amount(_cell(row, i_inscp), file=name, line=line, column="inscp_scp_amt")
         hifp = parse_amount(_cell(row, i_hifp), file=name, line=line, column="hifp_pay")
         hifmi = parse_amount(_cell(row, i_hifmi), file=name, line=line, column="hifmi_pay")
@@ -236,9 +277,18 @@ def run_claims(
 
 def result_row(a: Assessment) -> list[str]:
     return [
-        a.setl_id, a.psn_no, a.identity, format_fen(a.maf_pay), format_fen(a.tilt_pay),
-        str(a.year), a.class_id or "", format_fen(a.base), format_fen(a.deductible), a.reason,
-        a.ratio_text, a.ref,
+        a.setl_id,
+        a.psn_no,
+        a.identity,
+        format_fen(a.maf_pay),
+        format_fen(a.tilt_pay),
+        str(a.year),
+        a.class_id or "",
+        format_fen(a.base),
+        format_fen(a.deductible),
+        a.reason,
+        a.ratio_text,
+        a.ref,
     ]
 
 
@@ -251,10 +301,8 @@ def write_atomically(path: Path, write: Callable[[object], None]) -> None:
             write(fh)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -281,8 +329,13 @@ def read_totals(path: Path) -> dict[TotalsKey, Totals]:
         try:
             year = int(_cell(row, index["year"]))
         except ValueError:
-            raise InputError("year must be an integer", file=name, line=line, column="year") from None
-        vals = [parse_amount(_cell(row, index[c]), file=name, line=line, column=c) for c in ("S", "P", "R", "TP")]
+            raise InputError(
+                "year must be an integer", file=name, line=line, column="year"
+            ) from None
+        vals = [
+            parse_amount(_cell(row, index[c]), file=name, line=line, column=c)
+            for c in ("S", "P", "R", "TP")
+        ]
         out[(psn, year)] = Totals(*vals)
     return out
 
@@ -292,7 +345,9 @@ def write_totals(path: Path, totals: dict[TotalsKey, Totals]) -> None:
         wr = csv.writer(fh, lineterminator="\n")  # type: ignore[arg-type]
         wr.writerow(TOTALS_COLUMNS)
         for (psn, year), t in sorted(totals.items()):
-            wr.writerow([psn, year, format_fen(t.S), format_fen(t.P), format_fen(t.R), format_fen(t.TP)])
+            wr.writerow(
+                [psn, year, format_fen(t.S), format_fen(t.P), format_fen(t.R), format_fen(t.TP)]
+            )
 
     write_atomically(path, w)
 
@@ -311,6 +366,12 @@ def summarise(assessments: Iterable[Assessment]) -> dict[str, list[int]]:
 
 
 __all__ = [
-    "JiuzhuError", "read_identities", "read_claims", "run_claims", "write_results",
-    "read_totals", "write_totals", "summarise",
+    "JiuzhuError",
+    "read_identities",
+    "read_claims",
+    "run_claims",
+    "write_results",
+    "read_totals",
+    "write_totals",
+    "summarise",
 ]

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 tables, engine, unit of work; Alembic migrations under ``migrations/``."""

@@ -1,0 +1,218 @@
+"""Tables shared by every noun. Amounts are integer fen (BIGINT), never floats.
+
+Each noun that needs more tables adds its own module next to this one, on the same
+``Base``, and its own Alembic migration branch (see ``migrations/versions``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Person(Base):
+    """救助对象 (or anyone the agency has a record of). ID number and name encrypted."""
+
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    psn_no: Mapped[str] = mapped_column(String(40), unique=True)
+    certno_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    certno_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    household_no: Mapped[str | None] = mapped_column(String(40), index=True)
+    insured_region: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+
+
+class PersonIdentity(Base):
+    """An identity (救助身份) valid from begndate to enddate (both included; NULL = open)."""
+
+    __tablename__ = "person_identity"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    psn_no: Mapped[str] = mapped_column(String(40), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    begndate: Mapped[dt.date] = mapped_column(Date)
+    enddate: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20))
+    """minzheng | xiangcun | canlian | yibao"""
+    source_doc: Mapped[str | None] = mapped_column(String(200))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    ended_by_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+
+
+class ImportBatch(Base):
+    """One department list imported (xinjiang 第六条 每月全面比对; ningxia 第十一条)."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    source: Mapped[str | None] = mapped_column(String(20))
+    mode: Mapped[str | None] = mapped_column(String(20))
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    file_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class AuditLog(Base):
+    """Every change: who, when, what, before and after (ningxia 第九条 全程痕迹管理)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+class Settlement(Base):
+    """A settlement assessed by the engine, as stored with its answer and trace."""
+
+    __tablename__ = "settlement"
+    setl_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    psn_no: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))
+    """one_stop | import | manual | backpay"""
+    institution: Mapped[str | None] = mapped_column(String(40))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    setl_time: Mapped[dt.datetime] = mapped_column(DateTime)
+    begndate: Mapped[dt.date] = mapped_column(Date)
+    enddate: Mapped[dt.date] = mapped_column(Date)
+    med_type: Mapped[str] = mapped_column(String(10))
+    identity: Mapped[str] = mapped_column(String(20), default="")
+    class_id: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(40))
+    base: Mapped[int] = mapped_column(BigInteger)
+    deductible: Mapped[int] = mapped_column(BigInteger)
+    maf_pay: Mapped[int] = mapped_column(BigInteger)
+    tilt_pay: Mapped[int] = mapped_column(BigInteger)
+    d_s: Mapped[int] = mapped_column(BigInteger)
+    d_p: Mapped[int] = mapped_column(BigInteger)
+    d_r: Mapped[int] = mapped_column(BigInteger)
+    d_tp: Mapped[int] = mapped_column(BigInteger)
+    trace: Mapped[list[Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="settled")
+    """settled | reversed"""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    backpay_of: Mapped[str | None] = mapped_column(String(60))
+    __table_args__ = (Index("ix_settlement_person_year", "psn_no", "year"),)
+
+
+class PersonYearTotals(Base):
+    """The four running totals of a person in a year (calc-contract §5), in fen."""
+
+    __tablename__ = "person_year_totals"
+    psn_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    s: Mapped[int] = mapped_column(BigInteger, default=0)
+    p: Mapped[int] = mapped_column(BigInteger, default=0)
+    r: Mapped[int] = mapped_column(BigInteger, default=0)
+    tp: Mapped[int] = mapped_column(BigInteger, default=0)
+    settlements: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+
+
+class ApiKey(Base):
+    """A hospital's (定点医药机构) API key, bound to its institution code; stored hashed."""
+
+    __tablename__ = "api_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution: Mapped[str] = mapped_column(String(40), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class StaffUser(Base):
+    """A staff account; roles decide what it may do. Password stored as scrypt hash."""
+
+    __tablename__ = "staff_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class StaffToken(Base):
+    """A bearer token issued at login (hashed), with expiry."""
+
+    __tablename__ = "staff_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+__all__ = [
+    "Base",
+    "Person",
+    "PersonIdentity",
+    "ImportBatch",
+    "AuditLog",
+    "Settlement",
+    "PersonYearTotals",
+    "ApiKey",
+    "StaffUser",
+    "StaffToken",
+    "UniqueConstraint",
+    "Text",
+    "func",
+]

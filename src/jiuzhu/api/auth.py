@@ -1,0 +1,167 @@
+"""Who is calling: a hospital by its API key (``X-API-Key``), or staff by bearer token.
+
+Keys and passwords are stored hashed (adapters.crypto). Roles decide what staff may do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jiuzhu.adapters.crypto import api_key_hash, hash_secret, verify_secret
+from jiuzhu.adapters.db.tables import ApiKey, StaffToken, StaffUser
+from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.domain.errors import Conflict, PermissionDenied, Unauthorized
+
+ROLES = {
+    "admin": "系统管理员",
+    "registry": "救助对象管理（身份、名单导入）",
+    "enrolment": "资助参保",
+    "settlement": "结算管理（撤销、补报）",
+    "intake": "零星报销受理",
+    "first_review": "初审",
+    "second_review": "复审",
+    "approval": "审批",
+    "finance": "基金财务",
+    "auditor": "稽核（只读）",
+}
+HOSPITAL = "hospital"
+TOKEN_HOURS = 12
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    kind: str  # "institution" | "staff"
+    name: str  # institution code or username
+    roles: frozenset[str] = field(default_factory=frozenset)
+    institution: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    def has(self, *roles: str) -> bool:
+        return "admin" in self.roles or any(r in self.roles for r in roles)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def create_api_key(session: Session, institution: str, actor: str, label: str | None = None) -> str:
+    """A new key for an institution; only its hash is stored. Returns the key once."""
+    key = "jz_" + secrets.token_urlsafe(32)
+    row = ApiKey(institution=institution, prefix=key[:10], key_hash=api_key_hash(key), label=label)
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "create",
+        "api_key",
+        str(row.id),
+        None,
+        {"institution": institution, "prefix": row.prefix},
+    )
+    return key
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    roles: list[str],
+    actor: str,
+    display_name: str | None = None,
+) -> StaffUser:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Conflict(
+            f"unknown role(s): {', '.join(unknown)}; known: {', '.join(ROLES)}", field="roles"
+        )
+    if session.scalar(select(StaffUser).where(StaffUser.username == username)):
+        raise Conflict(f"user '{username}' exists", field="username")
+    u = StaffUser(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_secret(password),
+        roles=roles,
+    )
+    session.add(u)
+    session.flush()
+    audit(session, actor, "create", "staff_user", username, None, {"roles": roles})
+    return u
+
+
+def login(session: Session, username: str, password: str) -> tuple[str, dt.datetime]:
+    u = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if u is None or not u.active or not verify_secret(password, u.password_hash):
+        raise Unauthorized("wrong username or password")
+    token = "st_" + secrets.token_urlsafe(32)
+    expires = _now() + dt.timedelta(hours=TOKEN_HOURS)
+    session.add(StaffToken(user_id=u.id, token_hash=api_key_hash(token), expires_at=expires))
+    audit(session, f"staff:{username}", "login", "staff_user", username)
+    return token, expires
+
+
+def authenticate(session: Session, api_key: str | None, bearer: str | None) -> Principal:
+    if api_key:
+        row = session.scalar(select(ApiKey).where(ApiKey.key_hash == api_key_hash(api_key)))
+        if row is None or row.revoked_at is not None:
+            raise Unauthorized("invalid or revoked API key", field="X-API-Key")
+        return Principal("institution", row.institution, frozenset({HOSPITAL}), row.institution)
+    if bearer:
+        tok = session.scalar(
+            select(StaffToken).where(StaffToken.token_hash == api_key_hash(bearer))
+        )
+        if tok is None or tok.expires_at < _now():
+            raise Unauthorized("invalid or expired token", field="Authorization")
+        u = session.get(StaffUser, tok.user_id)
+        if u is None or not u.active:
+            raise Unauthorized("account disabled", field="Authorization")
+        return Principal("staff", u.username, frozenset(u.roles or []))
+    raise Unauthorized(
+        "missing credentials: send X-API-Key (institutions) or Authorization: Bearer (staff)"
+    )
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    return request.app.state.uow  # type: ignore[no-any-return]
+
+
+def current_principal(request: Request, uow: UnitOfWork = Depends(get_uow)) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    api_key = request.headers.get("x-api-key")
+    auth = request.headers.get("authorization", "")
+    bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    cache: dict[str, Principal] = request.app.state.key_cache
+    if api_key and api_key in cache:
+        p = cache[api_key]
+    else:
+        with uow.read() as s:
+            p = authenticate(s, api_key, bearer)
+        if api_key:
+            cache[api_key] = p
+    request.state.principal = p
+    return p
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    """Dependency: the caller must hold one of ``roles`` (admin holds all)."""
+
+    def dep(p: Principal = Depends(current_principal)) -> Principal:
+        if not p.has(*roles):
+            raise PermissionDenied(f"this needs one of the roles: {', '.join(roles)}")
+        return p
+
+    return dep
