@@ -142,6 +142,8 @@ class Settlement(Base):
     d_r: Mapped[int] = mapped_column(BigInteger)
     d_tp: Mapped[int] = mapped_column(BigInteger)
     trace: Mapped[list[Any]] = mapped_column(JSON)
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """the answer as first given (replayed unchanged for the same body)"""
     status: Mapped[str] = mapped_column(String(20), default="settled")
     """settled | reversed"""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)

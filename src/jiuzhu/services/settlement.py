@@ -1,0 +1,319 @@
+"""Settlement of medical assistance against the stored running totals (一站式结算).
+
+One path for every source — the hospitals' real-time calls, bulk imports, manual
+reimbursement and back-pay — so that all count in the same person-year totals.
+Each settlement is one transaction: the person-year totals row is locked
+(``SELECT … FOR UPDATE``), the engine assesses, the settlement, the new totals and
+the audit record are written together. Idempotent by ``setl_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from jiuzhu.adapters.db.repositories import identity_spans, lock_totals, settlement_by_id, totals_of
+from jiuzhu.adapters.db.tables import Settlement
+from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.engine import Assessment, Totals, assess
+from jiuzhu.domain.errors import Conflict, NotFound
+from jiuzhu.domain.explain import trace_json
+from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.policy.money import format_fen
+
+SOURCES = ("one_stop", "import", "manual", "backpay")
+
+
+def claim_fingerprint(claim: Claim, extra: dict[str, Any] | None = None) -> str:
+    """A hash of the settlement's content, to tell a retry from a different body."""
+    d = {
+        "setl_id": claim.setl_id,
+        "psn_no": claim.psn_no,
+        "setl_time": claim.setl_time.isoformat(sep=" "),
+        "med_type": claim.med_type,
+        "begndate": claim.begndate.isoformat(),
+        "enddate": claim.enddate.isoformat(),
+        "amounts": [claim.inscp_scp_amt, claim.hifp_pay, claim.hifmi_pay, claim.hifob_pay],
+        "flags": [claim.out_of_area, claim.referral, claim.emergency, claim.in_province],
+        "extra": extra or {},
+    }
+    return hashlib.sha256(json.dumps(d, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def claim_body(claim: Claim, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The claim as stored (amounts as two-decimal strings)."""
+    return {
+        "setl_id": claim.setl_id,
+        "psn_no": claim.psn_no,
+        "setl_time": claim.setl_time.isoformat(sep=" "),
+        "med_type": claim.med_type,
+        "begndate": claim.begndate.isoformat(),
+        "enddate": claim.enddate.isoformat(),
+        "inscp_scp_amt": format_fen(claim.inscp_scp_amt),
+        "hifp_pay": format_fen(claim.hifp_pay),
+        "hifmi_pay": format_fen(claim.hifmi_pay),
+        "hifob_pay": format_fen(claim.hifob_pay),
+        "out_of_area": int(claim.out_of_area),
+        "referral": int(claim.referral),
+        "emergency": int(claim.emergency),
+        "in_province": int(claim.in_province),
+        **(extra or {}),
+    }
+
+
+def totals_json(t: Totals) -> dict[str, str]:
+    return {
+        "S": format_fen(t.S),
+        "P": format_fen(t.P),
+        "R": format_fen(t.R),
+        "TP": format_fen(t.TP),
+    }
+
+
+def answer_json(a: Assessment, year: int, status: str, source: str) -> dict[str, Any]:
+    """The answer a caller gets (calc-contract §10: amounts as two-decimal strings)."""
+    return {
+        "setl_id": a.setl_id,
+        "psn_no": a.psn_no,
+        "identity": a.identity or None,
+        "class": a.class_id,
+        "year": year,
+        "reason": a.reason,
+        "base": format_fen(a.base),
+        "deductible": format_fen(a.deductible),
+        "maf_pay": format_fen(a.maf_pay),
+        "tilt_pay": format_fen(a.tilt_pay),
+        "totals_after": totals_json(a.after),
+        "trace": trace_json(a),
+        "status": status,
+        "source": source,
+    }
+
+
+@dataclass
+class SettlementOutcome:
+    answer: dict[str, Any]
+    replayed: bool
+    """True when this setl_id was already settled with the same content."""
+
+
+def trial(
+    uow: UnitOfWork,
+    policy: RegionPolicy,
+    claim: Claim,
+    *,
+    account_year: int | None = None,
+    terms_day: dt.date | None = None,
+) -> dict[str, Any]:
+    """预结算: what the settlement would earn now; writes nothing."""
+    year = account_year or claim.year
+    with uow.read() as s:
+        existing = settlement_by_id(s, claim.setl_id)
+        if existing is not None and existing.status == "settled":
+            return dict(existing.answer)
+        from jiuzhu.adapters.db.tables import PersonYearTotals
+
+        row = s.get(PersonYearTotals, (claim.psn_no, year))
+        totals = totals_of(row) if row else Totals()
+        a = assess(
+            claim,
+            identity_spans(s, claim.psn_no),
+            totals,
+            policy.terms_on(terms_day or claim.enddate),
+        )
+    return answer_json(a, year, "trial", "trial")
+
+
+def settle(
+    uow: UnitOfWork,
+    policy: RegionPolicy,
+    claim: Claim,
+    *,
+    source: str,
+    actor: str,
+    institution: str | None = None,
+    extra: dict[str, Any] | None = None,
+    account_year: int | None = None,
+    terms_day: dt.date | None = None,
+    backpay_of: str | None = None,
+) -> SettlementOutcome:
+    """结算: assess and record one settlement, once.
+
+    ``account_year``/``terms_day`` let manual reimbursement put retroactive costs of two
+    years on one deductible and cap at the discharge year's standard (梅州 第十二条（三）2–3).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source}")
+    fingerprint = claim_fingerprint(claim, extra)
+    for attempt in (1, 2):
+        try:
+            with uow.begin() as s:
+                return _settle_in(
+                    s,
+                    policy,
+                    claim,
+                    fingerprint,
+                    source,
+                    actor,
+                    institution,
+                    extra,
+                    account_year,
+                    terms_day,
+                    backpay_of,
+                )
+        except IntegrityError:
+            # the same setl_id was inserted concurrently: answer as a replay or a conflict
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _replay_or_conflict(existing: Settlement, fingerprint: str) -> SettlementOutcome:
+    if existing.body_hash != fingerprint:
+        raise Conflict(
+            f"setl_id {existing.setl_id} was already settled with a different body", field="setl_id"
+        )
+    return SettlementOutcome(dict(existing.answer), replayed=True)
+
+
+def _settle_in(
+    s: Session,
+    policy: RegionPolicy,
+    claim: Claim,
+    fingerprint: str,
+    source: str,
+    actor: str,
+    institution: str | None,
+    extra: dict[str, Any] | None,
+    account_year: int | None,
+    terms_day: dt.date | None,
+    backpay_of: str | None,
+) -> SettlementOutcome:
+    existing = settlement_by_id(s, claim.setl_id)
+    if existing is not None:
+        return _replay_or_conflict(existing, fingerprint)
+    year = account_year or claim.year
+    row = lock_totals(s, claim.psn_no, year)
+    existing = settlement_by_id(s, claim.setl_id)  # a twin may have committed while we waited
+    if existing is not None:
+        return _replay_or_conflict(existing, fingerprint)
+    before = totals_of(row)
+    a = assess(
+        claim, identity_spans(s, claim.psn_no), before, policy.terms_on(terms_day or claim.enddate)
+    )
+    answer = answer_json(a, year, "settled", source)
+    d = a.delta
+    s.add(
+        Settlement(
+            setl_id=claim.setl_id,
+            psn_no=claim.psn_no,
+            year=year,
+            region=policy.region,
+            source=source,
+            institution=institution,
+            body_hash=fingerprint,
+            body=claim_body(claim, extra),
+            setl_time=claim.setl_time,
+            begndate=claim.begndate,
+            enddate=claim.enddate,
+            med_type=claim.med_type,
+            identity=a.identity,
+            class_id=a.class_id,
+            reason=a.reason,
+            base=a.base,
+            deductible=a.deductible,
+            maf_pay=a.maf_pay,
+            tilt_pay=a.tilt_pay,
+            d_s=d.S,
+            d_p=d.P,
+            d_r=d.R,
+            d_tp=d.TP,
+            trace=answer["trace"],
+            answer=answer,
+            status="settled",
+            backpay_of=backpay_of,
+        )
+    )
+    row.s, row.p, row.r, row.tp = a.after.S, a.after.P, a.after.R, a.after.TP
+    row.settlements += 1
+    s.flush()
+    audit(
+        s,
+        actor,
+        "settle",
+        "settlement",
+        claim.setl_id,
+        None,
+        {
+            "source": source,
+            "maf_pay": answer["maf_pay"],
+            "tilt_pay": answer["tilt_pay"],
+            "totals_before": totals_json(before),
+            "totals_after": answer["totals_after"],
+        },
+    )
+    return SettlementOutcome(answer, replayed=False)
+
+
+def reverse(
+    uow: UnitOfWork, setl_id: str, *, actor: str, institution: str | None = None
+) -> dict[str, Any]:
+    """撤销: take the settlement's share out of the running totals; a second call changes nothing.
+
+    Later settlements of the same person are not recomputed.
+    """
+    with uow.begin() as s:
+        row = settlement_by_id(s, setl_id)
+        if row is None:
+            raise NotFound(f"no settlement {setl_id}", field="setl_id")
+        if institution is not None and row.institution not in (None, institution):
+            raise NotFound(f"no settlement {setl_id} of institution {institution}", field="setl_id")
+        totals = lock_totals(s, row.psn_no, row.year)
+        s.refresh(row, with_for_update=True)
+        if row.status == "reversed":
+            return reversed_answer(row)
+        before = totals_of(totals)
+        totals.s -= row.d_s
+        totals.p -= row.d_p
+        totals.r -= row.d_r
+        totals.tp -= row.d_tp
+        totals.settlements -= 1
+        row.status = "reversed"
+        row.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        s.flush()
+        audit(
+            s,
+            actor,
+            "reverse",
+            "settlement",
+            setl_id,
+            {"status": "settled", "totals": totals_json(before)},
+            {"status": "reversed", "totals": totals_json(totals_of(totals))},
+        )
+        return reversed_answer(row)
+
+
+def reversed_answer(row: Settlement) -> dict[str, Any]:
+    out = dict(row.answer)
+    out["status"] = row.status
+    out["reversed_at"] = row.reversed_at.isoformat(sep=" ") if row.reversed_at else None
+    return out
+
+
+def get_settlement(uow: UnitOfWork, setl_id: str) -> dict[str, Any]:
+    with uow.read() as s:
+        row = settlement_by_id(s, setl_id)
+        if row is None:
+            raise NotFound(f"no settlement {setl_id}", field="setl_id")
+        out = reversed_answer(row)
+        out["body"] = row.body
+        out["institution"] = row.institution
+        out["created_at"] = row.created_at.isoformat(sep=" ")
+        return out
