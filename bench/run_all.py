@@ -1,0 +1,44 @@
+"""`make bench`: every benchmark in turn, each printing its own figures.
+
+- calc_bench: `jiuzhu calc` end to end on 1,000,000 claims / 100,000 persons (claims/s, peak memory)
+- import_bench: a 1,000,000-row full department list import (rows/s, elapsed, peak memory)
+- service_bench: settlements/s and p50/p99 latency against `jiuzhu serve` at 16 clients
+
+PostgreSQL parts run when JIUZHU_TEST_DATABASE_URL (or JIUZHU_BENCH_DATABASE_URL) is set.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+BENCHES = ("calc_bench", "import_bench", "service_bench")
+
+
+def main() -> int:
+    failed = 0
+    for name in BENCHES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                print(f"== {name}: not present, skipped")
+                continue
+            raise
+        print(f"\n== {name}")
+        t0 = time.perf_counter()
+        try:
+            rc = mod.main([]) if mod.main.__code__.co_argcount else mod.main()
+        except SystemExit as exc:
+            rc = exc.code if isinstance(exc.code, int) else 1
+        print(f"== {name}: done in {time.perf_counter() - t0:.1f} s (exit {rc or 0})")
+        failed += bool(rc)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
