@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Depends, Request
 from sqlalchemy import select
@@ -144,16 +146,32 @@ def current_principal(request: Request, uow: UnitOfWork = Depends(get_uow)) -> P
     api_key = request.headers.get("x-api-key")
     auth = request.headers.get("authorization", "")
     bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-    cache: dict[str, Principal] = request.app.state.key_cache
-    if api_key and api_key in cache:
-        p = cache[api_key]
-    else:
+    p = cached_key_principal(request.app, api_key) if api_key else None
+    if p is None:
         with uow.read() as s:
             p = authenticate(s, api_key, bearer)
         if api_key:
-            cache[api_key] = p
+            request.app.state.key_cache[api_key] = (p, time.monotonic() + KEY_CACHE_SECONDS)
     request.state.principal = p
     return p
+
+
+KEY_CACHE_SECONDS = 30.0
+"""How long a server trusts a checked API key before looking again (a key revoked
+from another process stops working within this time; in-process revocation clears it)."""
+
+
+def cached_key_principal(app: Any, api_key: str) -> Principal | None:
+    """The principal of a recently checked API key, without touching the database."""
+    hit = app.state.key_cache.get(api_key)
+    if hit is None or hit[1] < time.monotonic():
+        return None
+    return hit[0]  # type: ignore[no-any-return]
+
+
+def forget_keys(app: Any) -> None:
+    """Drop every cached key (after a key is revoked)."""
+    app.state.key_cache.clear()
 
 
 def require(*roles: str) -> Callable[..., Principal]:

@@ -30,6 +30,14 @@ def install_error_handlers(app: FastAPI) -> None:
         msg = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
         return JSONResponse(error_body("invalid_request", msg, field), status_code=422)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # never a bare text 500: callers always get the error shape (nothing is leaked)
+        return JSONResponse(
+            error_body("internal_error", f"internal error ({type(exc).__name__})"),
+            status_code=500,
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {

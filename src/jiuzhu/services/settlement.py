@@ -111,13 +111,21 @@ def trial(
     *,
     account_year: int | None = None,
     terms_day: dt.date | None = None,
+    institution: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """预结算: what the settlement would earn now; writes nothing."""
+    """预结算: what the settlement would earn now; writes nothing.
+
+    For a ``setl_id`` already settled it answers as :func:`settle` would: the stored
+    answer for the same body, a conflict for another body or another institution.
+    """
     year = account_year or claim.year
     with uow.read() as s:
         existing = settlement_by_id(s, claim.setl_id)
         if existing is not None and existing.status == "settled":
-            return dict(existing.answer)
+            return _replay_or_conflict(
+                existing, claim_fingerprint(claim, extra), institution
+            ).answer
         from jiuzhu.adapters.db.tables import PersonYearTotals
 
         row = s.get(PersonYearTotals, (claim.psn_no, year))
@@ -175,12 +183,29 @@ def settle(
     raise AssertionError("unreachable")
 
 
-def _replay_or_conflict(existing: Settlement, fingerprint: str) -> SettlementOutcome:
+def _replay_or_conflict(
+    existing: Settlement, fingerprint: str, institution: str | None = None
+) -> SettlementOutcome:
     if existing.body_hash != fingerprint:
         raise Conflict(
             f"setl_id {existing.setl_id} was already settled with a different body", field="setl_id"
         )
-    return SettlementOutcome(dict(existing.answer), replayed=True)
+    if institution is not None and existing.institution != institution:
+        # the same setl_id from another institution must not see (or claim) this settlement
+        raise Conflict(
+            f"setl_id {existing.setl_id} was already settled by another institution",
+            field="setl_id",
+        )
+    return SettlementOutcome(replay_answer(existing), replayed=True)
+
+
+def replay_answer(row: Settlement) -> dict[str, Any]:
+    """The answer as first given; once reversed, with its status and time of reversal."""
+    out = dict(row.answer)
+    if row.status != "settled":
+        out["status"] = row.status
+        out["reversed_at"] = row.reversed_at.isoformat(sep=" ") if row.reversed_at else None
+    return out
 
 
 def _settle_in(
@@ -198,12 +223,12 @@ def _settle_in(
 ) -> SettlementOutcome:
     existing = settlement_by_id(s, claim.setl_id)
     if existing is not None:
-        return _replay_or_conflict(existing, fingerprint)
+        return _replay_or_conflict(existing, fingerprint, institution)
     year = account_year or claim.year
     row = lock_totals(s, claim.psn_no, year)
     existing = settlement_by_id(s, claim.setl_id)  # a twin may have committed while we waited
     if existing is not None:
-        return _replay_or_conflict(existing, fingerprint)
+        return _replay_or_conflict(existing, fingerprint, institution)
     before = totals_of(row)
     a = assess(
         claim, identity_spans(s, claim.psn_no), before, policy.terms_on(terms_day or claim.enddate)
@@ -273,7 +298,8 @@ def reverse(
         row = settlement_by_id(s, setl_id)
         if row is None:
             raise NotFound(f"no settlement {setl_id}", field="setl_id")
-        if institution is not None and row.institution not in (None, institution):
+        if institution is not None and row.institution != institution:
+            # a hospital may reverse only its own settlements (not imports, not others')
             raise NotFound(f"no settlement {setl_id} of institution {institution}", field="setl_id")
         totals = lock_totals(s, row.psn_no, row.year)
         s.refresh(row, with_for_update=True)
