@@ -237,6 +237,17 @@ class RegionPolicy:
     def _check_param_value(
         self, name: str, unit: str, value: object, choices: list[str] | None
     ) -> None:
+        if unit == "text":
+            if not str(value).strip():
+                raise PolicyError(f"parameter '{name}': empty text", field=name)
+            return
+        if unit == "days":
+            if not str(value).strip().isdigit():
+                raise PolicyError(
+                    f"parameter '{name}': expected a whole number of days, got {value!r}",
+                    field=name,
+                )
+            return
         if unit == "choice":
             if choices and str(value) not in choices:
                 raise PolicyError(

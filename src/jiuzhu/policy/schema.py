@@ -118,7 +118,8 @@ class ParameterDecl(_Strict):
     """An operator parameter: a number (or choice) whose value another document gives."""
 
     description: str
-    unit: Literal["yuan", "ratio", "choice"]
+    unit: Literal["yuan", "ratio", "choice", "days", "text"]
+    """``days``: a whole number of days; ``text``: free text (e.g. a '；'-separated list)."""
     source: str = Field(min_length=4, description="document (and article) that gives the value")
     choices: list[str] | None = None
     values: DatedSeries | None = None
@@ -208,11 +209,73 @@ class EarlyWarningLine(_Strict):
     ref: str
 
 
-class ReviewFlow(_Strict):
-    """零星报销 review levels, in order; deadline in working days."""
+ReviewLevel = Literal["first_review", "second_review", "approval"]
 
-    levels: list[Literal["first_review", "second_review", "approval"]]
+
+class ReviewFlow(_Strict):
+    """零星报销 review levels, in order; deadline in working days.
+
+    Where the region's text gives no levels or no deadline, ``levels_param`` /
+    ``deadline_param`` name the operator parameters that must hold them
+    (levels as a comma-separated choice, e.g. ``first_review,approval``).
+    """
+
+    levels: list[ReviewLevel] = []
     deadline_working_days: int | None = None
+    levels_param: str | None = None
+    deadline_param: str | None = None
+    ref: str
+
+    @model_validator(mode="after")
+    def _given_or_param(self) -> ReviewFlow:
+        if not self.levels and not self.levels_param:
+            raise ValueError("review_flow needs 'levels' or 'levels_param'")
+        if len(set(self.levels)) != len(self.levels):
+            raise ValueError("review_flow: a level may appear only once")
+        return self
+
+
+class MaterialItem(_Strict):
+    """One material an applicant presents for manual reimbursement (零星报销申请材料)."""
+
+    code: str
+    name: str
+    ref: str
+    when: Literal["always", "agent"] = "always"
+    """``agent``: only when an agent (代办人) applies for the beneficiary."""
+
+
+class Materials(_Strict):
+    """The region's list of materials; ``param`` when the list lives in another document."""
+
+    items: list[MaterialItem] = []
+    param: str | None = None
+    principle: str | None = None
+    ref: str
+
+    @model_validator(mode="after")
+    def _items_or_param(self) -> Materials:
+        if not self.items and not self.param:
+            raise ValueError("materials needs 'items' or 'param'")
+        codes = [m.code for m in self.items]
+        if len(set(codes)) != len(codes):
+            raise ValueError("materials: codes must be unique")
+        return self
+
+
+class RetroApplication(_Strict):
+    """Retroactive manual reimbursement for expense-type households (追溯 12 个月).
+
+    ``anchor``: the window counts back from the recognition day (梅州 第十条（二）) or from
+    the application day (双鸭山 第十二条). ``one_account_across_years``: costs of two years
+    share one deductible and cap at the discharge year's standard (梅州 第十二条（三）2–3).
+    """
+
+    identities: list[str] = Field(min_length=1)
+    months: int = Field(gt=0)
+    anchor: Literal["recognition", "application"]
+    once_per_year: bool = False
+    one_account_across_years: bool = False
     ref: str
 
 
@@ -242,6 +305,8 @@ class RegionPolicyFile(_Strict):
     premium_subsidy: list[PremiumSubsidy] = []
     early_warning: list[EarlyWarningLine] = []
     review_flow: ReviewFlow | None = None
+    materials: Materials | None = None
+    retro_application: RetroApplication | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> RegionPolicyFile:
@@ -272,7 +337,24 @@ class RegionPolicyFile(_Strict):
         for name in _referenced_params(self):
             if name not in self.parameters:
                 raise ValueError(f"parameter '{name}' is used but not declared under 'parameters'")
+        for name in _reimbursement_params(self):
+            if name not in self.parameters:
+                raise ValueError(f"parameter '{name}' is used but not declared under 'parameters'")
+        if self.retro_application:
+            for code in self.retro_application.identities:
+                if code not in IDENTITY_CODES:
+                    raise ValueError(f"retro_application: unknown identity code '{code}'")
         return self
+
+
+def _reimbursement_params(p: RegionPolicyFile) -> list[str]:
+    """Operator parameters of manual reimbursement (review flow, deadline, materials)."""
+    names: list[str] = []
+    if p.review_flow:
+        names += [n for n in (p.review_flow.levels_param, p.review_flow.deadline_param) if n]
+    if p.materials and p.materials.param:
+        names.append(p.materials.param)
+    return names
 
 
 def _referenced_params(p: RegionPolicyFile, benefits_only: bool = False) -> list[str]:
