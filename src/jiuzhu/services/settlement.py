@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import Conflict, NotFound
 from jiuzhu.domain.explain import trace_json
+from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
 
@@ -113,6 +115,7 @@ def trial(
     terms_day: dt.date | None = None,
     institution: str | None = None,
     extra: dict[str, Any] | None = None,
+    extra_spans: Sequence[IdentitySpan] = (),
 ) -> dict[str, Any]:
     """预结算: what the settlement would earn now; writes nothing.
 
@@ -132,7 +135,7 @@ def trial(
         totals = totals_of(row) if row else Totals()
         a = assess(
             claim,
-            identity_spans(s, claim.psn_no),
+            [*identity_spans(s, claim.psn_no), *extra_spans],
             totals,
             policy.terms_on(terms_day or claim.enddate),
         )
@@ -151,11 +154,14 @@ def settle(
     account_year: int | None = None,
     terms_day: dt.date | None = None,
     backpay_of: str | None = None,
+    extra_spans: Sequence[IdentitySpan] = (),
 ) -> SettlementOutcome:
     """结算: assess and record one settlement, once.
 
     ``account_year``/``terms_day`` let manual reimbursement put retroactive costs of two
     years on one deductible and cap at the discharge year's standard (梅州 第十二条（三）2–3).
+    ``extra_spans`` are identity spans granted by a decision rather than held in the
+    registry (双鸭山 第十二条: costs within 12 months before a retro application).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source}")
@@ -175,6 +181,7 @@ def settle(
                     account_year,
                     terms_day,
                     backpay_of,
+                    extra_spans,
                 )
         except IntegrityError:
             # the same setl_id was inserted concurrently: answer as a replay or a conflict
@@ -220,6 +227,7 @@ def _settle_in(
     account_year: int | None,
     terms_day: dt.date | None,
     backpay_of: str | None,
+    extra_spans: Sequence[IdentitySpan] = (),
 ) -> SettlementOutcome:
     existing = settlement_by_id(s, claim.setl_id)
     if existing is not None:
@@ -231,7 +239,10 @@ def _settle_in(
         return _replay_or_conflict(existing, fingerprint, institution)
     before = totals_of(row)
     a = assess(
-        claim, identity_spans(s, claim.psn_no), before, policy.terms_on(terms_day or claim.enddate)
+        claim,
+        [*identity_spans(s, claim.psn_no), *extra_spans],
+        before,
+        policy.terms_on(terms_day or claim.enddate),
     )
     answer = answer_json(a, year, "settled", source)
     d = a.delta
