@@ -1,0 +1,108 @@
+"""`jiuzhu serve`: the HTTP service (一站式结算 and the agency's API) under uvicorn.
+
+The region's policy is loaded and checked before the server starts: a benefit parameter
+the operator has not set stops it with the MissingParameter message naming it. Workers
+are separate processes; each builds its app from the environment set here
+(:func:`app_factory`), so every worker serves the same policy and database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+from fastapi import FastAPI
+
+from jiuzhu.cli.common import OperatorFileOption, ParamOption, console, load_policy, reports_errors
+from jiuzhu.config import get_settings
+from jiuzhu.domain.errors import JiuzhuError
+
+ENV_REGION = "JIUZHU_SERVE_REGION"
+ENV_PARAMS = "JIUZHU_SERVE_PARAMS"
+
+
+class DatabaseNotReady(JiuzhuError):
+    code = "database_not_ready"
+
+
+def app_factory() -> FastAPI:
+    """The app of one worker, from the settings `jiuzhu serve` put in the environment."""
+    from jiuzhu.api.app import create_app
+
+    region = os.environ.get(ENV_REGION) or get_settings().region
+    params = json.loads(os.environ.get(ENV_PARAMS) or "[]")
+    operator_file = os.environ.get("JIUZHU_OPERATOR_FILE")
+    policy = load_policy(region, params, Path(operator_file) if operator_file else None)
+    policy.require_parameters()
+    return create_app(region=region, policy=policy)
+
+
+def check_database(url: str) -> None:
+    """The database must be reachable and migrated before hospitals are told to call."""
+    from sqlalchemy import inspect
+
+    from jiuzhu.adapters.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            if not inspect(c).has_table("settlement"):
+                raise DatabaseNotReady(
+                    "the database has no schema yet: run `jiuzhu db upgrade` first"
+                )
+    except JiuzhuError:
+        raise
+    except Exception as exc:
+        raise DatabaseNotReady(f"cannot open the database: {type(exc).__name__}: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+@reports_errors
+def serve(
+    region: str | None = typer.Option(None, "--region", help="default: $JIUZHU_REGION"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8765, "--port"),
+    param: list[str] | None = ParamOption,
+    operator_file: Path | None = OperatorFileOption,
+    workers: int = typer.Option(1, "--workers", min=1, help="uvicorn worker processes"),
+    access_log: bool = typer.Option(False, "--access-log", help="log every request"),
+) -> None:
+    """Serve the API (OpenAPI at /docs) for one region on $JIUZHU_DATABASE_URL."""
+    region = region or get_settings().region
+    policy = load_policy(region, param, operator_file)
+    policy.require_parameters()  # MissingParameter names what the operator must set
+    url = get_settings().database_url
+    check_database(url)
+    os.environ[ENV_REGION] = region
+    os.environ[ENV_PARAMS] = json.dumps(list(param or []))
+    if operator_file is not None:
+        os.environ["JIUZHU_OPERATOR_FILE"] = str(operator_file)
+    serve_app(host, port, workers, access_log, region)
+
+
+def serve_app(host: str, port: int, workers: int, access_log: bool, region: str) -> None:
+    import uvicorn
+
+    console.print(
+        f"jiuzhu {region}: http://{host}:{port}/  (OpenAPI /docs, {workers} worker(s))",
+        highlight=False,
+    )
+    uvicorn.run(
+        "jiuzhu.cli.serve:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="info" if access_log else "warning",
+        loop="auto",
+        http="auto",
+        timeout_graceful_shutdown=5,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
