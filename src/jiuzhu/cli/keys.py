@@ -51,21 +51,20 @@ def create(
 def list_keys(institution: str | None = typer.Option(None, "--institution")) -> None:
     """List keys (prefix only; the key itself is never stored)."""
     uow = UnitOfWork()
+    t = Table("ID", "机构 institution", "前缀 prefix", "标签 label", "创建 created", "吊销 revoked")
     with uow.read() as s:
         q = select(ApiKey).order_by(ApiKey.id)
         if institution:
             q = q.where(ApiKey.institution == institution)
-        rows = list(s.scalars(q))
-    t = Table("ID", "机构 institution", "前缀 prefix", "标签 label", "创建 created", "吊销 revoked")
-    for k in rows:
-        t.add_row(
-            str(k.id),
-            k.institution,
-            k.prefix + "…",
-            k.label or "",
-            k.created_at.isoformat(sep=" ", timespec="seconds"),
-            k.revoked_at.isoformat(sep=" ", timespec="seconds") if k.revoked_at else "",
-        )
+        for k in s.scalars(q):
+            t.add_row(
+                str(k.id),
+                k.institution,
+                k.prefix + "…",
+                k.label or "",
+                k.created_at.isoformat(sep=" ", timespec="seconds"),
+                k.revoked_at.isoformat(sep=" ", timespec="seconds") if k.revoked_at else "",
+            )
     console.print(t)
 
 

@@ -54,11 +54,12 @@ def create(
 @reports_errors
 def list_users() -> None:
     """Staff accounts with their roles."""
-    with UnitOfWork().read() as s:
-        rows = list(s.scalars(select(StaffUser).order_by(StaffUser.username)))
     t = Table("账号 username", "姓名 name", "角色 roles", "启用 active")
-    for u in rows:
-        t.add_row(u.username, u.display_name, ", ".join(u.roles or []), "是" if u.active else "否")
+    with UnitOfWork().read() as s:
+        for u in s.scalars(select(StaffUser).order_by(StaffUser.username)):
+            t.add_row(
+                u.username, u.display_name, ", ".join(u.roles or []), "是" if u.active else "否"
+            )
     console.print(t)
 
 
