@@ -1,0 +1,241 @@
+"""Review of an accepted application: 初审 → 复审 → 审批 (宁医保发〔2023〕102号 第二十条),
+or the region's own levels (柳州任务清单 七（四）: 初审 → 审批; operator-set elsewhere).
+
+Each level is decided by a different person holding that level's role; no level is
+skipped or repeated (the next level is the only one that may be decided, and the
+decision row is unique per step); every decision keeps its reason, time, person and
+the amount the reviewer saw. Rejection at any level ends the application. At approval
+each claimed settlement is settled through ``settle(source="manual")`` — the same engine
+and the same person-year running totals as one-stop settlement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from jiuzhu.adapters.db.reimbursement_tables import ReimbDecision
+from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.domain.errors import InputError, PermissionDenied, WorkflowError
+from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.policy.money import format_fen
+from jiuzhu.services.reimbursement.common import (
+    Staff,
+    app_view,
+    assess_in_order,
+    claim_from_body,
+    claims_of,
+    decisions_of,
+    get_app,
+    granted_spans,
+    now,
+)
+from jiuzhu.services.reimbursement.rules import LEVEL_ZH
+from jiuzhu.services.settlement import settle
+
+DECISIONS = ("approve", "reject")
+
+
+def preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> dict[str, Any]:
+    """预结算: what the application's claims would earn now (writes nothing)."""
+    with uow.read() as s:
+        app = get_app(s, app_no)
+        rows = claims_of(s, app)
+        if app.status in ("approved", "paid", "completed"):
+            items = [
+                {
+                    "setl_id": r.setl_id,
+                    "maf_pay": format_fen(r.maf_pay or 0),
+                    "tilt_pay": format_fen(r.tilt_pay or 0),
+                    "base": format_fen(r.base),
+                    "identity": (r.answer or {}).get("identity"),
+                    "reason": (r.answer or {}).get("reason"),
+                }
+                for r in rows
+            ]
+            total = app.approved_total or 0
+            return {
+                "app_no": app_no,
+                "status": "settled",
+                "claims": items,
+                "total": format_fen(total),
+            }
+        claims = [claim_from_body(r.body) for r in rows]
+        assessed = assess_in_order(
+            s,
+            policy,
+            app.psn_no,
+            claims,
+            extra_spans=granted_spans(policy, app.retro, app.retro_window_start, app.retro_anchor),
+            account_year=app.account_year,
+            terms_day=app.terms_day,
+        )
+        account_year = app.account_year
+    items = [
+        {
+            "setl_id": a.setl_id,
+            "identity": a.identity or None,
+            "class": a.class_id,
+            "reason": a.reason,
+            "base": format_fen(a.base),
+            "deductible": format_fen(a.deductible),
+            "maf_pay": format_fen(a.maf_pay),
+            "tilt_pay": format_fen(a.tilt_pay),
+            "year": account_year or a.year,
+        }
+        for a in assessed
+    ]
+    total = sum(a.maf_pay + a.tilt_pay for a in assessed)
+    return {"app_no": app_no, "status": "trial", "claims": items, "total": format_fen(total)}
+
+
+def review(
+    uow: UnitOfWork,
+    policy: RegionPolicy,
+    app_no: str,
+    *,
+    staff: Staff,
+    decision: str,
+    reason: str | None = None,
+    level: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Decide the application's current level (``approve`` or ``reject``).
+
+    ``level``, when given, must be the current level: a later one is a skip, an earlier
+    one a repeat — both refused. The same person may decide only one level.
+    """
+    if decision not in DECISIONS:
+        raise InputError(f"decision must be approve or reject, got {decision!r}", column="decision")
+    reason = (reason or "").strip()
+    if decision == "reject" and not reason:
+        raise InputError("不予核准必须写明理由 (a rejection needs a reason)", column="reason")
+    reason = reason or "同意"
+    with uow.read() as s:
+        app = get_app(s, app_no)
+        step, current = _check(app, staff, level, decisions_of(s, app))
+        is_last = step == len(app.levels) - 1
+        claims = [claim_from_body(r.body) for r in claims_of(s, app)]
+        spans = granted_spans(policy, app.retro, app.retro_window_start, app.retro_anchor)
+        account_year, terms_day = app.account_year, app.terms_day
+    answers: dict[str, dict[str, Any]] = {}
+    if decision == "approve" and is_last:
+        # 核准: settle each claim in order (idempotent per setl_id: a retry replays)
+        for c in sorted(claims, key=lambda c: c.order_key()):
+            out = settle(
+                uow,
+                policy,
+                c,
+                source="manual",
+                actor=staff.actor,
+                extra={"reimb_app_no": app_no},
+                account_year=account_year,
+                terms_day=terms_day,
+                extra_spans=spans,
+            )
+            answers[c.setl_id] = out.answer
+        shown = sum(_fen(a["maf_pay"]) + _fen(a["tilt_pay"]) for a in answers.values())
+    else:
+        shown = _fen(preview(uow, policy, app_no)["total"])
+    with uow.begin() as s:
+        app = get_app(s, app_no, lock=True)
+        step2, _ = _check(app, staff, level, decisions_of(s, app))
+        if step2 != step:
+            raise WorkflowError(f"申请 {app_no} 已由他人审核，请刷新后重试", field="level")
+        at = now()
+        s.add(
+            ReimbDecision(
+                application_id=app.id,
+                step=step,
+                level=current,
+                decision=decision,
+                reason=reason,
+                actor=staff.username,
+                actor_name=staff.display_name,
+                amount_shown=shown,
+                at=at,
+            )
+        )
+        before = {"status": app.status, "step": app.current_step}
+        if decision == "reject":
+            app.status = "rejected"
+            app.decided_at = at
+            app.decision_reason = reason
+        elif is_last:
+            maf = tilt = 0
+            for r in claims_of(s, app):
+                a = answers[r.setl_id]
+                r.maf_pay, r.tilt_pay, r.answer = _fen(a["maf_pay"]), _fen(a["tilt_pay"]), a
+                maf += r.maf_pay
+                tilt += r.tilt_pay
+            app.approved_maf, app.approved_tilt, app.approved_total = maf, tilt, maf + tilt
+            app.status = "approved" if maf + tilt > 0 else "completed"
+            app.current_step = step + 1
+            app.decided_at = at
+            app.decision_reason = reason
+        else:
+            app.current_step = step + 1
+        s.flush()
+        audit(
+            s,
+            staff.actor,
+            f"review_{current}_{decision}",
+            "reimb_application",
+            app_no,
+            before,
+            {
+                "status": app.status,
+                "step": app.current_step,
+                "level": current,
+                "decision": decision,
+                "reason": reason,
+                "amount_shown": format_fen(shown),
+            },
+        )
+        return app_view(s, app, today=today)
+
+
+def _fen(text: str) -> int:
+    from jiuzhu.policy.money import parse_fen
+
+    return parse_fen(text)
+
+
+def _check(app: Any, staff: Staff, level: str | None, done: list[ReimbDecision]) -> tuple[int, str]:
+    """The step to decide now and its level, or the reason this person may not decide it."""
+    if app.status != "in_review":
+        raise WorkflowError(f"申请 {app.app_no} 的状态为 {app.status}，不在审核中", field="app_no")
+    levels: list[str] = list(app.levels)
+    step = app.current_step
+    current = levels[step]
+    if level is not None and level != current:
+        if level not in levels:
+            raise WorkflowError(
+                f"本申请的审核流程（{' → '.join(LEVEL_ZH[x] for x in levels)}）没有 "
+                f"{LEVEL_ZH.get(level, level)}",
+                field="level",
+            )
+        if levels.index(level) > step:
+            raise WorkflowError(
+                f"不能越级审核：当前应进行{LEVEL_ZH[current]}，"
+                f"{LEVEL_ZH[level]}须在其后（宁医保发〔2023〕102号 第二十条 三级审核）",
+                field="level",
+            )
+        raise WorkflowError(
+            f"{LEVEL_ZH[level]}已完成，不能重复审核；当前应进行{LEVEL_ZH[current]}",
+            field="level",
+        )
+    if current not in staff.roles:
+        # every level by its own role holder; admin does not stand in (separation of duties)
+        raise PermissionDenied(
+            f"{LEVEL_ZH[current]}须由具有 {current} 角色的工作人员办理（用户 {staff.username} 没有该角色）",
+            field="level",
+        )
+    for d in done:
+        if d.actor == staff.username:
+            raise WorkflowError(
+                f"用户 {staff.username} 已办理本申请的{LEVEL_ZH.get(d.level, d.level)}，"
+                f"同一人不能办理两级审核（第二十条 三级审核须由不同人员办理）",
+                field="actor",
+            )
+    return step, current
