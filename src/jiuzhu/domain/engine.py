@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.identity import IDENTITY_ORDER, IdentitySpan, candidates
 from jiuzhu.policy.loader import ClassTerms, RegionPolicy, Terms
-from jiuzhu.policy.money import Fen
+from jiuzhu.policy.money import Fen, Ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,10 @@ class Assessment:
     before: Totals
     after: Totals
     trace: tuple[Step, ...] = field(default=())
+    ratio_pct: str = ""
+    """The regular ratio applied, e.g. '80%' ('' when nothing was computed)."""
+    article: str = ""
+    """The article the result rests on (the last step's)."""
 
     @property
     def delta(self) -> Totals:
@@ -83,6 +87,8 @@ class Assessment:
 
     @property
     def ratio_text(self) -> str:
+        if self.ratio_pct:
+            return self.ratio_pct
         for s in self.trace:
             if s.key == "ratio":
                 return str(s.data["ratio"])
@@ -90,6 +96,8 @@ class Assessment:
 
     @property
     def ref(self) -> str:
+        if self.article:
+            return self.article
         return self.trace[-1].ref if self.trace else ""
 
 
@@ -126,57 +134,99 @@ def choose_identity(
     return best_code, best, cands
 
 
+_PERCENT: dict[Ratio, str] = {}
+
+
+def _percent(r: Ratio) -> str:
+    """``Ratio.percent()``, remembered (the batch asks for it once per settlement)."""
+    p = _PERCENT.get(r)
+    if p is None:
+        p = _PERCENT[r] = r.percent()
+    return p
+
+
+Outcome = tuple[str, str | None, str, Fen, Fen, Fen, Fen, Totals, str, str]
+"""(identity, class_id, reason, base, deductible, maf_pay, tilt_pay, totals after,
+ratio_pct, article): an assessment's figures without its claim, before and trace."""
+
+
 def assess(
     claim: Claim,
     spans: Sequence[IdentitySpan],
     totals: Totals,
     policy: RegionPolicy | Terms,
+    *,
+    trace: bool = True,
 ) -> Assessment:
-    """Assistance for one settlement given the person's totals for the claim's year."""
+    """Assistance for one settlement given the person's totals for the claim's year.
+
+    ``trace=False`` skips building the cited trace; every figure, the reason and the
+    article are the same either way (they come from :func:`evaluate`).
+    """
     terms = policy if isinstance(policy, Terms) else policy.terms_on(claim.enddate)
-    trace: list[Step] = []
-    code, cls, cands = choose_identity(claim, spans, terms)
-    trace.append(
-        Step(
-            "identity",
-            terms.identity_rule_ref,
-            {
-                "rule": terms.identity_rule,
-                "candidates": [s.code for s in cands],
-                "chosen": code,
-                "class": cls.id if cls else None,
-                "class_name": cls.name if cls else None,
-                "class_ref": cls.ref if cls else None,
-            },
-        )
+    steps: list[Step] | None = [] if trace else None
+    code, class_id, reason, base, ded, maf, tilt, after, pct, article = evaluate(
+        claim, spans, totals, terms, steps
     )
+    return Assessment(
+        claim.setl_id,
+        claim.psn_no,
+        claim.year,
+        code,
+        class_id,
+        reason,
+        base,
+        ded,
+        maf,
+        tilt,
+        totals,
+        after,
+        tuple(steps) if steps else (),
+        pct,
+        article,
+    )
+
+
+def evaluate(
+    claim: Claim,
+    spans: Sequence[IdentitySpan],
+    totals: Totals,
+    terms: Terms,
+    steps: list[Step] | None = None,
+) -> Outcome:
+    """The calculation itself (calc-contract §2–§7), appending its cited steps to ``steps``.
+
+    Returns a plain tuple (see :data:`Outcome`) so that the batch command can run a
+    million settlements without building an :class:`Assessment` for each.
+    """
+    code, cls, cands = choose_identity(claim, spans, terms)
+    if steps is not None:
+        steps.append(
+            Step(
+                "identity",
+                terms.identity_rule_ref,
+                {
+                    "rule": terms.identity_rule,
+                    "candidates": [s.code for s in cands],
+                    "chosen": code,
+                    "class": cls.id if cls else None,
+                    "class_name": cls.name if cls else None,
+                    "class_ref": cls.ref if cls else None,
+                },
+            )
+        )
     base = claim.base
 
-    def nothing(reason: str, ref: str, data: dict[str, object]) -> Assessment:
-        trace.append(Step(reason, ref, data))
-        return Assessment(
-            claim.setl_id,
-            claim.psn_no,
-            claim.year,
-            code,
-            cls.id if cls else None,
-            reason,
-            base,
-            0,
-            0,
-            0,
-            totals,
-            totals,
-            tuple(trace),
-        )
+    def nothing(reason: str, ref: str, data: dict[str, object]) -> Outcome:
+        if steps is not None:
+            steps.append(Step(reason, ref, data))
+        return (code, cls.id if cls else None, reason, base, 0, 0, 0, totals, "", ref)
 
     if cls is None:
         if not code:
             return nothing(NO_IDENTITY, terms.identity_rule_ref, {})
-        reason, ref = terms.unclassed.get(
-            code, ("该身份在本地区无救助类别", terms.identity_rule_ref)
-        )
-        return nothing(UNCLASSED, ref, {"code": code, "why": reason})
+        why, ref = terms.unclassed.get(code, ("该身份在本地区无救助类别", terms.identity_rule_ref))
+        return nothing(UNCLASSED, ref, {"code": code, "why": why})
 
     vt = claim.visit_type
     if terms.covered_visit_types is not None and vt not in terms.covered_visit_types:
@@ -192,54 +242,58 @@ def assess(
         return nothing(NO_REFERRAL, terms.referral_ref, {})
 
     S, P, R, TP = totals.S, totals.P, totals.R, totals.TP
-    trace.append(
-        Step(
-            "base",
-            "calc-contract §2",
-            {
-                "inscp_scp_amt": claim.inscp_scp_amt,
-                "hifp_pay": claim.hifp_pay,
-                "hifmi_pay": claim.hifmi_pay,
-                "hifob_pay": claim.hifob_pay,
-                "base": base,
-            },
-        )
-    )
     # deductible: counted on the year's running self-pay S (§5)
     ded = max(0, min(base, cls.deductible - S))
-    trace.append(
-        Step(
-            "deductible",
-            cls.deductible_ref.text(),
-            {"line": cls.deductible, "S_before": S, "used": ded},
-        )
-    )
+    S_before = S
     S += base
     ratio = cls.ratio[vt]
+    ratio_pct = _percent(ratio)
     maf = ratio.apply(base - ded)
-    trace.append(
-        Step(
-            "ratio",
-            cls.ratio_ref.text(),
-            {"ratio": ratio.percent(), "eligible": base - ded, "amount": maf},
-        )
-    )
     cap_left = max(0, cls.annual_cap - P)
     capped = maf > cap_left
+    raw_maf = maf
     maf = min(maf, cap_left)
-    trace.append(
-        Step(
-            "cap",
-            cls.annual_cap_ref.text(),
-            {
-                "cap": cls.annual_cap,
-                "left_before": cap_left,
-                "left_after": cap_left - maf,
-                "capped": capped,
-            },
-        )
-    )
     P += maf
+    if steps is not None:
+        steps.append(
+            Step(
+                "base",
+                "calc-contract §2",
+                {
+                    "inscp_scp_amt": claim.inscp_scp_amt,
+                    "hifp_pay": claim.hifp_pay,
+                    "hifmi_pay": claim.hifmi_pay,
+                    "hifob_pay": claim.hifob_pay,
+                    "base": base,
+                },
+            )
+        )
+        steps.append(
+            Step(
+                "deductible",
+                cls.deductible_ref.text(),
+                {"line": cls.deductible, "S_before": S_before, "used": ded},
+            )
+        )
+        steps.append(
+            Step(
+                "ratio",
+                cls.ratio_ref.text(),
+                {"ratio": ratio_pct, "eligible": base - ded, "amount": raw_maf},
+            )
+        )
+        steps.append(
+            Step(
+                "cap",
+                cls.annual_cap_ref.text(),
+                {
+                    "cap": cls.annual_cap,
+                    "left_before": cap_left,
+                    "left_after": cap_left - maf,
+                    "capped": capped,
+                },
+            )
+        )
 
     tilt_pay = 0
     tt = terms.tilt
@@ -258,52 +312,41 @@ def assess(
             if tt.cap_kind == "separate":
                 assert tt.annual_cap is not None
                 left = max(0, tt.annual_cap - TP)
-                cap_ref = tt.annual_cap_ref.text() if tt.annual_cap_ref else tt.ref
             else:
                 left = max(0, cls.annual_cap - P)
-                cap_ref = cls.annual_cap_ref.text()
             tilt_pay = min(raw, left)
             TP += tilt_pay
             if tt.cap_kind == "shared":
                 P += tilt_pay
-            trace.append(
-                Step(
-                    "tilt",
-                    tt.ref,
-                    {
-                        "remaining": rem,
-                        "R_before": R_before,
-                        "threshold": tt.threshold,
-                        "threshold_ref": tt.threshold_ref.text(),
-                        "over": over,
-                        "ratio": tt.ratio.percent(),
-                        "ratio_ref": tt.ratio_ref.text(),
-                        "raw": raw,
-                        "cap_kind": tt.cap_kind,
-                        "left_before": left,
-                        "cap_ref": cap_ref,
-                        "tilt": tilt_pay,
-                    },
+            if steps is not None:
+                if tt.cap_kind == "separate":
+                    cap_ref = tt.annual_cap_ref.text() if tt.annual_cap_ref else tt.ref
+                else:
+                    cap_ref = cls.annual_cap_ref.text()
+                steps.append(
+                    Step(
+                        "tilt",
+                        tt.ref,
+                        {
+                            "remaining": rem,
+                            "R_before": R_before,
+                            "threshold": tt.threshold,
+                            "threshold_ref": tt.threshold_ref.text(),
+                            "over": over,
+                            "ratio": _percent(tt.ratio),
+                            "ratio_ref": tt.ratio_ref.text(),
+                            "raw": raw,
+                            "cap_kind": tt.cap_kind,
+                            "left_before": left,
+                            "cap_ref": cap_ref,
+                            "tilt": tilt_pay,
+                        },
+                    )
                 )
-            )
-        else:
-            trace.append(
+        elif steps is not None:
+            steps.append(
                 Step("tilt_none", tt.ref, {"class": cls.id, "in_province": claim.in_province})
             )
-    after = Totals(S, P, R, TP)
-    trace.append(Step("result", cls.ref, {"maf_pay": maf, "tilt_pay": tilt_pay}))
-    return Assessment(
-        claim.setl_id,
-        claim.psn_no,
-        claim.year,
-        code,
-        cls.id,
-        PAID,
-        base,
-        ded,
-        maf,
-        tilt_pay,
-        totals,
-        after,
-        tuple(trace),
-    )
+    if steps is not None:
+        steps.append(Step("result", cls.ref, {"maf_pay": maf, "tilt_pay": tilt_pay}))
+    return (code, cls.id, PAID, base, ded, maf, tilt_pay, Totals(S, P, R, TP), ratio_pct, cls.ref)

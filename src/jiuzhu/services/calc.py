@@ -11,15 +11,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
+import multiprocessing as mp
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from jiuzhu.domain.claim import Claim
-from jiuzhu.domain.engine import Assessment, Totals, assess
+from jiuzhu.domain.engine import Assessment, Totals, assess, evaluate
 from jiuzhu.domain.errors import InputError, JiuzhuError
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
@@ -72,7 +74,7 @@ def parse_date(text: str, *, file: str, line: int, column: str) -> dt.date:
 
 def parse_datetime(text: str, *, file: str, line: int, column: str) -> dt.datetime:
     s = text.strip()
-    if len(s) != 19 or s[10] != " ":
+    if len(s) != 19 or s[10] != " " or s[4] != "-" or s[7] != "-" or s[13] != ":" or s[16] != ":":
         raise InputError(
             f"malformed time {text!r} (expected YYYY-MM-DD HH:MM:SS)",
             file=file,
@@ -179,7 +181,13 @@ def read_identities(
 
 
 def read_claims(path: Path) -> list[Claim]:
-    """CLAIMS.csv → claims in input order, every field checked (calc-contract §8)."""
+    """CLAIMS.csv → claims in input order, every field checked (calc-contract §8).
+
+    The loop is the hot path of `jiuzhu calc` (a million rows): well-formed cells take
+    a short inline path (dates remembered by their text, ``d.dd`` amounts split by
+    hand); anything else goes through the checking parsers above, which accept the
+    same inputs and raise the located error.
+    """
     name = str(path)
     rows = _open_csv(path)
     _, index, _ = next(rows)
@@ -189,11 +197,43 @@ def read_claims(path: Path) -> list[Claim]:
     )
     i_hifob = index.get("hifob_pay")
     flag_idx = [(f, index.get(f), default) for f, default in CLAIM_FLAGS.items()]
+    (f_out, i_out, d_out), (f_ref, i_ref, d_ref), (f_em, i_em, d_em), (f_prov, i_prov, d_prov) = (
+        flag_idx
+    )
+    width = 1 + max(i for i in index.values())
     seen: dict[str, int] = {}
+    dates: dict[str, dt.date] = {}
     claims: list[Claim] = []
     append = claims.append
+    fromisoformat = dt.datetime.fromisoformat
+
+    def date(text: str, line: int, column: str) -> dt.date:
+        d = dates.get(text)
+        if d is None:
+            d = dates[text] = parse_date(text, file=name, line=line, column=column)
+        return d
+
+    def amount(text: str, line: int, column: str) -> int:
+        whole, dot, frac = text.partition(".")
+        if whole.isdigit() and whole.isascii():
+            if not dot:
+                return int(whole) * 100
+            if len(frac) == 2 and frac.isdigit() and frac.isascii():
+                return int(whole) * 100 + int(frac)
+        return parse_amount(text, file=name, line=line, column=column)
+
+    def flag(text: str, default: bool, line: int, column: str) -> bool:
+        if text == "0":
+            return False
+        if text == "1":
+            return True
+        t = text.strip()
+        return parse_flag(t, file=name, line=line, column=column) if t else default
+
     for line, _, row in rows:
-        setl_id = _cell(row, i_id).strip()
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        setl_id = row[i_id].strip()
         if not setl_id:
             raise InputError("empty setl_id", file=name, line=line, column="setl_id")
         if setl_id in seen:
@@ -204,29 +244,51 @@ def read_claims(path: Path) -> list[Claim]:
                 column="setl_id",
             )
         seen[setl_id] = line
-        psn = _cell(row, i_psn).strip()
+        psn = row[i_psn].strip()
         if not psn:
             raise InputError("empty psn_no", file=name, line=line, column="psn_no")
-        med = _cell(row, i_med).strip()
+        med = row[i_med].strip()
         if not med:
             raise InputError("empty med_type", file=name, line=line, column="med_type")
-        setl_time = parse_datetime(_cell(row, i_time), file=name, line=line, column="setl_time")
-        b = parse_date(_cell(row, i_b), file=name, line=line, column="begndate")
-        e = parse_date(_cell(row, i_e), file=name, line=line, column="enddate")
+        t = row[i_time]
+        if len(t) == 19 and t[10] == " " and t[4] == t[7] == "-" and t[13] == t[16] == ":":
+            try:
+                setl_time = fromisoformat(t)
+            except ValueError:
+                setl_time = parse_datetime(t, file=name, line=line, column="setl_time")
+        else:
+            setl_time = parse_datetime(t, file=name, line=line, column="setl_time")
+        t = row[i_b]
+        b = dates.get(t) or date(t, line, "begndate")
+        t = row[i_e]
+        e = dates.get(t) or date(t, line, "enddate")
         if e < b:
             raise InputError(
                 f"enddate {e} is before begndate {b}", file=name, line=line, column="enddate"
             )
-        inscp = parse_amount(_cell(row, i_inscp), file=name, line=line, column="inscp_scp_amt")
-        hifp = parse_amount(_cell(row, i_hifp), file=name, line=line, column="hifp_pay")
-        hifmi = parse_amount(_cell(row, i_hifmi), file=name, line=line, column="hifmi_pay")
-        ob_text = _cell(row, i_hifob).strip()
-        hifob = parse_amount(ob_text, file=name, line=line, column="hifob_pay") if ob_text else 0
-        flags = []
-        for fname, fi, default in flag_idx:
-            t = _cell(row, fi).strip()
-            flags.append(parse_flag(t, file=name, line=line, column=fname) if t else default)
-        append(Claim(setl_id, psn, setl_time, med, b, e, inscp, hifp, hifmi, hifob, *flags))
+        inscp = amount(row[i_inscp], line, "inscp_scp_amt")
+        hifp = amount(row[i_hifp], line, "hifp_pay")
+        hifmi = amount(row[i_hifmi], line, "hifmi_pay")
+        ob = row[i_hifob] if i_hifob is not None else ""
+        hifob = amount(ob, line, "hifob_pay") if ob and ob != "0" and ob.strip() else 0
+        append(
+            Claim(
+                setl_id,
+                psn,
+                setl_time,
+                med,
+                b,
+                e,
+                inscp,
+                hifp,
+                hifmi,
+                hifob,
+                flag(row[i_out], d_out, line, f_out) if i_out is not None else d_out,
+                flag(row[i_ref], d_ref, line, f_ref) if i_ref is not None else d_ref,
+                flag(row[i_em], d_em, line, f_em) if i_em is not None else d_em,
+                flag(row[i_prov], d_prov, line, f_prov) if i_prov is not None else d_prov,
+            )
+        )
     return claims
 
 
@@ -239,40 +301,248 @@ class RunResult:
     totals: dict[TotalsKey, Totals]
 
 
+def _person_groups(claims: list[Claim]) -> list[list[int]]:
+    """Positions of each person's claims, persons in order of first appearance."""
+    by_person: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(claims):
+        by_person[c.psn_no].append(i)
+    return list(by_person.values())
+
+
+def _in_order(claims: list[Claim], idxs: list[int]) -> list[int]:
+    """One person's positions in settlement order: ``setl_time``, ties by ``setl_id`` (§3)."""
+    if len(idxs) < 2:
+        return idxs
+    return sorted(idxs, key=lambda i: (claims[i].setl_time, claims[i].setl_id))
+
+
 def run_claims(
     claims: list[Claim],
     identities: dict[str, list[IdentitySpan]],
     policy: RegionPolicy,
     totals: dict[TotalsKey, Totals] | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    trace: bool | Collection[str] = True,
 ) -> RunResult:
     """Apply the engine person by person, each person's claims in settlement order.
 
     Results come back in input order. ``totals`` carries person-year totals in from an
     earlier run and is returned updated, so a year can be split into several runs.
+    ``trace``: keep every assessment's cited trace (True), none (False), or only those
+    of the given ``setl_id``s; the figures are the same either way.
     """
     running: dict[TotalsKey, Totals] = dict(totals or {})
-    by_person: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(claims):
-        by_person[c.psn_no].append(i)
     out: list[Assessment | None] = [None] * len(claims)
     no_spans: list[IdentitySpan] = []
     done = 0
     zero = Totals()
-    for psn, idxs in by_person.items():
-        idxs.sort(key=lambda i: (claims[i].setl_time, claims[i].setl_id))
+    traced = frozenset() if isinstance(trace, bool) else frozenset(trace)
+    all_traced = trace is True
+    for group in _person_groups(claims):
+        psn = claims[group[0]].psn_no
         spans = identities.get(psn, no_spans)
-        for i in idxs:
+        for i in _in_order(claims, group):
             c = claims[i]
             key = (psn, c.enddate.year)
-            a = assess(c, spans, running.get(key, zero), policy)
+            a = assess(
+                c, spans, running.get(key, zero), policy, trace=all_traced or c.setl_id in traced
+            )
             running[key] = a.after
             out[i] = a
-        done += len(idxs)
+        done += len(group)
         if progress is not None:
-            progress(len(idxs))
+            progress(len(group))
     assert done == len(claims)
     return RunResult(out, running)  # type: ignore[arg-type]
+
+
+@dataclass
+class BatchResult:
+    """What `jiuzhu calc` needs from a run: RESULTS.csv lines in input order, the
+    person-year totals after the run, the per-identity summary and the traced claims."""
+
+    lines: list[str]
+    totals: dict[TotalsKey, Totals]
+    summary: dict[str, list[int]]
+    explained: dict[str, Assessment]
+
+
+_PartResult = tuple[
+    list[int], list[str], dict[TotalsKey, Totals], dict[str, list[int]], dict[str, Assessment]
+]
+
+
+def _fmt(fen: int) -> str:
+    return format_fen(fen) if fen else "0.00"
+
+
+def _run_part(
+    claims: list[Claim],
+    groups: list[list[int]],
+    identities: dict[str, list[IdentitySpan]],
+    policy: RegionPolicy,
+    totals: dict[TotalsKey, Totals],
+    explain: frozenset[str],
+    progress: Callable[[int], None] | None = None,
+) -> _PartResult:
+    """The batch over some persons: (positions, lines, totals touched, summary, traced).
+
+    Each line is exactly what :func:`write_results` writes for that claim: a plain
+    line is formatted directly, one that needs CSV quoting goes through ``csv.writer``.
+    """
+    positions: list[int] = []
+    lines: list[str] = []
+    touched: dict[TotalsKey, Totals] = {}
+    summary: dict[str, list[int]] = {}
+    explained: dict[str, Assessment] = {}
+    no_spans: list[IdentitySpan] = []
+    zero = Totals()
+    terms_on = policy.terms_on
+    add_pos = positions.append
+    add_line = lines.append
+    for group in groups:
+        psn = claims[group[0]].psn_no
+        spans = identities.get(psn, no_spans)
+        for i in _in_order(claims, group):
+            c = claims[i]
+            year = c.enddate.year
+            key = (psn, year)
+            before = touched.get(key)
+            if before is None:
+                before = totals.get(key, zero)
+            if explain and c.setl_id in explain:
+                a = assess(c, spans, before, policy)
+                explained[c.setl_id] = a
+                code, cid, reason, base, ded, maf, tilt = (
+                    a.identity,
+                    a.class_id,
+                    a.reason,
+                    a.base,
+                    a.deductible,
+                    a.maf_pay,
+                    a.tilt_pay,
+                )
+                after, pct, article = a.after, a.ratio_pct, a.article
+            else:
+                code, cid, reason, base, ded, maf, tilt, after, pct, article = evaluate(
+                    c, spans, before, terms_on(c.enddate)
+                )
+            touched[key] = after
+            line = (
+                f"{c.setl_id},{psn},{code},{_fmt(maf)},{_fmt(tilt)},{year},{cid or ''},"
+                f"{_fmt(base)},{_fmt(ded)},{reason},{pct},{article}\n"
+            )
+            if line.count(",") != 11 or '"' in line or "\r" in line or line.count("\n") != 1:
+                line = _csv_line(
+                    [c.setl_id, psn, code, _fmt(maf), _fmt(tilt), str(year), cid or "",
+                     _fmt(base), _fmt(ded), reason, pct, article]
+                )  # fmt: skip
+            add_pos(i)
+            add_line(line)
+            s = summary.get(code)
+            if s is None:
+                s = summary[code] = [0, 0, 0, 0]
+            s[0] += 1
+            if maf or tilt:
+                s[1] += 1
+            s[2] += maf
+            s[3] += tilt
+        if progress is not None:
+            progress(len(group))
+    return positions, lines, touched, summary, explained
+
+
+def _csv_line(row: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(row)
+    return buf.getvalue()
+
+
+PARALLEL_FROM = 100_000
+"""Below this many claims a second process costs more than it saves."""
+
+_FORKED: tuple[object, ...] = ()
+"""What a forked worker of :func:`run_batch` reads: set just before the fork."""
+
+
+def _run_forked_part(k: int) -> _PartResult:
+    claims, parts, identities, policy, totals, explain = _FORKED
+    return _run_part(claims, parts[k], identities, policy, totals, explain)  # type: ignore[index,arg-type]
+
+
+def available_workers() -> int:
+    """CPUs this process may use, when it can fork workers (else 1)."""
+    if "fork" not in mp.get_all_start_methods():
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _split(groups: list[list[int]], n: int) -> list[list[list[int]]]:
+    """``n`` runs of whole persons with about the same number of claims each."""
+    total = sum(len(g) for g in groups)
+    parts: list[list[list[int]]] = [[] for _ in range(n)]
+    k, acc = 0, 0
+    for g in groups:
+        if k < n - 1 and acc >= total * (k + 1) / n:  # float ok: a claim count, not money
+            k += 1
+        parts[k].append(g)
+        acc += len(g)
+    return parts
+
+
+def run_batch(
+    claims: list[Claim],
+    identities: dict[str, list[IdentitySpan]],
+    policy: RegionPolicy,
+    totals: dict[TotalsKey, Totals] | None = None,
+    *,
+    explain: Collection[str] = (),
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """`jiuzhu calc`'s engine run: the same figures as :func:`run_claims`, as output lines.
+
+    With ``workers > 1`` (and at least :data:`PARALLEL_FROM` claims, on a system that
+    can fork) the persons are split into ``workers`` parts; the parent computes the
+    first, forked children the others. A person's claims always stay in one part, and
+    persons do not affect each other, so the output is the same to the fen and byte.
+    """
+    carried = dict(totals or {})
+    wanted = frozenset(explain)
+    groups = _person_groups(claims)
+    n = min(workers, available_workers()) if len(claims) >= PARALLEL_FROM else 1
+    if n <= 1:
+        results = [_run_part(claims, groups, identities, policy, carried, wanted, progress)]
+    else:
+        global _FORKED
+        parts = _split(groups, n)
+        _FORKED = (claims, parts, identities, policy, carried, wanted)
+        try:
+            with mp.get_context("fork").Pool(n - 1) as pool:
+                pending = pool.map_async(_run_forked_part, range(1, n))
+                first = _run_part(claims, parts[0], identities, policy, carried, wanted, progress)
+                results = [first, *pending.get()]
+        finally:
+            _FORKED = ()
+        if progress is not None:
+            progress(len(claims) - len(first[0]))
+    lines: list[str] = [""] * len(claims)
+    summary: dict[str, list[int]] = {}
+    explained: dict[str, Assessment] = {}
+    for positions, part_lines, touched, part_summary, part_explained in results:
+        for pos, line in zip(positions, part_lines, strict=True):
+            lines[pos] = line
+        carried.update(touched)
+        for code, v in part_summary.items():
+            s = summary.setdefault(code, [0, 0, 0, 0])
+            for j in range(4):
+                s[j] += v[j]
+        explained.update(part_explained)
+    return BatchResult(lines, carried, summary, explained)
 
 
 def result_row(a: Assessment) -> list[str]:
@@ -280,12 +550,12 @@ def result_row(a: Assessment) -> list[str]:
         a.setl_id,
         a.psn_no,
         a.identity,
-        format_fen(a.maf_pay),
-        format_fen(a.tilt_pay),
+        format_fen(a.maf_pay) if a.maf_pay else "0.00",
+        format_fen(a.tilt_pay) if a.tilt_pay else "0.00",
         str(a.year),
         a.class_id or "",
         format_fen(a.base),
-        format_fen(a.deductible),
+        format_fen(a.deductible) if a.deductible else "0.00",
         a.reason,
         a.ratio_text,
         a.ref,
@@ -295,6 +565,7 @@ def result_row(a: Assessment) -> list[str]:
 def write_atomically(path: Path, write: Callable[[object], None]) -> None:
     """Write through a temporary file in the same folder, then rename: all or nothing."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent or Path(".")))
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -304,6 +575,16 @@ def write_atomically(path: Path, write: Callable[[object], None]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    """RESULTS.csv from :class:`BatchResult` lines: the header, then the lines, atomically."""
+
+    def w(fh: object) -> None:
+        fh.write(",".join(RESULT_COLUMNS) + "\n")  # type: ignore[attr-defined]
+        fh.writelines(lines)  # type: ignore[attr-defined]
+
+    write_atomically(path, w)
 
 
 def write_results(path: Path, assessments: list[Assessment]) -> None:
@@ -370,6 +651,8 @@ __all__ = [
     "read_identities",
     "read_claims",
     "run_claims",
+    "run_batch",
+    "write_lines",
     "write_results",
     "read_totals",
     "write_totals",
