@@ -49,7 +49,12 @@ def add_person(
         for code, b, e in identities:
             s.add(
                 PersonIdentity(
-                    person_id=p.id, psn_no=psn_no, code=code, begndate=b, enddate=e, source="minzheng"
+                    person_id=p.id,
+                    psn_no=psn_no,
+                    code=code,
+                    begndate=b,
+                    enddate=e,
+                    source="minzheng",
                 )
             )
 

@@ -11,16 +11,6 @@ import datetime as dt
 import io
 
 import pytest
-from sqlalchemy import select
-
-from jiuzhu.adapters.db.tables import AuditLog, PersonYearTotals, Settlement
-from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.domain.errors import PermissionDenied, WorkflowError
-from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.services import reimbursement as rb
-from jiuzhu.services.settlement import settle
-from jiuzhu.services.reimbursement.common import claim_from_body
-
 from reimb_helpers import (
     AGENT_CERTNO,
     APPROVER,
@@ -32,6 +22,15 @@ from reimb_helpers import (
     application,
     claim,
 )
+from sqlalchemy import select
+
+from jiuzhu.adapters.db.tables import AuditLog, PersonYearTotals, Settlement
+from jiuzhu.adapters.db.uow import UnitOfWork
+from jiuzhu.domain.errors import PermissionDenied, WorkflowError
+from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.services import reimbursement as rb
+from jiuzhu.services.reimbursement.common import claim_from_body
+from jiuzhu.services.settlement import settle
 
 NX = RegionPolicy.load("ningxia")
 D = dt.date
@@ -47,8 +46,11 @@ def test_full_path_three_users_counts_in_running_totals_and_pays(nx: UnitOfWork)
     # calc-contract §9 settlement 1: dibao (class 二, 80%), base 30,000 →
     # maf 24,000.00; remaining 6,000, over the 3,000 tilt threshold by 3,000 → tilt 2,100.00
     app = rb.intake(
-        nx, NX, application("P1", [claim("S1", "P1", "2024-09-01", "2024-09-10", "30000")]),
-        staff=INTAKE, today=D(2024, 9, 20),
+        nx,
+        NX,
+        application("P1", [claim("S1", "P1", "2024-09-01", "2024-09-10", "30000")]),
+        staff=INTAKE,
+        today=D(2024, 9, 20),
     )
     assert app["status"] == "in_review"
     assert app["app_no"] == "NX-2024-000001"
@@ -88,7 +90,15 @@ def test_full_path_three_users_counts_in_running_totals_and_pays(nx: UnitOfWork)
     assert b["items"][0]["account_no"] == "6228***********8901"
     data = rb.export_batch(nx, b["batch_no"], "csv", staff=FINANCE)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0][:7] == ["序号", "受理编号", "人员编号", "收款人户名", "开户银行", "银行账号", "金额（元）"]
+    assert rows[0][:7] == [
+        "序号",
+        "受理编号",
+        "人员编号",
+        "收款人户名",
+        "开户银行",
+        "银行账号",
+        "金额（元）",
+    ]
     assert rows[1][5] == "6228480012345678901" and rows[1][6] == "26100.00"
     assert rows[1][3] == "张三丰"
     xlsx = rb.export_batch(nx, b["batch_no"], "xlsx", staff=FINANCE)
@@ -123,8 +133,11 @@ def test_full_path_three_users_counts_in_running_totals_and_pays(nx: UnitOfWork)
 
 def _accepted(uow: UnitOfWork, setl: str = "S1") -> str:
     app = rb.intake(
-        uow, NX, application("P1", [claim(setl, "P1", "2024-09-01", "2024-09-10", "1000")]),
-        staff=INTAKE, today=D(2024, 9, 20),
+        uow,
+        NX,
+        application("P1", [claim(setl, "P1", "2024-09-01", "2024-09-10", "1000")]),
+        staff=INTAKE,
+        today=D(2024, 9, 20),
     )
     assert app["status"] == "in_review", app["problems"]
     return str(app["app_no"])
@@ -173,8 +186,11 @@ def test_incomplete_application_gets_one_notice_listing_everything(nx: UnitOfWor
     # S3 lies before the dibao identity; agent with a wrong check digit; no bank account;
     # materials: only the hukou copy
     settle(
-        nx, NX, claim_from_body(claim("S0", "P1", "2024-05-01", "2024-05-03", "500")),
-        source="one_stop", actor="test",
+        nx,
+        NX,
+        claim_from_body(claim("S0", "P1", "2024-05-01", "2024-05-03", "500")),
+        source="one_stop",
+        actor="test",
     )
     raw = application(
         "P1",
@@ -214,8 +230,11 @@ def test_incomplete_application_gets_one_notice_listing_everything(nx: UnitOfWor
 
 def test_unknown_person_and_missing_configuration(nx: UnitOfWork) -> None:
     out = rb.intake(
-        nx, NX, application("NOBODY", [claim("S9", "NOBODY", "2024-09-01", "2024-09-02", "10")]),
-        staff=INTAKE, today=D(2024, 9, 20),
+        nx,
+        NX,
+        application("NOBODY", [claim("S9", "NOBODY", "2024-09-01", "2024-09-02", "10")]),
+        staff=INTAKE,
+        today=D(2024, 9, 20),
     )
     assert out["status"] == "returned"
     assert [p["code"] for p in out["problems"]] == ["unknown_person"]
