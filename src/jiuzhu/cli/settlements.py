@@ -176,10 +176,9 @@ def show(setl_id: str = typer.Argument(...)) -> None:
         f"（{REASON_ZH.get(s['reason'], s['reason'])}）",
         highlight=False,
     )
-    t = Table("#", "计算过程", "依据", show_lines=False)
+    console.print("计算过程 trace:", highlight=False)
     for i, step in enumerate(s["trace"], 1):
-        t.add_row(str(i), str(step["text"]), str(step["ref"]))
-    console.print(t)
+        console.print(f"  {i}. {step['text']}  〔{step['ref']}〕", highlight=False, soft_wrap=True)
     after = s["totals_after"]
     console.print(
         f"本年累计 after: 个人自付 S {after['S']}  救助 P {after['P']}  "
