@@ -201,7 +201,13 @@ def intake(
             deadline=add_working_days(received_on, rules.deadline_days) if accepted else None,
             levels=list(rules.levels) if accepted else [],
             current_step=0,
-            flow_ref=f"{rules.flow_ref}；时限：{rules.deadline_ref}" if accepted else None,
+            flow_ref=(
+                rules.flow_ref
+                if rules.deadline_ref == rules.flow_ref
+                else f"{rules.flow_ref}；时限：{rules.deadline_ref}"
+            )
+            if accepted
+            else None,
             claimed_total=sum(c.base for c in claims),
             intake_by=staff.username,
             remarks=_text(raw, "remarks"),
