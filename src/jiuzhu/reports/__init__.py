@@ -1,0 +1,54 @@
+"""Reports the agency keeps: import diff reports (JSON + CSV) and ledgers (XLSX).
+
+Everything written here is already masked: ID numbers ``1101**********1234``, names ``张*``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from jiuzhu.config import get_settings
+
+
+def reports_dir() -> Path:
+    """``<var_dir>/reports`` (created on demand)."""
+    d = Path(get_settings().var_dir) / "reports"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _default(o: object) -> object:
+    if isinstance(o, dt.date | dt.datetime):
+        return o.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def write_json(path: Path, data: Any) -> Path:
+    """Write JSON atomically (temp file, then rename)."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(
+        json.dumps(data, ensure_ascii=False, indent=1, default=_default), encoding="utf-8"
+    )
+    os.replace(tmp, path)
+    return path
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """Write a UTF-8 (with BOM, so spreadsheet programs read Chinese) CSV atomically."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for r in rows:
+            w.writerow(["" if v is None else v for v in r])
+    os.replace(tmp, path)
+    return path
+
+
+__all__ = ["reports_dir", "write_csv", "write_json"]
