@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -589,6 +590,29 @@ def import_identities(
     name: str,
     data: bytes,
     source: str,
+    **kw: Any,
+) -> ImportResult:
+    """Import a department list as one batch; see the module docstring.
+
+    Keyword arguments: ``actor``, ``full_list``, ``as_of``, ``accept_valid``,
+    ``operator_map``, ``progress``, ``save_report`` (see ``_import``).
+    """
+    # Millions of long-lived row objects make the cyclic collector rescan them over and
+    # over (quadratic); nothing here builds cycles, so pause it for the import.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(uow, name, data, source, **kw)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(
+    uow: UnitOfWork,
+    name: str,
+    data: bytes,
+    source: str,
     *,
     actor: str,
     full_list: bool = False,
@@ -598,7 +622,6 @@ def import_identities(
     progress: Progress | None = None,
     save_report: bool = True,
 ) -> ImportResult:
-    """Import a department list as one batch; see the module docstring."""
     import time
 
     t0 = time.perf_counter()

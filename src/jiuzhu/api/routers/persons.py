@@ -1,0 +1,81 @@
+"""救助对象 persons: list, search, register, and one person with identities (masked).
+
+ID numbers and names never leave the service in clear: ``1101**********1234``, ``张*``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from jiuzhu.adapters.db.uow import UnitOfWork
+from jiuzhu.api.auth import Principal, get_uow, require
+from jiuzhu.api.schemas import ERROR_RESPONSES
+from jiuzhu.services import registry
+from jiuzhu.services.enrolment import enrolment_of
+
+router = APIRouter(prefix="/api/v1/persons", tags=["救助对象 persons"], responses=ERROR_RESPONSES)
+READERS = (
+    "registry",
+    "enrolment",
+    "auditor",
+    "intake",
+    "first_review",
+    "second_review",
+    "approval",
+)
+
+
+class PersonIn(BaseModel):
+    psn_no: str = Field(min_length=1, max_length=40, description="人员编号")
+    certno: str = Field(min_length=18, max_length=18, description="身份证号码 (GB 11643)")
+    name: str = Field(min_length=1, max_length=50, description="姓名")
+    household_no: str | None = Field(None, max_length=40)
+    insured_region: str | None = Field(None, max_length=40)
+
+
+@router.get("")
+def list_persons(
+    q: str | None = Query(None, description="人员编号 prefix, 户号, or a full ID number"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    uow: UnitOfWork = Depends(get_uow),
+    p: Principal = Depends(require(*READERS)),
+) -> dict[str, Any]:
+    """Persons, masked; an ID number is matched through its keyed hash."""
+    with uow.read() as s:
+        total, items = registry.search_persons(s, q, limit, offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+@router.post("", status_code=201)
+def create_person(
+    body: PersonIn,
+    uow: UnitOfWork = Depends(get_uow),
+    p: Principal = Depends(require("registry")),
+) -> dict[str, Any]:
+    """Register a person; the ID number's check digit is verified; stored encrypted."""
+    with uow.begin() as s:
+        person = registry.create_person(
+            s, p.actor, body.psn_no, body.certno, body.name, body.household_no, body.insured_region
+        )
+        return registry.person_summary(person)
+
+
+@router.get("/{psn_no}")
+def get_person(
+    psn_no: str,
+    request: Request,
+    on: dt.date | None = Query(None, description="the day for 有效/最高 (default today)"),
+    uow: UnitOfWork = Depends(get_uow),
+    p: Principal = Depends(require(*READERS)),
+) -> dict[str, Any]:
+    """One person with every identity; ``highest`` marks the highest valid one on ``on``
+    (就高不就低, the region's class order)."""
+    with uow.read() as s:
+        d = registry.person_detail(s, psn_no, request.app.state.policy, on)
+        d["enrolment"] = enrolment_of(s, psn_no)
+    return d
