@@ -11,7 +11,7 @@ from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.services.reimbursement import Staff
 
 CERTNO = "11010519491231002X"
-AGENT_CERTNO = "110101199003070079"
+AGENT_CERTNO = "110101199003070070"
 
 NINGXIA_MATERIALS = [
     "hukou",
