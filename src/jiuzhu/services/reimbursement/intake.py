@@ -90,6 +90,10 @@ def intake(
         if raw.get("received_on")
         else (today or dt.date.today())
     )
+    if received_on > (today or dt.date.today()):
+        raise InputError(
+            f"received_on {received_on} is in the future", file=where or None, column="received_on"
+        )
     rules = rules_for(policy, received_on)
     raw_claims = raw.get("claims") or []
     if not isinstance(raw_claims, list):

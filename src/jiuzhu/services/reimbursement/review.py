@@ -104,6 +104,11 @@ def review(
 
     ``level``, when given, must be the current level: a later one is a skip, an earlier
     one a repeat — both refused. The same person may decide only one level.
+
+    At the last level the claims are settled first (each settle() is its own
+    transaction, idempotent per ``setl_id`` with the same body), then the decision is
+    recorded under a row lock; if that second step fails, approving again replays the
+    stored settlements instead of counting them twice.
     """
     if decision not in DECISIONS:
         raise InputError(f"decision must be approve or reject, got {decision!r}", column="decision")
