@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.db.repositories import identity_spans, lock_totals, settlement_by_id, totals_of
+from jiuzhu.adapters.db.settlement_sql import DBAPI_INTEGRITY_ERRORS, Raw
 from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.claim import Claim
@@ -31,6 +32,7 @@ from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
 
 SOURCES = ("one_stop", "import", "manual", "backpay")
+_DUPLICATE: tuple[type[Exception], ...] = (IntegrityError, *DBAPI_INTEGRITY_ERRORS)
 
 
 def claim_fingerprint(claim: Claim, extra: dict[str, Any] | None = None) -> str:
@@ -183,7 +185,7 @@ def settle(
                     backpay_of,
                     extra_spans,
                 )
-        except IntegrityError:
+        except _DUPLICATE:
             # the same setl_id was inserted concurrently: answer as a replay or a conflict
             if attempt == 2:
                 raise
@@ -229,59 +231,56 @@ def _settle_in(
     backpay_of: str | None,
     extra_spans: Sequence[IdentitySpan] = (),
 ) -> SettlementOutcome:
-    existing = settlement_by_id(s, claim.setl_id)
-    if existing is not None:
-        return _replay_or_conflict(existing, fingerprint, institution)
     year = account_year or claim.year
-    row = lock_totals(s, claim.psn_no, year)
-    existing = settlement_by_id(s, claim.setl_id)  # a twin may have committed while we waited
-    if existing is not None:
+    raw = Raw(s)  # plain SQL on this transaction's connection (settlement_sql: why)
+    before = Totals(*raw.lock_totals(claim.psn_no, year))
+    # checked under the lock, so a twin that committed while we waited is seen
+    if raw.settlement_exists(claim.setl_id):
+        existing = settlement_by_id(s, claim.setl_id)
+        assert existing is not None
         return _replay_or_conflict(existing, fingerprint, institution)
-    before = totals_of(row)
     a = assess(
         claim,
-        [*identity_spans(s, claim.psn_no), *extra_spans],
+        [*raw.identity_spans(claim.psn_no), *extra_spans],
         before,
         policy.terms_on(terms_day or claim.enddate),
     )
     answer = answer_json(a, year, "settled", source)
     d = a.delta
-    s.add(
-        Settlement(
-            setl_id=claim.setl_id,
-            psn_no=claim.psn_no,
-            year=year,
-            region=policy.region,
-            source=source,
-            institution=institution,
-            body_hash=fingerprint,
-            body=claim_body(claim, extra),
-            setl_time=claim.setl_time,
-            begndate=claim.begndate,
-            enddate=claim.enddate,
-            med_type=claim.med_type,
-            identity=a.identity,
-            class_id=a.class_id,
-            reason=a.reason,
-            base=a.base,
-            deductible=a.deductible,
-            maf_pay=a.maf_pay,
-            tilt_pay=a.tilt_pay,
-            d_s=d.S,
-            d_p=d.P,
-            d_r=d.R,
-            d_tp=d.TP,
-            trace=answer["trace"],
-            answer=answer,
-            status="settled",
-            backpay_of=backpay_of,
-        )
+    raw.insert_settlement(
+        {
+            "setl_id": claim.setl_id,
+            "psn_no": claim.psn_no,
+            "year": year,
+            "region": policy.region,
+            "source": source,
+            "institution": institution,
+            "body_hash": fingerprint,
+            "body": claim_body(claim, extra),
+            "setl_time": claim.setl_time,
+            "begndate": claim.begndate,
+            "enddate": claim.enddate,
+            "med_type": claim.med_type,
+            "identity": a.identity,
+            "class_id": a.class_id,
+            "reason": a.reason,
+            "base": a.base,
+            "deductible": a.deductible,
+            "maf_pay": a.maf_pay,
+            "tilt_pay": a.tilt_pay,
+            "d_s": d.S,
+            "d_p": d.P,
+            "d_r": d.R,
+            "d_tp": d.TP,
+            "trace": answer["trace"],
+            "answer": answer,
+            "status": "settled",
+            "backpay_of": backpay_of,
+        }
     )
-    row.s, row.p, row.r, row.tp = a.after.S, a.after.P, a.after.R, a.after.TP
-    row.settlements += 1
-    s.flush()
-    audit(
-        s,
+    after = a.after
+    raw.update_totals(claim.psn_no, year, after.S, after.P, after.R, after.TP)
+    raw.audit(
         actor,
         "settle",
         "settlement",

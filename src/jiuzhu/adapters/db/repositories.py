@@ -29,6 +29,16 @@ def lock_totals(session: Session, psn_no: str, year: int) -> PersonYearTotals:
     concurrent settlements of one person serialise and others run in parallel.
     SQLite: the transaction began with ``BEGIN IMMEDIATE`` and already holds the write lock.
     """
+    q = (
+        select(PersonYearTotals)
+        .where(PersonYearTotals.psn_no == psn_no, PersonYearTotals.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    # the row usually exists: lock it in one round trip; create it only when missing
+    row = session.scalars(q).one_or_none()
+    if row is not None:
+        return row
     dialect = session.get_bind().dialect.name
     ins = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
@@ -36,13 +46,7 @@ def lock_totals(session: Session, psn_no: str, year: int) -> PersonYearTotals:
         .values(psn_no=psn_no, year=year, s=0, p=0, r=0, tp=0, settlements=0)
         .on_conflict_do_nothing(index_elements=["psn_no", "year"])
     )
-    row = session.scalars(
-        select(PersonYearTotals)
-        .where(PersonYearTotals.psn_no == psn_no, PersonYearTotals.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return row
+    return session.scalars(q).one()
 
 
 def totals_of(row: PersonYearTotals) -> Totals:

@@ -1,0 +1,144 @@
+"""The settlement hot path in plain SQL on the session's own DBAPI connection.
+
+A one-stop settlement is a handful of statements (lock the person-year totals, check the
+``setl_id``, read the identities, insert the settlement, update the totals, insert the
+audit record). Through the ORM each of them cost about as much CPU as the whole HTTP
+request; here they run as prepared SQL on the connection of the same transaction
+(the session's), so locking and atomicity are exactly those of
+:meth:`jiuzhu.adapters.db.uow.UnitOfWork.begin`. Both PostgreSQL (psycopg 3) and SQLite
+(sqlite3) are served; the values are adapted the way SQLAlchemy stores them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from typing import Any
+
+import psycopg
+from sqlalchemy.orm import Session
+
+from jiuzhu.domain.identity import IdentitySpan
+
+DBAPI_INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
+    psycopg.IntegrityError,
+    sqlite3.IntegrityError,
+)
+
+SETTLEMENT_COLUMNS = (
+    "setl_id", "psn_no", "year", "region", "source", "institution", "body_hash", "body",
+    "setl_time", "begndate", "enddate", "med_type", "identity", "class_id", "reason", "base",
+    "deductible", "maf_pay", "tilt_pay", "d_s", "d_p", "d_r", "d_tp", "trace", "answer",
+    "status", "created_at", "reversed_at", "backpay_of",
+)  # fmt: skip
+_JSON = {"body", "trace", "answer"}
+AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after")
+_AUDIT_JSON = {"before", "after"}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Raw:
+    """A DBAPI cursor on the session's connection, with the dialect's SQL and values."""
+
+    def __init__(self, session: Session) -> None:
+        conn = session.connection()  # begins the transaction (BEGIN IMMEDIATE on SQLite)
+        self.pg = conn.dialect.name == "postgresql"
+        self.cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    # -- values ----------------------------------------------------------------------------
+    def _v(self, v: Any, is_json: bool = False) -> Any:
+        if is_json:
+            return None if v is None else json.dumps(v, ensure_ascii=False)
+        if self.pg:
+            return v
+        # SQLite: the text forms SQLAlchemy writes (and reads back)
+        if isinstance(v, dt.datetime):
+            return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        return v
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.pg else sql
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        if self.pg:
+            return self.cur.execute(self._sql(sql), params, prepare=True)
+        return self.cur.execute(sql, params)
+
+    # -- statements -----------------------------------------------------------------------
+    def lock_totals(self, psn_no: str, year: int) -> tuple[int, int, int, int]:
+        """The person-year totals (S, P, R, TP), created if missing, locked
+        (PostgreSQL ``FOR UPDATE``; SQLite already holds the write lock)."""
+        q = "SELECT s, p, r, tp FROM person_year_totals WHERE psn_no = ? AND year = ?"
+        if self.pg:
+            q += " FOR UPDATE"
+        row = self.execute(q, (psn_no, year)).fetchone()
+        if row is not None:
+            return tuple(int(x) for x in row)  # type: ignore[return-value]
+        now = self._v(_now())
+        self.execute(
+            "INSERT INTO person_year_totals (psn_no, year, s, p, r, tp, settlements, updated_at) "
+            "VALUES (?, ?, 0, 0, 0, 0, 0, ?) ON CONFLICT (psn_no, year) DO NOTHING",
+            (psn_no, year, now),
+        )
+        row = self.execute(q, (psn_no, year)).fetchone()
+        return tuple(int(x) for x in row)  # type: ignore[return-value]
+
+    def settlement_exists(self, setl_id: str) -> bool:
+        row = self.execute("SELECT 1 FROM settlement WHERE setl_id = ?", (setl_id,)).fetchone()
+        return row is not None
+
+    def identity_spans(self, psn_no: str) -> list[IdentitySpan]:
+        rows = self.execute(
+            "SELECT code, begndate, enddate FROM person_identity WHERE psn_no = ? "
+            "ORDER BY begndate, id",
+            (psn_no,),
+        ).fetchall()
+        out = []
+        for code, b, e in rows:
+            if isinstance(b, str):
+                b = dt.date.fromisoformat(b[:10])
+            if isinstance(e, str):
+                e = dt.date.fromisoformat(e[:10])
+            out.append(IdentitySpan(code, b, e))
+        return out
+
+    def insert_settlement(self, values: dict[str, Any]) -> None:
+        values.setdefault("created_at", _now())
+        cols = SETTLEMENT_COLUMNS
+        marks = ", ".join(("CAST(? AS JSON)" if self.pg and c in _JSON else "?") for c in cols)
+        self.execute(
+            f"INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks})",
+            tuple(self._v(values.get(c), c in _JSON) for c in cols),
+        )
+
+    def update_totals(self, psn_no: str, year: int, s: int, p: int, r: int, tp: int) -> None:
+        self.execute(
+            "UPDATE person_year_totals SET s = ?, p = ?, r = ?, tp = ?, "
+            "settlements = settlements + 1, updated_at = ? WHERE psn_no = ? AND year = ?",
+            (s, p, r, tp, self._v(_now()), psn_no, year),
+        )
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_id: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """The audit record, in the same transaction (see :func:`jiuzhu.adapters.db.uow.audit`)."""
+        values = (_now(), actor, action, entity, str(entity_id), before, after)
+        marks = ", ".join(
+            ("CAST(? AS JSON)" if self.pg and c in _AUDIT_JSON else "?") for c in AUDIT_COLUMNS
+        )
+        self.execute(
+            f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) VALUES ({marks})",
+            tuple(self._v(v, c in _AUDIT_JSON) for c, v in zip(AUDIT_COLUMNS, values, strict=True)),
+        )
