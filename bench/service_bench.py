@@ -1,0 +1,323 @@
+"""Load on `jiuzhu serve`: settlements/s and p50/p99 latency at 16 concurrent clients.
+
+    python bench/service_bench.py [--sqlite] [--requests 6000] [--clients 16] [--workers 2]
+
+PostgreSQL (default): creates a scratch database on $JIUZHU_BENCH_DATABASE_URL or
+$JIUZHU_TEST_DATABASE_URL (else postgresql://postgres@127.0.0.1:5432/postgres), migrates
+it, loads a few thousand persons with identities, creates a hospital key with
+`jiuzhu keys create`, starts `jiuzhu serve` and drives it from this process over loopback
+with keep-alive connections (a minimal asyncio HTTP/1.1 client, so the client's own CPU
+cost stays small on a 2-core machine). Every settlement is a new ``setl_id`` written with
+its person-year row lock and audit record. ``--sqlite`` runs the same on a scratch SQLite
+file for a quick look. The scratch database is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+JIUZHU = str(Path(sys.executable).with_name("jiuzhu"))
+CODES = ("tekun", "dibao", "dibao", "jiance", "bianyuan", "fanpin", "yinbing", "gaoling")
+BAR_RATE, BAR_P99_MS = 200.0, 100.0
+
+
+def _pg_admin() -> str:
+    return (
+        os.environ.get("JIUZHU_BENCH_DATABASE_URL")
+        or os.environ.get("JIUZHU_TEST_DATABASE_URL")
+        or "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+def scratch_database(sqlite: bool, tmp: Path) -> tuple[str, object]:
+    """(url, drop callback) of a fresh database."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from jiuzhu.adapters.db.engine import normalise_url
+
+    if sqlite:
+        return f"sqlite:///{tmp / 'bench.db'}", lambda: None
+    admin_url = normalise_url(_pg_admin())
+    name = f"jiuzhu_bench_{secrets.token_hex(4)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def load_persons(url: str, n: int) -> list[str]:
+    """n persons with identities (bulk insert; ID numbers are not needed for settling)."""
+    from sqlalchemy import insert, select
+
+    from jiuzhu.adapters.db import migrate
+    from jiuzhu.adapters.db.engine import make_engine
+    from jiuzhu.adapters.db.tables import Person, PersonIdentity
+
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    psns = [f"B{i:07d}" for i in range(n)]
+    with engine.begin() as c:
+        c.execute(insert(Person), [{"psn_no": p} for p in psns])
+        ids = dict(c.execute(select(Person.psn_no, Person.id)).all())
+        c.execute(
+            insert(PersonIdentity),
+            [
+                {
+                    "person_id": ids[p],
+                    "psn_no": p,
+                    "code": CODES[i % len(CODES)],
+                    "begndate": dt.date(2022, 1, 1),
+                    "enddate": None,
+                    "source": "yibao",
+                }
+                for i, p in enumerate(psns)
+            ],
+        )
+    engine.dispose()
+    return psns
+
+
+def bodies(psns: list[str], n: int, seed: int = 1) -> list[bytes]:
+    rnd = random.Random(seed)
+    out = []
+    t0 = dt.datetime(2024, 1, 2, 8, 0, 0)
+    for i in range(n):
+        end = t0 + dt.timedelta(seconds=i * 40)
+        inpatient = rnd.random() < 0.4
+        inscp = rnd.randrange(200_000, 3_000_000) if inpatient else rnd.randrange(10_000, 200_000)
+        hifp = inscp * rnd.randrange(50, 70) // 100
+        b = {
+            "setl_id": f"BENCH{i:08d}",
+            "psn_no": rnd.choice(psns),
+            "mdtrt_id": f"MD{i:08d}",
+            "setl_time": end.isoformat(sep=" "),
+            "med_type": "21" if inpatient else "14",
+            "begndate": (end.date() - dt.timedelta(days=5 if inpatient else 0)).isoformat(),
+            "enddate": end.date().isoformat(),
+            "medfee_sumamt": f"{inscp * 12 // 1000}.{inscp * 12 // 10 % 100:02d}",
+            "inscp_scp_amt": f"{inscp // 100}.{inscp % 100:02d}",
+            "hifp_pay": f"{hifp // 100}.{hifp % 100:02d}",
+            "hifmi_pay": "0.00",
+            "out_of_area": 0,
+        }
+        out.append(json.dumps(b).encode())
+    return out
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of every live process in the server's process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 (pgrp) after the command name
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def pg_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL server processes (same /proc walk, by name)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            head, rest = (d / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1].startswith("postgres"):
+            f = rest.split()
+            total += (int(f[11]) + int(f[12])) / tick
+    return total
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: bytes, body: bytes
+) -> tuple[int, bytes]:
+    writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v.strip())
+    data = await reader.readexactly(length)
+    return int(status_line.split()[1]), data
+
+
+async def drive(
+    port: int, key: str, work: list[bytes], clients: int
+) -> tuple[list[float], dict[int, int], float]:
+    """``clients`` keep-alive connections, each sending its next settlement when answered."""
+    head = (
+        "POST /api/v1/settlements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"X-API-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: "
+    ).encode()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue = iter(work)
+
+    async def one() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for body in queue:
+                t = time.perf_counter()
+                status, _ = await _request(reader, writer, head, body)
+                latencies.append(time.perf_counter() - t)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(clients)))
+    return latencies, statuses, time.perf_counter() - t0
+
+
+def pct(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    i = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[i]
+
+
+def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {log.read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    ap.add_argument("--requests", type=int, default=6000)
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--persons", type=int, default=3000)
+    ap.add_argument("--workers", type=int, default=None, help="default: 2 (PostgreSQL), 1 (SQLite)")
+    a = ap.parse_args(argv)
+    workers = a.workers or (1 if a.sqlite else 2)
+    os.environ.setdefault("JIUZHU_DATA_KEY", "00" * 31 + "02")
+    tmp = Path(tempfile.mkdtemp(prefix="jiuzhu-bench-"))
+    url, drop = scratch_database(a.sqlite, tmp)
+    proc = None
+    try:
+        t = time.perf_counter()
+        psns = load_persons(url, a.persons)
+        env = {**os.environ, "JIUZHU_DATABASE_URL": url}
+        key = (
+            subprocess.run(
+                [JIUZHU, "keys", "create", "--institution", "H00000000001"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        print(
+            f"database {'sqlite' if a.sqlite else 'postgresql'}: {a.persons} persons with "
+            f"identities loaded in {time.perf_counter() - t:.1f} s"
+        )
+        port = free_port()
+        log = tmp / "serve.log"
+        proc = subprocess.Popen(
+            [
+                JIUZHU,
+                "serve",
+                "--region",
+                "ningxia",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_ready(port, proc, log)
+        work = bodies(psns, a.warmup + a.requests)
+        asyncio.run(drive(port, key, work[: a.warmup], a.clients))
+        cpu0, pg0, me0 = group_cpu_seconds(proc.pid), pg_cpu_seconds(), time.process_time()
+        lat, statuses, elapsed = asyncio.run(drive(port, key, work[a.warmup :], a.clients))
+        cpu = group_cpu_seconds(proc.pid) - cpu0
+        pg_cpu = pg_cpu_seconds() - pg0
+        me = time.process_time() - me0
+        lat.sort()
+        rate = len(lat) / elapsed
+        p50, p99 = pct(lat, 50) * 1000, pct(lat, 99) * 1000
+        print(
+            f"service: {len(lat)} settlements, {a.clients} clients, {workers} worker(s): "
+            f"{rate:.0f} settlements/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+            f"max {lat[-1] * 1000:.1f} ms; statuses {statuses}"
+        )
+        n = max(1, len(lat))
+        print(
+            f"CPU per settlement: server {cpu / n * 1000:.2f} ms, "
+            + ("" if a.sqlite else f"PostgreSQL {pg_cpu / n * 1000:.2f} ms (all sessions), ")
+            + f"client {me / n * 1000:.2f} ms; machine load average {os.getloadavg()[0]:.1f}"
+        )
+        ok = rate >= BAR_RATE and p99 <= BAR_P99_MS
+        print(f"bar (≥ {BAR_RATE:.0f}/s, p99 ≤ {BAR_P99_MS:.0f} ms): {'met' if ok else 'NOT met'}")
+        return 0 if statuses.get(200, 0) == len(lat) else 1
+    finally:
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        drop()  # type: ignore[operator]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
