@@ -85,6 +85,12 @@ FIELD_ZH = {
 DETAIL_CAP = 500
 """detail entries of each kind kept in the batch row; the CSV file has all of them"""
 CHUNK = 20_000
+PER_ROW_AUDIT_LIMIT = 10_000
+"""Additions are audited one entry per row up to this many per batch (monthly change
+lists). Above it (initial loads, million-row full lists) the batch's own audit entry
+stands for them: every added identity carries ``batch_id``, and the batch's CSV report
+lists each one (masked). Changes and ends of existing identities are always audited per
+row with before and after."""
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``"""
@@ -535,10 +541,16 @@ def _overlap_errors(
     ends: Mapping[int, dt.date],
 ) -> list[tuple[Row, RowError]]:
     """Spans of one identity of one person that would overlap after this import."""
-    pairs: dict[tuple[str, str], list[tuple[dt.date, dt.date, Row | None, Existing | None]]] = {}
-    by_row_id = {ex[0]: r for r, ex in changed}
+    # only pairs that can clash: named twice in the file, held by the registry, or changed
+    seen: dict[tuple[str, str], int] = {}
     for r in new_rows:
-        pairs.setdefault((r.psn_no, r.code), [])
+        k = (r.psn_no, r.code)
+        seen[k] = seen.get(k, 0) + 1
+    held = {(ex[1], ex[2]) for ex in existing.values()}
+    pairs: dict[tuple[str, str], list[tuple[dt.date, dt.date, Row | None, Existing | None]]] = {
+        k: [] for k, n in seen.items() if n > 1 or k in held
+    }
+    by_row_id = {ex[0]: r for r, ex in changed}
     for r, _ in changed:
         pairs.setdefault((r.psn_no, r.code), [])
     if not pairs:
@@ -551,7 +563,9 @@ def _overlap_errors(
         end = row.end if row is not None else ends.get(ex[0], ex[4])
         lst.append((ex[3], end or dt.date.max, row, ex))
     for r in new_rows:
-        pairs[(r.psn_no, r.code)].append((r.beg, r.end or dt.date.max, r, None))
+        lst = pairs.get((r.psn_no, r.code))
+        if lst is not None:
+            lst.append((r.beg, r.end or dt.date.max, r, None))
     out: list[tuple[Row, RowError]] = []
     for spans in pairs.values():
         if len(spans) < 2:
@@ -917,8 +931,12 @@ def _import(
             }
 
         js = json.dumps
+        per_row = len(added) <= PER_ROW_AUDIT_LIMIT
         for r in added:
             mc, mn = _masked(r.certno, r.name)
+            detail_rows.append(("added", r.line, r.psn_no, mc, mn, r.code, r.beg, r.end, None, ""))
+            if not per_row:
+                continue
             # hand-built JSON: json.dumps of a dict per row costs more than the insert
             after_js = (
                 f'{{"psn_no": {js(r.psn_no, ensure_ascii=False)}, "code": "{r.code}", '
@@ -938,7 +956,6 @@ def _import(
                     after_js,
                 )
             )
-            detail_rows.append(("added", r.line, r.psn_no, mc, mn, r.code, r.beg, r.end, None, ""))
         for r, ex in changed:
             mc, mn = _masked(r.certno, r.name)
             before = ident(ex[1], ex[2], ex[3], ex[4])
@@ -1034,7 +1051,16 @@ def _import(
             "report_csv": res.report_csv,
             "previous_batch_same_file": prev,
         }
-        audit(s, actor, "import", "import_batch", str(bid), None, batch.report | {"details": None})
+        audit(
+            s,
+            actor,
+            "import",
+            "import_batch",
+            str(bid),
+            None,
+            batch.report
+            | {"details": None, "additions_audited": "per_row" if per_row else "by_batch"},
+        )
     # written after the commit, so a report file never describes a rolled-back import
     if save_report and res.report_json and res.report_csv:
         write_json(Path(res.report_json), res.summary())
@@ -1052,7 +1078,7 @@ def _import(
                 "原结束日期",
                 "原因",
             ),
-            ((_KIND_ZH[k], *rest) for k, *rest in detail_rows),
+            (_csv_row(r) for r in detail_rows),
         )
     res.elapsed = time.perf_counter() - t0
     res.timings["report"] = res.elapsed - sum(res.timings.values())
@@ -1060,6 +1086,24 @@ def _import(
 
 
 _KIND_ZH = {"added": "新增", "changed": "变更", "ended": "终止", "rejected": "拒绝"}
+
+
+def _csv_row(r: tuple[Any, ...]) -> tuple[Any, ...]:
+    k, line, psn, mc, mn, code, beg, end, old, reason = r
+    return (
+        _KIND_ZH[k],
+        line,
+        psn,
+        mc,
+        mn,
+        code,
+        beg.isoformat() if beg else None,
+        end.isoformat() if end else None,
+        old.isoformat() if old else None,
+        reason,
+    )
+
+
 IDENTITY_ZH = IDENTITY_CODES
 
 __all__ = [
