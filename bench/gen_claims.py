@@ -31,6 +31,7 @@ MED_TYPE_MIX: tuple[tuple[str, int], ...] = (
 
 YEAR = 2024
 DAY0 = dt.date(YEAR, 1, 1)
+NEW_YEARS_EVE = dt.date(YEAR, 12, 31)
 
 
 def _cum(mix: tuple[tuple[str, int], ...]) -> tuple[list[str], list[int]]:
@@ -104,8 +105,11 @@ def generate(n_claims: int, n_persons: int, out_dir: Path, seed: int = 20240101)
             inpatient = med[0] == "2"
             if inpatient:
                 los = 1 + min(int(rnd.expovariate(1 / 8)), 90)
-                # a few stays run across New Year and count in the next year (§3)
-                begin = DAY0 + dt.timedelta(days=randrange(366 if rand() < 0.03 else 366 - los))
+                if rand() < 0.03:
+                    # a stay across New Year: counts in the discharge year (§3)
+                    begin = NEW_YEARS_EVE - dt.timedelta(days=randrange(los))
+                else:
+                    begin = DAY0 + dt.timedelta(days=randrange(366 - los))
                 inscp = 300_000 + int(rnd.expovariate(1 / 2_500_000))  # fen
                 fund = inscp * (50 + randrange(25)) // 100
                 serious = rand() < 0.15
