@@ -101,6 +101,11 @@ class OperatorConfig:
     params: dict[str, dict[str, DatedSeries]] = field(default_factory=dict)
     identity_code_map: dict[str, str] = field(default_factory=dict)
     source: str | None = None
+    working_calendar: dict[int, tuple[frozenset[dt.date], frozenset[dt.date]]] = field(
+        default_factory=dict
+    )
+    """year → (holidays, make-up working days) as the State Council published them, for
+    years the bundled calendar does not know yet."""
 
 
 def regions_dir() -> Path:
@@ -161,7 +166,32 @@ def load_operator_file(path: str | Path | None) -> OperatorConfig:
         if code not in IDENTITY_CODES:
             raise PolicyError(f"{p}: identity_codes.{outside}: unknown identity code '{code}'")
         cfg.identity_code_map[str(outside)] = code
+    for year, spec in (raw.get("working_calendar") or {}).items():
+        cfg.working_calendar[int(year)] = _calendar_year(
+            int(year), spec or {}, f"{p}: working_calendar.{year}"
+        )
     return cfg
+
+
+def _calendar_year(
+    year: int, spec: dict[str, Any], where: str
+) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """``{holidays: [dates], workdays: [dates]}`` of one year (国务院办公厅 放假安排)."""
+    out: list[frozenset[dt.date]] = []
+    for key in ("holidays", "workdays"):
+        days: set[dt.date] = set()
+        for v in spec.get(key) or []:
+            try:
+                d = v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+            except ValueError:
+                raise PolicyError(f"{where}.{key}: not a date: {v!r}") from None
+            if d.year != year:
+                raise PolicyError(f"{where}.{key}: {d} is not in {year}")
+            days.add(d)
+        out.append(frozenset(days))
+    if not out[0]:
+        raise PolicyError(f"{where}: list the year's public holidays under 'holidays'")
+    return out[0], out[1]
 
 
 def _series_from_operator(v: Any, where: str) -> DatedSeries:

@@ -4,17 +4,22 @@ Working days follow the State Council's holiday schedule as shipped by ``chinese
 (法定节假日 and 调休 make-up working days). The receipt day itself is not counted: the
 period starts the next day (《民法典》第二百零一条：按照日计算期间的，开始的当日不计入，
 自下一日开始计算), so the deadline is the N-th working day *after* the receipt day.
-Years the library does not ship fail with :class:`CalendarUnavailable` — guessing a
-holiday schedule would put a wrong date on a legal notice.
+Years the library does not ship are taken from the operator file's ``working_calendar``
+(the schedule as 国务院办公厅 published it); without one they fail with
+:class:`CalendarUnavailable` — guessing a holiday schedule would put a wrong date on a
+legal notice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import chinese_calendar
 
+from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import JiuzhuError
+from jiuzhu.policy.loader import load_operator_file
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -31,16 +36,25 @@ def _years() -> tuple[int, int]:
     return min(days).year, max(days).year
 
 
+@lru_cache
+def _operator_calendar() -> dict[int, tuple[frozenset[dt.date], frozenset[dt.date]]]:
+    return load_operator_file(get_settings().operator_file).working_calendar
+
+
 def is_workday(day: dt.date) -> bool:
     """A working day under the national schedule (weekends off, holidays off, 调休 on)."""
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
+        year = _operator_calendar().get(day.year)
+        if year is not None:
+            holidays, workdays = year
+            return day in workdays or (day.weekday() < 5 and day not in holidays)
         first, last = _years()
         raise CalendarUnavailable(
             f"工作日历（chinesecalendar {getattr(chinese_calendar, '__version__', '')}）只含 "
             f"{first}–{last} 年的法定节假日安排，无法计算 {day.year} 年的工作日；"
-            f"请在国务院办公厅公布该年放假安排后升级 chinesecalendar "
+            f"请升级 chinesecalendar，或在 operator 文件 working_calendar.{day.year} 中录入国务院办公厅公布的放假安排 "
             f"(the working-day calendar covers {first}–{last} only; {day} is outside it)",
             field="received_on",
         ) from None
