@@ -134,14 +134,15 @@ def choose_identity(
     return best_code, best, cands
 
 
-_PERCENT: dict[Ratio, str] = {}
+_PERCENT: dict[tuple[int, int], str] = {}
 
 
 def _percent(r: Ratio) -> str:
     """``Ratio.percent()``, remembered (the batch asks for it once per settlement)."""
-    p = _PERCENT.get(r)
+    key = (r.num, r.den)
+    p = _PERCENT.get(key)
     if p is None:
-        p = _PERCENT[r] = r.percent()
+        p = _PERCENT[key] = r.percent()
     return p
 
 

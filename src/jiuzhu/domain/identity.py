@@ -48,19 +48,23 @@ def candidates(
     retro_codes: frozenset[str] = frozenset(),
     retro_months: int = 0,
 ) -> list[IdentitySpan]:
-    """Identities that count for a stay under the region's rule."""
+    """Identities that count for a stay under the region's rule.
+
+    Every rule asks whether a span meets a window of days: the whole stay
+    (``any_day_of_stay``), its last day (``on_enddate``) or its first (``on_begndate``).
+    """
+    if rule == "any_day_of_stay":
+        first, last = begndate, enddate
+    elif rule == "on_enddate":
+        first = last = enddate
+    elif rule == "on_begndate":
+        first = last = begndate
+    else:
+        raise ValueError(f"unknown identity rule {rule}")
     out: list[IdentitySpan] = []
     for s in spans:
         if retro_months and s.code in retro_codes:
             s = IdentitySpan(s.code, months_before(s.begndate, retro_months), s.enddate)
-        if rule == "any_day_of_stay":
-            ok = s.overlaps(begndate, enddate)
-        elif rule == "on_enddate":
-            ok = s.valid_on(enddate)
-        elif rule == "on_begndate":
-            ok = s.valid_on(begndate)
-        else:
-            raise ValueError(f"unknown identity rule {rule}")
-        if ok:
+        if s.begndate <= last and (s.enddate is None or s.enddate >= first):
             out.append(s)
     return out
