@@ -245,22 +245,23 @@ def read_claims(path: Path) -> list[Claim]:
             raise InputError(
                 f"enddate {e} is before begndate {b}", file=name, line=line, column="enddate"
             )
-        amounts = []
-        for column, i in amount_columns:
-            t = row[i]
+        amounts: list[int] = []
+        for column, j in amount_columns:
+            t = row[j]
             # "123.45": the digits without the point are the fen
             if len(t) > 3 and t[-3] == "." and t.isascii() and (d := t[:-3] + t[-2:]).isdigit():
                 amounts.append(int(d))
             else:
                 amounts.append(parse_amount(t, file=name, line=line, column=column))
+        inscp, hifp, hifmi = amounts
         t = row[i_hifob] if i_hifob is not None else ""
         if t and t != "0" and t != "0.00" and t.strip():
-            amounts.append(parse_amount(t, file=name, line=line, column="hifob_pay"))
+            hifob = parse_amount(t, file=name, line=line, column="hifob_pay")
         else:
-            amounts.append(0)
-        flags = []
-        for column, i, default in flag_idx:
-            t = row[i] if i is not None else ""
+            hifob = 0
+        flags: list[bool] = []
+        for column, fi, default in flag_idx:
+            t = row[fi] if fi is not None else ""
             if t == "0":
                 flags.append(False)
             elif t == "1":
@@ -268,7 +269,13 @@ def read_claims(path: Path) -> list[Claim]:
             else:
                 t = t.strip()
                 flags.append(parse_flag(t, file=name, line=line, column=column) if t else default)
-        append(Claim(setl_id, psn, setl_time, med, b, e, *amounts, *flags))
+        out_of_area, referral, emergency, in_province = flags
+        append(
+            Claim(
+                setl_id, psn, setl_time, med, b, e, inscp, hifp, hifmi, hifob,
+                out_of_area, referral, emergency, in_province,
+            )
+        )  # fmt: skip
     return claims
 
 
