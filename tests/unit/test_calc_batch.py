@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from calc_helpers import claim
 
+from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services import calc
@@ -96,3 +97,117 @@ def test_lines_needing_quotes_match_csv_writer(tmp_path: Path) -> None:
     calc.write_results(tmp_path / "a.csv", calc.run_claims(claims, spans, policy).assessments)
     calc.write_lines(tmp_path / "b.csv", calc.run_batch(claims, spans, policy).lines)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+@pytest.fixture
+def forced_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take the parallel paths even for small files and on a one-CPU machine."""
+    monkeypatch.setattr(calc, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(calc, "available_workers", lambda: 3)
+
+
+def test_run_file_in_parallel_matches_the_reference(
+    generated: tuple[Path, Path], tmp_path: Path, forced_parallel: None
+) -> None:
+    ids_path, claims_path = generated
+    policy = RegionPolicy.load("ningxia")
+    spans = calc.read_identities(ids_path)
+    reference = calc.run_claims(calc.read_claims(claims_path), spans, policy)
+    calc.write_results(tmp_path / "reference.csv", reference.assessments)
+    assert calc._plain_file(claims_path) is not None  # the parallel reading path is taken
+    explain = ["S000000003"]
+    for workers in (1, 2, 3):
+        got = calc.run_file(claims_path, spans, policy, explain=explain, workers=workers)
+        calc.write_lines(tmp_path / f"w{workers}.csv", got.lines)
+        assert (tmp_path / f"w{workers}.csv").read_bytes() == (
+            tmp_path / "reference.csv"
+        ).read_bytes(), workers
+        assert got.totals == reference.totals
+        assert got.explained["S000000003"] == reference.assessments[3]
+
+
+def _variants(text: str) -> dict[str, str]:
+    """Files the plain path must read as csv does, or hand over to read_claims."""
+    lines = text.splitlines()
+    head, rows = lines[0], lines[1:]
+    return {
+        "crlf": "\r\n".join(lines) + "\r\n",
+        "blank-lines": "\n".join([head, rows[0], "", " , ,", *rows[1:]]) + "\n",
+        "no-final-newline": "\n".join(lines),
+        "quoted": "\n".join([head, rows[0].replace("S000000000", '"S000000000"'), *rows[1:]]),
+        "short-row": "\n".join([head, ",".join(rows[0].split(",")[:-4]), *rows[1:]]) + "\n",
+        "bom": "\ufeff" + text,
+    }
+
+
+@pytest.mark.parametrize(
+    "variant", ["crlf", "blank-lines", "no-final-newline", "quoted", "short-row", "bom"]
+)
+def test_run_file_reads_as_csv_does(
+    generated: tuple[Path, Path], tmp_path: Path, forced_parallel: None, variant: str
+) -> None:
+    ids_path, claims_path = generated
+    text = _variants(claims_path.read_text(encoding="utf-8"))[variant]
+    path = tmp_path / "claims.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert (calc._plain_file(path) is None) == (variant == "quoted")
+    policy = RegionPolicy.load("ningxia")
+    spans = calc.read_identities(ids_path)
+    reference = calc.run_claims(calc.read_claims(path), spans, policy)
+    calc.write_results(tmp_path / "reference.csv", reference.assessments)
+    got = calc.run_file(path, spans, policy, workers=2)
+    calc.write_lines(tmp_path / "got.csv", got.lines)
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "reference.csv").read_bytes()
+
+
+def _break(text: str, line: int, column: str, value: str) -> str:
+    lines = text.splitlines()
+    cols = lines[0].split(",")
+    cells = lines[line - 1].split(",")
+    cells[cols.index(column)] = value
+    lines[line - 1] = ",".join(cells)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        [(3000, "hifp_pay", "-1.00")],
+        [(3000, "hifp_pay", "-1.00"), (40, "begndate", "2024/01/01")],  # the first line wins
+        [(2500, "setl_id", "S000000004")],  # duplicate
+        [(2501, "psn_no", " ")],
+        [(17, "emergency", "2"), (17, "enddate", "2023-01-01")],  # same line: column order
+        [(4001, "med_type", "")],
+    ],
+    ids=["negative", "two-errors", "duplicate", "empty-psn", "same-line", "last-line"],
+)
+def test_run_file_refuses_exactly_as_read_claims(
+    generated: tuple[Path, Path],
+    tmp_path: Path,
+    forced_parallel: None,
+    damage: list[tuple[int, str, str]],
+) -> None:
+    ids_path, claims_path = generated
+    text = claims_path.read_text(encoding="utf-8")
+    for line, column, value in damage:
+        text = _break(text, line, column, value)
+    path = tmp_path / "claims.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as expected:
+        calc.read_claims(path)
+    policy = RegionPolicy.load("ningxia")
+    with pytest.raises(InputError) as got:
+        calc.run_file(path, calc.read_identities(ids_path), policy, workers=2)
+    assert str(got.value) == str(expected.value)
+    assert (got.value.line, got.value.column) == (expected.value.line, expected.value.column)
+
+
+def test_run_file_explain_must_name_a_claim(
+    generated: tuple[Path, Path], forced_parallel: None
+) -> None:
+    ids_path, claims_path = generated
+    with pytest.raises(InputError, match="no settlement 'NOPE' in the claims file"):
+        calc.run_file(
+            claims_path, calc.read_identities(ids_path), RegionPolicy.load("ningxia"),
+            explain=["S000000001", "NOPE"], workers=2,
+        )  # fmt: skip

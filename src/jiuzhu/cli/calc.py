@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from jiuzhu.cli.common import (
@@ -67,31 +67,21 @@ def calc(
     gc.disable()
     code_map = operator_config(operator_file).identity_code_map
     spans = calc_service.read_identities(identities, code_map)
-    claim_list = calc_service.read_claims(claims)
     carried = calc_service.read_totals(totals_in) if totals_in else None
     wanted = list(dict.fromkeys(explain or []))
-    if wanted:
-        known = {c.setl_id for c in claim_list}
-        for setl_id in wanted:
-            if setl_id not in known:
-                raise InputError(
-                    f"no settlement {setl_id!r} in the claims file",
-                    file=str(claims),
-                    column="setl_id",
-                )
     n_workers = workers if workers is not None else calc_service.available_workers()
-    if len(claim_list) >= PROGRESS_FROM and err_console.is_terminal:
+    size = claims.stat().st_size if claims.is_file() else 0
+    if size >= PROGRESS_FROM * 100 and err_console.is_terminal:
         with Progress(
             TextColumn("计算 calc"),
             BarColumn(),
-            MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
         ) as bar:
-            task = bar.add_task("calc", total=len(claim_list))
-            result = calc_service.run_batch(
-                claim_list,
+            task = bar.add_task("calc", total=None)
+            result = calc_service.run_file(
+                claims,
                 spans,
                 policy,
                 carried,
@@ -100,8 +90,8 @@ def calc(
                 progress=lambda n: bar.advance(task, n),
             )
     else:
-        result = calc_service.run_batch(
-            claim_list, spans, policy, carried, explain=wanted, workers=n_workers
+        result = calc_service.run_file(
+            claims, spans, policy, carried, explain=wanted, workers=n_workers
         )
     if out is not None:
         calc_service.write_lines(out, result.lines)
@@ -122,7 +112,7 @@ def calc(
                 soft_wrap=True,
             )
     if not quiet:
-        _print_summary(result.summary, len(claim_list), region)
+        _print_summary(result.summary, len(result.lines), region)
 
 
 def _print_summary(summary: dict[str, list[int]], n_claims: int, region: str) -> None:

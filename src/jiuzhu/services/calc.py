@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Assessment, Totals, assess, evaluate
@@ -180,48 +181,25 @@ def read_identities(
     return dict(out)
 
 
-def read_claims(path: Path) -> list[Claim]:
-    """CLAIMS.csv → claims in input order, every field checked (calc-contract §8).
+def _row_parser(index: dict[str, int], name: str) -> Callable[[list[str], int, str, str], Claim]:
+    """The parser of one CLAIMS.csv row whose ``setl_id`` and ``psn_no`` are checked.
 
-    The loop is the hot path of `jiuzhu calc` (a million rows): well-formed cells take
-    a short inline path (dates remembered by their text, ``d.dd`` amounts split by
-    hand); anything else goes through the checking parsers above, which accept the
-    same inputs and raise the located error.
+    The hot path of `jiuzhu calc` (a million rows): well-formed cells take a short
+    inline path (dates remembered by their text, ``d.dd`` amounts read as fen digits);
+    anything else goes through the checking parsers above, which accept the same
+    inputs and raise the located error. Checks run in the order of the columns of §8.
     """
-    name = str(path)
-    rows = _open_csv(path)
-    _, index, _ = next(rows)
-    _require_columns(index, CLAIM_REQUIRED, name)
-    (i_id, i_psn, i_time, i_med, i_b, i_e, i_inscp, i_hifp, i_hifmi) = (
-        index[c] for c in CLAIM_REQUIRED
-    )
+    i_time, i_med, i_b, i_e = (index[c] for c in ("setl_time", "med_type", "begndate", "enddate"))
+    amount_columns = [(c, index[c]) for c in ("inscp_scp_amt", "hifp_pay", "hifmi_pay")]
     i_hifob = index.get("hifob_pay")
     flag_idx = [(f, index.get(f), default) for f, default in CLAIM_FLAGS.items()]
-    width = 1 + max(i for i in index.values())
-    seen: dict[str, int] = {}
+    width = 1 + max(index.values())
     dates: dict[str, dt.date] = {}
-    claims: list[Claim] = []
-    append = claims.append
     fromisoformat = dt.datetime.fromisoformat
-    amount_columns = (("inscp_scp_amt", i_inscp), ("hifp_pay", i_hifp), ("hifmi_pay", i_hifmi))
 
-    for line, _, row in rows:
+    def parse(row: list[str], line: int, setl_id: str, psn: str) -> Claim:
         if len(row) < width:
             row = row + [""] * (width - len(row))
-        setl_id = row[i_id].strip()
-        if not setl_id:
-            raise InputError("empty setl_id", file=name, line=line, column="setl_id")
-        if setl_id in seen:
-            raise InputError(
-                f"duplicate setl_id {setl_id!r} (first on line {seen[setl_id]})",
-                file=name,
-                line=line,
-                column="setl_id",
-            )
-        seen[setl_id] = line
-        psn = row[i_psn].strip()
-        if not psn:
-            raise InputError("empty psn_no", file=name, line=line, column="psn_no")
         med = row[i_med].strip()
         if not med:
             raise InputError("empty med_type", file=name, line=line, column="med_type")
@@ -270,16 +248,49 @@ def read_claims(path: Path) -> list[Claim]:
                 t = t.strip()
                 flags.append(parse_flag(t, file=name, line=line, column=column) if t else default)
         out_of_area, referral, emergency, in_province = flags
-        append(
-            Claim(
-                setl_id, psn, setl_time, med, b, e, inscp, hifp, hifmi, hifob,
-                out_of_area, referral, emergency, in_province,
-            )
+        return Claim(
+            setl_id, psn, setl_time, med, b, e, inscp, hifp, hifmi, hifob,
+            out_of_area, referral, emergency, in_province,
         )  # fmt: skip
+
+    return parse
+
+
+def read_claims(path: Path) -> list[Claim]:
+    """CLAIMS.csv → claims in input order, every field checked (calc-contract §8)."""
+    name = str(path)
+    rows = _open_csv(path)
+    _, index, _ = next(rows)
+    _require_columns(index, CLAIM_REQUIRED, name)
+    i_id, i_psn = index["setl_id"], index["psn_no"]
+    width = 1 + max(index.values())
+    parse = _row_parser(index, name)
+    seen: dict[str, int] = {}
+    claims: list[Claim] = []
+    append = claims.append
+    for line, _, row in rows:
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        setl_id = row[i_id].strip()
+        if not setl_id:
+            raise InputError("empty setl_id", file=name, line=line, column="setl_id")
+        if setl_id in seen:
+            raise InputError(
+                f"duplicate setl_id {setl_id!r} (first on line {seen[setl_id]})",
+                file=name,
+                line=line,
+                column="setl_id",
+            )
+        seen[setl_id] = line
+        psn = row[i_psn].strip()
+        if not psn:
+            raise InputError("empty psn_no", file=name, line=line, column="psn_no")
+        append(parse(row, line, setl_id, psn))
     return claims
 
 
 TotalsKey = tuple[str, int]
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -456,13 +467,13 @@ def _csv_line(row: list[str]) -> str:
 PARALLEL_FROM = 100_000
 """Below this many claims a second process costs more than it saves."""
 
-_FORKED: tuple[object, ...] = ()
-"""What a forked worker of :func:`run_batch` reads: set just before the fork."""
+_FORKED_WORK: Callable[[int], Any] | None = None
+"""The work of part ``k``, for forked workers: set just before the fork."""
 
 
-def _run_forked_part(k: int) -> _PartResult:
-    claims, parts, identities, policy, totals, explain = _FORKED
-    return _run_part(claims, parts[k], identities, policy, totals, explain)  # type: ignore[index,arg-type]
+def _run_forked(k: int) -> Any:
+    assert _FORKED_WORK is not None
+    return _FORKED_WORK(k)
 
 
 def available_workers() -> int:
@@ -486,6 +497,37 @@ def _split(groups: list[list[int]], n: int) -> list[list[list[int]]]:
         parts[k].append(g)
         acc += len(g)
     return parts
+
+
+def _in_parts(n: int, work: Callable[[int], _T]) -> list[_T]:
+    """``work(0)`` here and ``work(1…n-1)`` in forked children, at the same time."""
+    global _FORKED_WORK
+    _FORKED_WORK = work
+    try:
+        with mp.get_context("fork").Pool(n - 1) as pool:
+            pending = pool.map_async(_run_forked, range(1, n))
+            first = work(0)
+            return [first, *pending.get()]
+    finally:
+        _FORKED_WORK = None
+
+
+def _merge(
+    results: list[_PartResult], n_claims: int, carried: dict[TotalsKey, Totals]
+) -> BatchResult:
+    lines: list[str] = [""] * n_claims
+    summary: dict[str, list[int]] = {}
+    explained: dict[str, Assessment] = {}
+    for positions, part_lines, touched, part_summary, part_explained in results:
+        for pos, line in zip(positions, part_lines, strict=True):
+            lines[pos] = line
+        carried.update(touched)
+        for code, v in part_summary.items():
+            s = summary.setdefault(code, [0, 0, 0, 0])
+            for j in range(4):
+                s[j] += v[j]
+        explained.update(part_explained)
+    return BatchResult(lines, carried, summary, explained)
 
 
 def run_batch(
@@ -512,31 +554,155 @@ def run_batch(
     if n <= 1:
         results = [_run_part(claims, groups, identities, policy, carried, wanted, progress)]
     else:
-        global _FORKED
         parts = _split(groups, n)
-        _FORKED = (claims, parts, identities, policy, carried, wanted)
-        try:
-            with mp.get_context("fork").Pool(n - 1) as pool:
-                pending = pool.map_async(_run_forked_part, range(1, n))
-                first = _run_part(claims, parts[0], identities, policy, carried, wanted, progress)
-                results = [first, *pending.get()]
-        finally:
-            _FORKED = ()
+        results = _in_parts(
+            n,
+            lambda k: _run_part(
+                claims, parts[k], identities, policy, carried, wanted, progress if k == 0 else None
+            ),
+        )
         if progress is not None:
-            progress(len(claims) - len(first[0]))
-    lines: list[str] = [""] * len(claims)
-    summary: dict[str, list[int]] = {}
-    explained: dict[str, Assessment] = {}
-    for positions, part_lines, touched, part_summary, part_explained in results:
-        for pos, line in zip(positions, part_lines, strict=True):
-            lines[pos] = line
-        carried.update(touched)
-        for code, v in part_summary.items():
-            s = summary.setdefault(code, [0, 0, 0, 0])
-            for j in range(4):
-                s[j] += v[j]
-        explained.update(part_explained)
-    return BatchResult(lines, carried, summary, explained)
+            progress(len(claims) - len(results[0][0]))
+    return _merge(results, len(claims), carried)
+
+
+@dataclass
+class _PlainFile:
+    """A CLAIMS.csv with no quoting, cut into lines, its rows grouped by person."""
+
+    name: str
+    lines: list[str]
+    index: dict[str, int]
+    rows: list[int]
+    """Line numbers of the data rows, in input order."""
+    setl_ids: set[str]
+    groups: list[list[int]]
+    """Positions (in ``rows``) of each person's claims, persons in order of appearance."""
+
+
+def _plain_file(path: Path) -> _PlainFile | None:
+    """The file cut into lines if plain CSV splitting reads it exactly as ``csv`` does
+    (UTF-8, no quote, NUL, bare CR or over-long line) and every row has its setl_id and
+    psn_no, none repeated; otherwise None, and the caller uses :func:`read_claims`."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if '"' in text or "\x00" in text:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if max(map(len, lines)) >= csv.field_size_limit():
+        return None
+    index = {h.strip(): i for i, h in enumerate(lines[0].split(","))}
+    if any(c not in index for c in CLAIM_REQUIRED):
+        return None
+    i_id, i_psn = index["setl_id"], index["psn_no"]
+    width = 1 + max(index.values())
+    seen: set[str] = set()
+    by_person: dict[str, list[int]] = defaultdict(list)
+    rows: list[int] = []
+    for n in range(1, len(lines)):
+        cells = lines[n].split(",")
+        if not cells[0].strip() and all(not c.strip() for c in cells):
+            continue  # a blank line, as _open_csv skips it
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        setl_id, psn = cells[i_id].strip(), cells[i_psn].strip()
+        if not setl_id or not psn or setl_id in seen:
+            return None
+        seen.add(setl_id)
+        by_person[psn].append(len(rows))
+        rows.append(n + 1)
+    return _PlainFile(str(path), lines, index, rows, seen, list(by_person.values()))
+
+
+def _run_plain_part(
+    f: _PlainFile,
+    groups: list[list[int]],
+    identities: dict[str, list[IdentitySpan]],
+    policy: RegionPolicy,
+    totals: dict[TotalsKey, Totals],
+    explain: frozenset[str],
+) -> _PartResult | None:
+    """Parse the rows of some persons and run them; None at the first refusal."""
+    parse = _row_parser(f.index, f.name)
+    i_id, i_psn = f.index["setl_id"], f.index["psn_no"]
+    width = 1 + max(f.index.values())
+    claims: list[Claim] = []
+    where: list[int] = []
+    local: list[list[int]] = []
+    try:
+        for group in groups:
+            mine = []
+            for pos in group:
+                line = f.rows[pos]
+                cells = f.lines[line - 1].split(",")
+                if len(cells) < width:
+                    cells += [""] * (width - len(cells))
+                setl_id, psn = cells[i_id].strip(), cells[i_psn].strip()
+                mine.append(len(claims))
+                claims.append(parse(cells, line, setl_id, psn))
+                where.append(pos)
+            local.append(mine)
+    except InputError:
+        return None
+    positions, *rest = _run_part(claims, local, identities, policy, totals, explain)
+    return ([where[i] for i in positions], *rest)  # type: ignore[return-value]
+
+
+def run_file(
+    path: Path,
+    identities: dict[str, list[IdentitySpan]],
+    policy: RegionPolicy,
+    totals: dict[TotalsKey, Totals] | None = None,
+    *,
+    explain: Collection[str] = (),
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """`jiuzhu calc` on CLAIMS.csv: read, check, run; ``explain`` ids must be in the file.
+
+    With ``workers > 1`` a large plain file (see :func:`_plain_file`) is cut by person
+    here and parsed as well as assessed in the forked parts, so that reading runs in
+    parallel too. If any part meets a bad row the file is read again by
+    :func:`read_claims`, which raises exactly the error the one-process path raises;
+    valid files give the same output either way (tests/unit/test_calc_batch.py).
+    """
+    wanted = frozenset(explain)
+    n = min(workers, available_workers())
+    plain = _plain_file(path) if n > 1 and path.stat().st_size >= PARALLEL_FROM * 40 else None
+    if plain is None or len(plain.rows) < PARALLEL_FROM:
+        claims = read_claims(path)
+        _check_explain(explain, {c.setl_id for c in claims} if wanted else set(), path)
+        return run_batch(
+            claims, identities, policy, totals, explain=wanted, workers=n, progress=progress
+        )
+    carried = dict(totals or {})
+    parts = _split(plain.groups, n)
+    results = _in_parts(
+        n, lambda k: _run_plain_part(plain, parts[k], identities, policy, carried, wanted)
+    )
+    done = [r for r in results if r is not None]
+    if len(done) < len(results):
+        read_claims(path)  # raises the located error of the first bad row
+        raise AssertionError(f"{path}: a part refused a row that read_claims accepts")
+    _check_explain(explain, plain.setl_ids, path)
+    if progress is not None:
+        progress(len(plain.rows))
+    return _merge(done, len(plain.rows), carried)
+
+
+def _check_explain(wanted: Collection[str], known: set[str], path: Path) -> None:
+    for setl_id in wanted:
+        if setl_id in known:
+            continue
+        raise InputError(
+            f"no settlement {setl_id!r} in the claims file", file=str(path), column="setl_id"
+        )
 
 
 def result_row(a: Assessment) -> list[str]:
@@ -646,6 +812,7 @@ __all__ = [
     "read_claims",
     "run_claims",
     "run_batch",
+    "run_file",
     "write_lines",
     "write_results",
     "read_totals",
