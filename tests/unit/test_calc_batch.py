@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from calc_helpers import claim
 
-from jiuzhu.domain.errors import InputError
+from jiuzhu.domain.errors import InputError, MissingParameter, PolicyError
 from jiuzhu.domain.identity import IdentitySpan
-from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.policy.loader import RegionPolicy, load_operator_file
 from jiuzhu.services import calc
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -211,3 +211,61 @@ def test_run_file_explain_must_name_a_claim(
             claims_path, calc.read_identities(ids_path), RegionPolicy.load("ningxia"),
             explain=["S000000001", "NOPE"], workers=2,
         )  # fmt: skip
+
+
+def _with_early_claim(text: str, line: int, enddate: str) -> str:
+    text = _break(text, line, "begndate", enddate)
+    text = _break(text, line, "enddate", enddate)
+    return _break(text, line, "med_type", "21")
+
+
+def test_errors_while_assessing_are_the_same_in_parallel(
+    generated: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim before the rules are in force (宁医保发〔2023〕102号 第三十七条: 2023-09-01), and a
+    dated operator parameter not yet set on a claim's day: the same error, one process or
+    several, and never a hang on an exception that cannot cross a pipe."""
+    ids_path, claims_path = generated
+    spans = calc.read_identities(ids_path)
+    path = tmp_path / "claims.csv"
+    path.write_text(
+        _with_early_claim(claims_path.read_text(encoding="utf-8"), 3500, "2023-08-31"),
+        encoding="utf-8",
+    )
+    ningxia = RegionPolicy.load("ningxia")
+    op = tmp_path / "op.yaml"
+    op.write_text(
+        "parameters:\n  shuangyashan:\n    resident_income_prev_year:\n"
+        "      - {from: 2024-07-01, value: '40000', ref: 统计公报 2023年}\n",
+        encoding="utf-8",
+    )
+    shuangyashan = RegionPolicy.load("shuangyashan", load_operator_file(op))
+    single = {}
+    for name, policy, file in (
+        ("ningxia", ningxia, path),
+        ("shuangyashan", shuangyashan, claims_path),
+    ):
+        with pytest.raises(PolicyError) as e:
+            calc.run_file(file, spans, policy, workers=1)
+        single[name] = (type(e.value), str(e.value))
+    assert "no class 一 deductible in force on 2023-08-31" in single["ningxia"][1]
+    assert single["shuangyashan"][0] is MissingParameter
+    assert "resident_income_prev_year" in single["shuangyashan"][1]
+
+    monkeypatch.setattr(calc, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(calc, "available_workers", lambda: 3)
+    for name, policy, file in (
+        ("ningxia", ningxia, path),
+        ("shuangyashan", shuangyashan, claims_path),
+    ):
+        with pytest.raises(PolicyError) as e:
+            calc.run_file(file, spans, policy, workers=3)
+        assert (type(e.value), str(e.value)) == single[name]
+        with pytest.raises(PolicyError) as e:
+            calc.run_batch(calc.read_claims(file), spans, policy, workers=3)
+        assert (type(e.value), str(e.value)) == single[name]
+
+
+def test_missing_file_with_workers(tmp_path: Path, forced_parallel: None) -> None:
+    with pytest.raises(InputError, match="cannot open"):
+        calc.run_file(tmp_path / "absent.csv", {}, RegionPolicy.load("ningxia"), workers=2)

@@ -499,17 +499,28 @@ def _split(groups: list[list[int]], n: int) -> list[list[list[int]]]:
     return parts
 
 
-def _in_parts(n: int, work: Callable[[int], _T]) -> list[_T]:
-    """``work(0)`` here and ``work(1…n-1)`` in forked children, at the same time."""
+def _in_parts(n: int, work: Callable[[int], _T]) -> list[_T] | None:
+    """``work(0)`` here and ``work(1…n-1)`` in forked children, at the same time.
+
+    None if any part raised: the caller then runs the whole in this process, which
+    raises the error the one-process path raises (and no exception object has to
+    survive a trip through pickle)."""
     global _FORKED_WORK
-    _FORKED_WORK = work
+
+    def guarded(k: int) -> _T | None:
+        try:
+            return work(k)
+        except Exception:
+            return None
+
+    _FORKED_WORK = guarded
     try:
         with mp.get_context("fork").Pool(n - 1) as pool:
             pending = pool.map_async(_run_forked, range(1, n))
-            first = work(0)
-            return [first, *pending.get()]
+            results = [guarded(0), *pending.get()]
     finally:
         _FORKED_WORK = None
+    return None if any(r is None for r in results) else results
 
 
 def _merge(
@@ -551,9 +562,8 @@ def run_batch(
     wanted = frozenset(explain)
     groups = _person_groups(claims)
     n = min(workers, available_workers()) if len(claims) >= PARALLEL_FROM else 1
-    if n <= 1:
-        results = [_run_part(claims, groups, identities, policy, carried, wanted, progress)]
-    else:
+    results = None
+    if n > 1:
         parts = _split(groups, n)
         results = _in_parts(
             n,
@@ -561,8 +571,10 @@ def run_batch(
                 claims, parts[k], identities, policy, carried, wanted, progress if k == 0 else None
             ),
         )
-        if progress is not None:
+        if results is not None and progress is not None:
             progress(len(claims) - len(results[0][0]))
+    if results is None:
+        results = [_run_part(claims, groups, identities, policy, carried, wanted, progress)]
     return _merge(results, len(claims), carried)
 
 
@@ -627,29 +639,26 @@ def _run_plain_part(
     policy: RegionPolicy,
     totals: dict[TotalsKey, Totals],
     explain: frozenset[str],
-) -> _PartResult | None:
-    """Parse the rows of some persons and run them; None at the first refusal."""
+) -> _PartResult:
+    """Parse the rows of some persons and run them (a bad row raises its InputError)."""
     parse = _row_parser(f.index, f.name)
     i_id, i_psn = f.index["setl_id"], f.index["psn_no"]
     width = 1 + max(f.index.values())
     claims: list[Claim] = []
     where: list[int] = []
     local: list[list[int]] = []
-    try:
-        for group in groups:
-            mine = []
-            for pos in group:
-                line = f.rows[pos]
-                cells = f.lines[line - 1].split(",")
-                if len(cells) < width:
-                    cells += [""] * (width - len(cells))
-                setl_id, psn = cells[i_id].strip(), cells[i_psn].strip()
-                mine.append(len(claims))
-                claims.append(parse(cells, line, setl_id, psn))
-                where.append(pos)
-            local.append(mine)
-    except InputError:
-        return None
+    for group in groups:
+        mine = []
+        for pos in group:
+            line = f.rows[pos]
+            cells = f.lines[line - 1].split(",")
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            setl_id, psn = cells[i_id].strip(), cells[i_psn].strip()
+            mine.append(len(claims))
+            claims.append(parse(cells, line, setl_id, psn))
+            where.append(pos)
+        local.append(mine)
     positions, *rest = _run_part(claims, local, identities, policy, totals, explain)
     return ([where[i] for i in positions], *rest)  # type: ignore[return-value]
 
@@ -674,26 +683,31 @@ def run_file(
     """
     wanted = frozenset(explain)
     n = min(workers, available_workers())
-    plain = _plain_file(path) if n > 1 and path.stat().st_size >= PARALLEL_FROM * 40 else None
-    if plain is None or len(plain.rows) < PARALLEL_FROM:
-        claims = read_claims(path)
-        _check_explain(explain, {c.setl_id for c in claims} if wanted else set(), path)
-        return run_batch(
-            claims, identities, policy, totals, explain=wanted, workers=n, progress=progress
+    plain = _plain_file(path) if n > 1 and _size(path) >= PARALLEL_FROM * 40 else None
+    if plain is not None and len(plain.rows) >= PARALLEL_FROM:
+        carried = dict(totals or {})
+        parts = _split(plain.groups, n)
+        results = _in_parts(
+            n, lambda k: _run_plain_part(plain, parts[k], identities, policy, carried, wanted)
         )
-    carried = dict(totals or {})
-    parts = _split(plain.groups, n)
-    results = _in_parts(
-        n, lambda k: _run_plain_part(plain, parts[k], identities, policy, carried, wanted)
+        if results is not None:
+            _check_explain(explain, plain.setl_ids, path)
+            if progress is not None:
+                progress(len(plain.rows))
+            return _merge(results, len(plain.rows), carried)
+        n = 1  # a part refused a row or failed: the one-process path raises the error
+    claims = read_claims(path)
+    _check_explain(explain, {c.setl_id for c in claims} if wanted else set(), path)
+    return run_batch(
+        claims, identities, policy, totals, explain=wanted, workers=n, progress=progress
     )
-    done = [r for r in results if r is not None]
-    if len(done) < len(results):
-        read_claims(path)  # raises the located error of the first bad row
-        raise AssertionError(f"{path}: a part refused a row that read_claims accepts")
-    _check_explain(explain, plain.setl_ids, path)
-    if progress is not None:
-        progress(len(plain.rows))
-    return _merge(done, len(plain.rows), carried)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # read_claims says why
 
 
 def _check_explain(wanted: Collection[str], known: set[str], path: Path) -> None:
