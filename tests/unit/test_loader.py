@@ -375,3 +375,18 @@ def test_policy_show_unknown_region() -> None:
     r = run_cli("policy", "show", "hainan")
     assert r.returncode != 0
     assert "unknown region 'hainan'" in r.stderr
+
+
+def test_missing_parameter_survives_pickle() -> None:
+    # the error crosses process boundaries intact (e.g. from a forked worker)
+    import pickle
+
+    with pytest.raises(MissingParameter) as e:
+        RegionPolicy.load("meizhou").require_parameters()
+    back = pickle.loads(pickle.dumps(e.value))
+    assert type(back) is MissingParameter and str(back) == str(e.value)
+    assert (back.name, back.source, back.field) == (
+        e.value.name,
+        e.value.source,
+        "tekun_deductible",
+    )

@@ -33,6 +33,7 @@ class MissingParameter(PolicyError):
     def __init__(self, region: str, name: str, description: str, source: str) -> None:
         self.region = region
         self.name = name
+        self.description = description
         self.source = source
         super().__init__(
             f"region {region}: required parameter '{name}' ({description}) is not set; "
@@ -40,6 +41,10 @@ class MissingParameter(PolicyError):
             f"or in the operator file.",
             field=name,
         )
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str, str]]:
+        # rebuilt from its own arguments (the default would call __init__(message))
+        return (type(self), (self.region, self.name, self.description, self.source))
 
 
 class InputError(JiuzhuError):
