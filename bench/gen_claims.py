@@ -20,13 +20,28 @@ from pathlib import Path
 
 # (code, weight): the identity a person holds first; "" = no identity at all.
 IDENTITY_MIX: tuple[tuple[str, int], ...] = (
-    ("tekun", 5), ("guer", 1), ("wurenfuyang", 1), ("dibao", 26), ("gaoling", 4),
-    ("bianyuan", 10), ("youfu", 3), ("jiance", 14), ("fanpin", 7), ("yinbing", 7),
-    ("tuopin", 6), ("", 16),
+    ("tekun", 5),
+    ("guer", 1),
+    ("wurenfuyang", 1),
+    ("dibao", 26),
+    ("gaoling", 4),
+    ("bianyuan", 10),
+    ("youfu", 3),
+    ("jiance", 14),
+    ("fanpin", 7),
+    ("yinbing", 7),
+    ("tuopin", 6),
+    ("", 16),
 )
 # (med_type, weight): 11 普通门诊, 14 门诊慢特病, 2x 住院, 41 定点药店购药.
 MED_TYPE_MIX: tuple[tuple[str, int], ...] = (
-    ("11", 38), ("14", 27), ("21", 24), ("22", 3), ("2101", 2), ("24", 1), ("41", 5),
+    ("11", 38),
+    ("14", 27),
+    ("21", 24),
+    ("22", 3),
+    ("2101", 2),
+    ("24", 1),
+    ("41", 5),
 )
 
 YEAR = 2024
@@ -47,7 +62,9 @@ def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-def generate(n_claims: int, n_persons: int, out_dir: Path, seed: int = 20240101) -> tuple[Path, Path]:
+def generate(
+    n_claims: int, n_persons: int, out_dir: Path, seed: int = 20240101
+) -> tuple[Path, Path]:
     """Write identities.csv and claims.csv under ``out_dir``; return their paths."""
     if n_persons <= 0 or n_claims < 0:
         raise ValueError("need at least one person and a non-negative number of claims")
@@ -145,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--claims", type=int, default=1_000_000)
     ap.add_argument("--persons", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=20240101)
-    ap.add_argument("--out", type=Path, required=True, help="folder for identities.csv and claims.csv")
+    ap.add_argument(
+        "--out", type=Path, required=True, help="folder for identities.csv and claims.csv"
+    )
     a = ap.parse_args(argv)
     ids, claims = generate(a.claims, a.persons, a.out, a.seed)
     print(f"wrote {ids} and {claims} ({a.claims} claims, {a.persons} persons, seed {a.seed})")
