@@ -1,11 +1,16 @@
-"""Entry point of the `jiuzhu` command; each noun registers its own commands."""
+"""Entry point of the `jiuzhu` command; each noun registers its own commands.
+
+Only the module of the command being run is imported (the others pull in SQLAlchemy,
+FastAPI and more, about two seconds of start-up that `jiuzhu calc` does not need);
+``--help`` and unknown commands import them all.
+"""
 
 from __future__ import annotations
 
-import typer
+import importlib
+import sys
 
-from jiuzhu.cli import calc as calc_cli
-from jiuzhu.cli import policy as policy_cli
+import typer
 
 app = typer.Typer(
     name="jiuzhu",
@@ -14,42 +19,57 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.command("calc")(calc_cli.calc)
-app.add_typer(policy_cli.app, name="policy")
 
 
-def _register_optional() -> None:
-    """Commands of the other nouns (registry, settlement, review…), registered when present."""
-    import importlib
+@app.callback()
+def _root() -> None:
+    """医疗救助经办管理系统 — medical assistance administration."""
 
-    for module, name in (
-        ("jiuzhu.cli.db", "db"),
-        ("jiuzhu.cli.identities", "identities"),
-        ("jiuzhu.cli.persons", "persons"),
-        ("jiuzhu.cli.enrol", "enrol"),
-        ("jiuzhu.cli.keys", "keys"),
-        ("jiuzhu.cli.users", "users"),
-        ("jiuzhu.cli.settlements", "settlements"),
-        ("jiuzhu.cli.reimburse", "reimburse"),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
+
+# command name → (module, how it registers): "command" a function, "group" a Typer app,
+# "register" a module-level register(app)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "calc": ("jiuzhu.cli.calc", "command"),
+    "policy": ("jiuzhu.cli.policy", "group"),
+    "db": ("jiuzhu.cli.db", "group"),
+    "identities": ("jiuzhu.cli.identities", "group"),
+    "persons": ("jiuzhu.cli.persons", "group"),
+    "enrol": ("jiuzhu.cli.enrol", "group"),
+    "keys": ("jiuzhu.cli.keys", "group"),
+    "users": ("jiuzhu.cli.users", "group"),
+    "settlements": ("jiuzhu.cli.settlements", "group"),
+    "reimburse": ("jiuzhu.cli.reimburse", "group"),
+    "serve": ("jiuzhu.cli.serve", "register"),
+    "demo": ("jiuzhu.cli.demo", "register"),
+}
+
+
+def _register(name: str) -> None:
+    module, kind = COMMANDS[name]
+    mod = importlib.import_module(module)
+    if kind == "command":
+        app.command(name)(getattr(mod, name))
+    elif kind == "group":
         app.add_typer(mod.app, name=name)
-    for module in ("jiuzhu.cli.serve", "jiuzhu.cli.demo"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
+    else:
         mod.register(app)
 
 
-_register_optional()
+def _invoked(argv: list[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+        return None
+    return None
+
+
+def _register_for(argv: list[str]) -> None:
+    name = _invoked(argv)
+    for n in [name] if name else list(COMMANDS):
+        _register(n)
+
+
+_register_for(sys.argv[1:])
 
 if __name__ == "__main__":
     app()

@@ -129,7 +129,7 @@ def parse_policy_text(text: str, name: str) -> RegionPolicyFile:
         return RegionPolicyFile.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
+        loc = ".".join(str(p) for p in first["loc"]) or "(whole file)"
         raise PolicyError(f"{name}: {loc}: {first['msg']}") from exc
     except yaml.YAMLError as exc:
         raise PolicyError(f"{name}: not valid YAML: {exc}") from exc
@@ -158,6 +158,10 @@ def load_operator_file(path: str | Path | None) -> OperatorConfig:
         raise PolicyError(f"{p}: cannot read operator file: {exc}") from exc
     cfg = OperatorConfig(source=str(p))
     for region, values in (raw.get("parameters") or {}).items():
+        if region not in REGIONS:
+            raise PolicyError(
+                f"{p}: parameters.{region}: unknown region; known regions: {', '.join(REGIONS)}"
+            )
         for name, v in (values or {}).items():
             cfg.params.setdefault(region, {})[name] = _series_from_operator(
                 v, f"{p}: parameters.{region}.{name}"

@@ -23,6 +23,10 @@ def parse_fen(text: str | int | Decimal) -> Fen:
     """Parse a yuan amount ("123.45", "7", Decimal) into fen; refuse negatives and >2 places."""
     if isinstance(text, bool):
         raise AmountError(f"not an amount: {text!r}")
+    if isinstance(text, float):
+        raise AmountError(
+            f"binary floating point is not accepted for money: {text!r}; pass text or Decimal"
+        )
     if isinstance(text, int):
         if text < 0:
             raise AmountError(f"negative amount: {text}")
