@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from jiuzhu.services.reimbursement import deadline
 
 
 @pytest.fixture
-def operator_calendar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def operator_calendar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     f = tmp_path / "operator.yaml"
     # a made-up schedule for a year far beyond the bundled calendar: 1-3 Jan off, Sat 9 Jan worked
     f.write_text(
