@@ -204,12 +204,7 @@ def dec(blob: bytes | None) -> str | None:
 
 def mask_account(no: str | None) -> str:
     """Bank account ``6222020200112233445`` → ``6222***********3445``."""
-    if not no:
-        return ""
-    s = no.replace(" ", "")
-    if len(s) <= 8:
-        return "*" * len(s)
-    return s[:4] + "*" * (len(s) - 8) + s[-4:]
+    return mask_certno(no.replace(" ", "")) if no else ""
 
 
 # -- loading and views -----------------------------------------------------------------
