@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +44,36 @@ class DataCipher:
     def lookup_hash(self, text: str) -> str:
         """Keyed hash for equality lookups (hex, 64 characters)."""
         return hmac.new(self._mac, text.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def encrypt_many(self, texts: Sequence[str]) -> list[bytes]:
+        """``[encrypt(t) for t in texts]`` for bulk imports: the same format (version,
+        random 12-byte nonce, AES-GCM ciphertext), the nonces drawn in one ``urandom``
+        call rather than one system call per field."""
+        seal = self._enc.encrypt
+        pool = os.urandom(12 * len(texts))
+        out: list[bytes] = []
+        add = out.append
+        for i, t in enumerate(texts):
+            nonce = pool[12 * i : 12 * i + 12]
+            add(_VERSION + nonce + seal(nonce, t.encode("utf-8"), None))
+        return out
+
+    def lookup_hashes(self, texts: Iterable[str]) -> list[str]:
+        """``[lookup_hash(t) for t in texts]``, several times faster for bulk imports: the
+        HMAC's keyed inner and outer SHA-256 states are computed once and copied per value
+        (RFC 2104; the same digests as ``hmac.new``)."""
+        key = self._mac.ljust(64, b"\0")
+        inner0 = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        outer0 = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        out: list[str] = []
+        add = out.append
+        for t in texts:
+            h = inner0.copy()
+            h.update(t.strip().upper().encode("utf-8"))
+            o = outer0.copy()
+            o.update(h.digest())
+            add(o.hexdigest())
+        return out
 
 
 def _load_or_create_key(path: Path) -> bytes:
