@@ -16,11 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.db.repositories import identity_spans, lock_totals, settlement_by_id, totals_of
-from jiuzhu.adapters.db.settlement_sql import DBAPI_INTEGRITY_ERRORS, Raw
+from jiuzhu.adapters.db.settlement_sql import (
+    DBAPI_INTEGRITY_ERRORS,
+    DBAPI_OPERATIONAL_ERRORS,
+    Raw,
+)
 from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.claim import Claim
@@ -33,6 +37,7 @@ from jiuzhu.policy.money import format_fen
 
 SOURCES = ("one_stop", "import", "manual", "backpay")
 _DUPLICATE: tuple[type[Exception], ...] = (IntegrityError, *DBAPI_INTEGRITY_ERRORS)
+_LOST_CONNECTION: tuple[type[Exception], ...] = (OperationalError, *DBAPI_OPERATIONAL_ERRORS)
 
 
 def claim_fingerprint(claim: Claim, extra: dict[str, Any] | None = None) -> str:
@@ -189,6 +194,14 @@ def settle(
             # the same setl_id was inserted concurrently: answer as a replay or a conflict
             if attempt == 2:
                 raise
+        except _LOST_CONNECTION as exc:
+            # a pooled connection the server dropped (restart, idle timeout; the service
+            # runs without a pre-ping round trip): nothing of this attempt is committed —
+            # or, if the COMMIT itself was cut, the retry finds the setl_id and replays it
+            if attempt == 2 or (
+                isinstance(exc, OperationalError) and not exc.connection_invalidated
+            ):
+                raise
     raise AssertionError("unreachable")
 
 
@@ -233,21 +246,24 @@ def _settle_in(
 ) -> SettlementOutcome:
     year = account_year or claim.year
     raw = Raw(s)  # plain SQL on this transaction's connection (settlement_sql: why)
-    before = Totals(*raw.lock_totals(claim.psn_no, year))
-    # checked under the lock, so a twin that committed while we waited is seen
-    if raw.settlement_exists(claim.setl_id):
+    # the totals locked, the setl_id checked and the identities read (one round trip on
+    # PostgreSQL); a twin committed while we waited for the lock is either seen here or
+    # refused by the primary key on insert, and settle() then retries and replays it
+    locked, exists, spans = raw.begin_settlement(claim.setl_id, claim.psn_no, year)
+    before = Totals(*locked)
+    if exists:
         existing = settlement_by_id(s, claim.setl_id)
         assert existing is not None
         return _replay_or_conflict(existing, fingerprint, institution)
     a = assess(
         claim,
-        [*raw.identity_spans(claim.psn_no), *extra_spans],
+        [*spans, *extra_spans],
         before,
         policy.terms_on(terms_day or claim.enddate),
     )
     answer = answer_json(a, year, "settled", source)
     d = a.delta
-    raw.insert_settlement(
+    raw.record_settlement(
         {
             "setl_id": claim.setl_id,
             "psn_no": claim.psn_no,
@@ -276,16 +292,9 @@ def _settle_in(
             "answer": answer,
             "status": "settled",
             "backpay_of": backpay_of,
-        }
-    )
-    after = a.after
-    raw.update_totals(claim.psn_no, year, after.S, after.P, after.R, after.TP)
-    raw.audit(
+        },
+        (a.after.S, a.after.P, a.after.R, a.after.TP),
         actor,
-        "settle",
-        "settlement",
-        claim.setl_id,
-        None,
         {
             "source": source,
             "maf_pay": answer["maf_pay"],

@@ -16,6 +16,7 @@ import json
 import sqlite3
 from typing import Any
 
+import orjson
 import psycopg
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,8 @@ DBAPI_INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
     psycopg.IntegrityError,
     sqlite3.IntegrityError,
 )
+DBAPI_OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (psycopg.OperationalError,)
+"""A lost connection (psycopg); SQLite's own OperationalError (locked, busy) is not one."""
 
 SETTLEMENT_COLUMNS = (
     "setl_id", "psn_no", "year", "region", "source", "institution", "body_hash", "body",
@@ -41,6 +44,39 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def dumps(v: Any) -> str:
+    """JSON text as ``json.dumps(v, ensure_ascii=False)`` reads back (orjson: compact, faster)."""
+    try:
+        return orjson.dumps(v).decode()
+    except TypeError:  # a type orjson does not know: the standard encoder decides
+        return json.dumps(v, ensure_ascii=False)
+
+
+# PostgreSQL: the row lock, the setl_id check and the identities in one round trip. The
+# EXISTS and the identities are read from the statement's snapshot; a twin ``setl_id``
+# committed while this waited for the lock is caught by the primary key on insert (the
+# caller retries once and then sees it). The locked row itself is the latest version
+# (READ COMMITTED re-reads a row it waited for), so the totals are never stale.
+_PG_CHECKS = (
+    "EXISTS (SELECT 1 FROM settlement WHERE setl_id = %s), "
+    "(SELECT json_agg(json_build_array(i.code, i.begndate, i.enddate) ORDER BY i.begndate, i.id) "
+    "FROM person_identity i WHERE i.psn_no = %s) "
+)
+_PG_BEGIN = (
+    f"SELECT t.s, t.p, t.r, t.tp, {_PG_CHECKS}"
+    "FROM person_year_totals t WHERE t.psn_no = %s AND t.year = %s FOR UPDATE OF t"
+)
+# the person-year's first settlement: the row created, or (a concurrent first one won)
+# locked by the no-op update of ON CONFLICT, which waits for that one and returns its totals
+_PG_CREATE = (
+    "WITH t AS (INSERT INTO person_year_totals "
+    "(psn_no, year, s, p, r, tp, settlements, updated_at) VALUES (%s, %s, 0, 0, 0, 0, 0, %s) "
+    "ON CONFLICT (psn_no, year) DO UPDATE SET s = person_year_totals.s "
+    "RETURNING s, p, r, tp) "
+    f"SELECT t.s, t.p, t.r, t.tp, {_PG_CHECKS}FROM t"
+)
+
+
 class Raw:
     """A DBAPI cursor on the session's connection, with the dialect's SQL and values."""
 
@@ -52,7 +88,7 @@ class Raw:
     # -- values ----------------------------------------------------------------------------
     def _v(self, v: Any, is_json: bool = False) -> Any:
         if is_json:
-            return None if v is None else json.dumps(v, ensure_ascii=False)
+            return None if v is None else dumps(v)
         if self.pg:
             return v
         # SQLite: the text forms SQLAlchemy writes (and reads back)
@@ -89,6 +125,32 @@ class Raw:
         row = self.execute(q, (psn_no, year)).fetchone()
         return tuple(int(x) for x in row)  # type: ignore[return-value]
 
+    def begin_settlement(
+        self, setl_id: str, psn_no: str, year: int
+    ) -> tuple[tuple[int, int, int, int], bool, list[IdentitySpan]]:
+        """Lock the person-year totals (created if missing), then tell whether ``setl_id``
+        is stored and read the person's identities: (S, P, R, TP), exists, spans.
+
+        PostgreSQL does it in one statement when the totals row exists (``_PG_BEGIN``), in
+        two for the person-year's first settlement (``_PG_CREATE``).
+        """
+        if self.pg:
+            row = self.execute(_PG_BEGIN, (setl_id, psn_no, psn_no, year)).fetchone()
+            if row is None:
+                row = self.execute(_PG_CREATE, (psn_no, year, _now(), setl_id, psn_no)).fetchone()
+            if row is not None:
+                spans = [
+                    IdentitySpan(
+                        code,
+                        dt.date.fromisoformat(b),
+                        dt.date.fromisoformat(e) if e is not None else None,
+                    )
+                    for code, b, e in (row[5] or ())
+                ]
+                return (int(row[0]), int(row[1]), int(row[2]), int(row[3])), bool(row[4]), spans
+        totals = self.lock_totals(psn_no, year)
+        return totals, self.settlement_exists(setl_id), self.identity_spans(psn_no)
+
     def settlement_exists(self, setl_id: str) -> bool:
         row = self.execute("SELECT 1 FROM settlement WHERE setl_id = ?", (setl_id,)).fetchone()
         return row is not None
@@ -107,6 +169,45 @@ class Raw:
                 e = dt.date.fromisoformat(e[:10])
             out.append(IdentitySpan(code, b, e))
         return out
+
+    def record_settlement(
+        self,
+        values: dict[str, Any],
+        totals: tuple[int, int, int, int],
+        actor: str,
+        audit_after: dict[str, Any],
+    ) -> None:
+        """Insert the settlement, set the person-year totals to ``totals`` (S, P, R, TP) and
+        write the audit record: one statement on PostgreSQL (data-modifying CTEs, all or
+        nothing), three on SQLite."""
+        if not self.pg:
+            self.insert_settlement(values)
+            self.update_totals(values["psn_no"], values["year"], *totals)
+            self.audit(actor, "settle", "settlement", values["setl_id"], None, audit_after)
+            return
+        now = _now()
+        values.setdefault("created_at", now)
+        cols = SETTLEMENT_COLUMNS
+        marks = ", ".join(("CAST(%s AS JSON)" if c in _JSON else "%s") for c in cols)
+        params = (
+            *(self._v(values.get(c), c in _JSON) for c in cols),
+            *totals,
+            now,
+            values["psn_no"],
+            values["year"],
+            now,
+            actor,
+            str(values["setl_id"]),
+            dumps(audit_after),
+        )
+        self.execute(
+            f"WITH ins AS (INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks})), "
+            "upd AS (UPDATE person_year_totals SET s = %s, p = %s, r = %s, tp = %s, "
+            "settlements = settlements + 1, updated_at = %s WHERE psn_no = %s AND year = %s) "
+            f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
+            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON))",
+            params,
+        )
 
     def insert_settlement(self, values: dict[str, Any]) -> None:
         values.setdefault("created_at", _now())
