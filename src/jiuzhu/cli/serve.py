@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 import typer
-from fastapi import FastAPI
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from jiuzhu.cli.common import OperatorFileOption, ParamOption, console, load_policy, reports_errors
 from jiuzhu.config import get_settings
@@ -28,7 +28,7 @@ class DatabaseNotReady(JiuzhuError):
     code = "database_not_ready"
 
 
-def app_factory() -> FastAPI:
+def app_factory() -> ASGIApp:
     """The app of one worker, from the settings `jiuzhu serve` put in the environment."""
     from jiuzhu.api.app import create_app
 
@@ -37,7 +37,9 @@ def app_factory() -> FastAPI:
     operator_file = os.environ.get("JIUZHU_OPERATOR_FILE")
     policy = load_policy(region, params, Path(operator_file) if operator_file else None)
     policy.require_parameters()
-    return create_app(region=region, policy=policy, engine=service_engine())
+    from jiuzhu.api.fastpath import with_fast_path
+
+    return with_fast_path(create_app(region=region, policy=policy, engine=service_engine()))
 
 
 def service_engine() -> Engine:

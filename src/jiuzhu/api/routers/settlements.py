@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -72,11 +73,16 @@ def _own_only(p: Principal) -> str | None:
     return None
 
 
-def _json(answer: dict[str, Any], status: int = 200, replayed: bool | None = None) -> JSONResponse:
+def _json(answer: dict[str, Any], status: int = 200, replayed: bool | None = None) -> Response:
+    """The answer as ``JSONResponse`` renders it (compact UTF-8), encoded by orjson."""
     headers = (
         {"X-Idempotent-Replay": "true" if replayed else "false"} if replayed is not None else None
     )
-    return JSONResponse(answer, status_code=status, headers=headers)
+    try:
+        content = orjson.dumps(answer)
+    except TypeError:  # a value orjson does not know: the standard encoder decides
+        return JSONResponse(answer, status_code=status, headers=headers)
+    return Response(content, status_code=status, headers=headers, media_type="application/json")
 
 
 @router.post(
@@ -91,7 +97,7 @@ def _json(answer: dict[str, Any], status: int = 200, replayed: bool | None = Non
     responses=ERROR_RESPONSES,
     openapi_extra=settlement_request_openapi(),
 )
-async def trial_settlement(request: Request, p: Principal = Depends(caller)) -> JSONResponse:
+async def trial_settlement(request: Request, p: Principal = Depends(caller)) -> Response:
     body = parse_settlement(await request.body())
     institution = _may_settle(p, body)
     claim = body.to_claim()
@@ -126,7 +132,7 @@ async def trial_settlement(request: Request, p: Principal = Depends(caller)) -> 
     responses=ERROR_RESPONSES,
     openapi_extra=settlement_request_openapi(),
 )
-async def post_settlement(request: Request, p: Principal = Depends(caller)) -> JSONResponse:
+async def post_settlement(request: Request, p: Principal = Depends(caller)) -> Response:
     body = parse_settlement(await request.body())
     institution = _may_settle(p, body)
     claim = body.to_claim()
@@ -158,7 +164,7 @@ async def post_settlement(request: Request, p: Principal = Depends(caller)) -> J
 )
 async def reverse_settlement(
     setl_id: str, request: Request, p: Principal = Depends(caller)
-) -> JSONResponse:
+) -> Response:
     if p.kind != "institution" and not p.has(*SETTLE_ROLES):
         raise PermissionDenied("reversing needs the role 'settlement'")
     answer = await run_in_threadpool(
@@ -186,7 +192,7 @@ def _get(uow: UnitOfWork, setl_id: str, own: str | None) -> dict[str, Any]:
 )
 async def get_settlement(
     setl_id: str, request: Request, p: Principal = Depends(caller)
-) -> JSONResponse:
+) -> Response:
     out = await run_in_threadpool(_get, request.app.state.uow, setl_id, _own_only(p))
     return _json(out)
 
@@ -249,6 +255,6 @@ def person_year(uow: UnitOfWork, psn_no: str, year: int, own: str | None) -> dic
 )
 async def get_person_year(
     psn_no: str, year: int, request: Request, p: Principal = Depends(caller)
-) -> JSONResponse:
+) -> Response:
     out = await run_in_threadpool(person_year, request.app.state.uow, psn_no, year, _own_only(p))
     return _json(out)
