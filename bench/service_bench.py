@@ -1,6 +1,7 @@
 """Load on `jiuzhu serve`: settlements/s and p50/p99 latency at 16 concurrent clients.
 
-    python bench/service_bench.py [--sqlite] [--requests 6000] [--clients 16] [--workers 2]
+    python bench/service_bench.py [--sqlite] [--requests 6000] [--clients 16] [--workers 3]
+                                  [--rate 250] [--paced-seconds 12]
 
 PostgreSQL (default): creates a scratch database on $JIUZHU_BENCH_DATABASE_URL or
 $JIUZHU_TEST_DATABASE_URL (else postgresql://postgres@127.0.0.1:5432/postgres), migrates
@@ -10,6 +11,12 @@ with keep-alive connections (a minimal asyncio HTTP/1.1 client, so the client's 
 cost stays small on a 2-core machine). Every settlement is a new ``setl_id`` written with
 its person-year row lock and audit record. ``--sqlite`` runs the same on a scratch SQLite
 file for a quick look. The scratch database is dropped at the end.
+
+Two figures: SATURATION, the issue's definition (16 clients in a closed loop, each sending
+its next settlement as soon as it is answered: settlements/s and p50/p99, where latency
+is about clients / throughput), then PACED, an open loop offering ``--rate`` settlements/s
+spread over the same clients, to show the latency a hospital sees below saturation. The
+machine's load average is printed with each (other work on the machine skews both).
 """
 
 from __future__ import annotations
@@ -210,6 +217,43 @@ async def drive(
     return latencies, statuses, time.perf_counter() - t0
 
 
+async def drive_paced(
+    port: int, key: str, work: list[bytes], clients: int, rate: float
+) -> tuple[list[float], dict[int, int], float]:
+    """Open loop: settlement i is due at ``i / rate`` s, sent by the first free one of
+    ``clients`` keep-alive connections. Latency counts from when it was due, so time spent
+    waiting for a free connection (the server falling behind) is part of it."""
+    head = (
+        "POST /api/v1/settlements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"X-API-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: "
+    ).encode()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue = iter(enumerate(work))
+    t0 = time.perf_counter() + 0.05
+
+    async def one() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for i, body in queue:
+                due = t0 + i / rate
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                status, _ = await _request(reader, writer, head, body)
+                latencies.append(time.perf_counter() - due)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(one() for _ in range(clients)))
+    return latencies, statuses, time.perf_counter() - t0
+
+
+def load_average() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def pct(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return float("nan")
@@ -240,9 +284,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--persons", type=int, default=3000)
-    ap.add_argument("--workers", type=int, default=None, help="default: 2 (PostgreSQL), 1 (SQLite)")
+    ap.add_argument("--workers", type=int, default=None, help="default: 3 (PostgreSQL), 1 (SQLite)")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=250.0,
+        help="after the saturation run, offer this many settlements/s (open loop) and report "
+        "p50/p99 below saturation; 0 skips it",
+    )
+    ap.add_argument("--paced-seconds", type=float, default=12.0, help="length of the paced run")
     a = ap.parse_args(argv)
-    workers = a.workers or (1 if a.sqlite else 2)
+    # 3 on PostgreSQL: measured 387/s vs 371/s for 2 (p99 at 250/s: 33 vs 56 ms) on 2 cores
+    workers = a.workers or (1 if a.sqlite else 3)
     os.environ.setdefault("JIUZHU_DATA_KEY", "00" * 31 + "02")
     tmp = Path(tempfile.mkdtemp(prefix="jiuzhu-bench-"))
     url, drop = scratch_database(a.sqlite, tmp)
@@ -285,10 +338,13 @@ def main(argv: list[str] | None = None) -> int:
             start_new_session=True,
         )
         wait_ready(port, proc, log)
-        work = bodies(psns, a.warmup + a.requests)
+        n_paced = int(a.rate * a.paced_seconds) if a.rate > 0 else 0
+        work = bodies(psns, a.warmup + a.requests + n_paced)
         asyncio.run(drive(port, key, work[: a.warmup], a.clients))
+        print(f"machine load average before the run (1/5/15 min): {load_average()}")
         cpu0, pg0, me0 = group_cpu_seconds(proc.pid), pg_cpu_seconds(), time.process_time()
-        lat, statuses, elapsed = asyncio.run(drive(port, key, work[a.warmup :], a.clients))
+        run = work[a.warmup : a.warmup + a.requests]
+        lat, statuses, elapsed = asyncio.run(drive(port, key, run, a.clients))
         cpu = group_cpu_seconds(proc.pid) - cpu0
         pg_cpu = pg_cpu_seconds() - pg0
         me = time.process_time() - me0
@@ -296,19 +352,40 @@ def main(argv: list[str] | None = None) -> int:
         rate = len(lat) / elapsed
         p50, p99 = pct(lat, 50) * 1000, pct(lat, 99) * 1000
         print(
-            f"service: {len(lat)} settlements, {a.clients} clients, {workers} worker(s): "
+            f"SATURATION (closed loop, {a.clients} clients each sending its next settlement "
+            f"when answered; {workers} worker(s)): {len(lat)} settlements, "
             f"{rate:.0f} settlements/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-            f"max {lat[-1] * 1000:.1f} ms; statuses {statuses}"
+            f"max {lat[-1] * 1000:.1f} ms; statuses {statuses}; load average {load_average()}"
         )
         n = max(1, len(lat))
         print(
-            f"CPU per settlement: server {cpu / n * 1000:.2f} ms, "
+            f"  CPU per settlement: server {cpu / n * 1000:.2f} ms, "
             + ("" if a.sqlite else f"PostgreSQL {pg_cpu / n * 1000:.2f} ms (all sessions), ")
-            + f"client {me / n * 1000:.2f} ms; machine load average {os.getloadavg()[0]:.1f}"
+            + f"client {me / n * 1000:.2f} ms"
         )
         ok = rate >= BAR_RATE and p99 <= BAR_P99_MS
-        print(f"bar (≥ {BAR_RATE:.0f}/s, p99 ≤ {BAR_P99_MS:.0f} ms): {'met' if ok else 'NOT met'}")
-        return 0 if statuses.get(200, 0) == len(lat) else 1
+        print(
+            f"  bar of issue 4 (≥ {BAR_RATE:.0f}/s and p99 ≤ {BAR_P99_MS:.0f} ms at "
+            f"{a.clients} clients, closed loop): {'MET' if ok else 'NOT met'}"
+        )
+        good = statuses.get(200, 0) == len(lat)
+        if n_paced:
+            paced = work[a.warmup + a.requests :]
+            plat, pstat, pel = asyncio.run(drive_paced(port, key, paced, a.clients, a.rate))
+            plat.sort()
+            q50, q99 = pct(plat, 50) * 1000, pct(plat, 99) * 1000
+            print(
+                f"PACED (open loop, {a.rate:.0f} settlements/s offered over {a.clients} "
+                f"clients, {a.paced_seconds:.0f} s): {len(plat)} settlements, "
+                f"{len(plat) / pel:.0f}/s served, p50 {q50:.1f} ms, p99 {q99:.1f} ms, "
+                f"max {plat[-1] * 1000:.1f} ms; statuses {pstat}; load average {load_average()}"
+            )
+            print(
+                f"  p99 ≤ {BAR_P99_MS:.0f} ms at {a.rate:.0f}/s offered: "
+                f"{'yes' if q99 <= BAR_P99_MS else 'NO'}"
+            )
+            good = good and pstat.get(200, 0) == len(plat)
+        return 0 if good else 1
     finally:
         if proc is not None and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
