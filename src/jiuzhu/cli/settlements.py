@@ -52,6 +52,15 @@ def _policy(
     return policy
 
 
+def _store() -> UnitOfWork:
+    """The database, checked as `jiuzhu serve` checks it: reachable and migrated (else the
+    message says to run `jiuzhu db upgrade`, instead of a database traceback)."""
+    from jiuzhu.cli.serve import check_database
+
+    check_database(get_settings().database_url)
+    return UnitOfWork()
+
+
 @app.command("import")
 @reports_errors
 def import_(
@@ -71,7 +80,7 @@ def import_(
     same file again changes nothing.
     """
     policy = _policy(region, param, operator_file)
-    uow = UnitOfWork()
+    uow = _store()
     rows = settlement_import.read_import(file, institution)
     already = settlement_import.check_against_store(uow, rows, str(file))
     with Progress(
@@ -106,7 +115,7 @@ def backpay_list(
 ) -> None:
     """Settlements paid 0 for want of an identity that the registry now has."""
     policy = _policy(region, param, operator_file)
-    cands = backpay_service.candidates(UnitOfWork(), policy)
+    cands = backpay_service.candidates(_store(), policy)
     t = Table(
         "结算ID setl_id",
         "人员编号 psn_no",
@@ -149,7 +158,7 @@ def backpay_run(
     """Back-pay the candidates through the engine, once each (setl_id <orig>-BP)."""
     policy = _policy(region, param, operator_file)
     answers = backpay_service.run(
-        UnitOfWork(), policy, actor=cli_actor(), evidence=evidence, setl_ids=setl_id or None
+        _store(), policy, actor=cli_actor(), evidence=evidence, setl_ids=setl_id or None
     )
     for a in answers:
         console.print(
@@ -163,7 +172,7 @@ def backpay_run(
 @reports_errors
 def show(setl_id: str = typer.Argument(...)) -> None:
     """One settlement with its trace in Chinese, each step with its article."""
-    s = get_settlement(UnitOfWork(), setl_id)
+    s = get_settlement(_store(), setl_id)
     ident = s["identity"] or ""
     console.print(
         f"[bold]结算 {s['setl_id']}[/]  人员 {s['psn_no']}  年度 {s['year']}  "
