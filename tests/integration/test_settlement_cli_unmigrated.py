@@ -41,8 +41,5 @@ def test_unmigrated_database_says_run_db_upgrade(bare: Path, args: list[str]) ->
     res = CliRunner().invoke(app, args)
     assert res.exit_code != 0
     assert "jiuzhu db upgrade" in res.output
-    assert (
-        "Traceback" not in res.output
-        and res.exception is None
-        or isinstance(res.exception, SystemExit)
-    )
+    assert "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
