@@ -30,24 +30,15 @@ from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.domain.pii import mask_certno, mask_name
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
+from jiuzhu.services.calc import CLAIM_FLAGS, CLAIM_REQUIRED
 from jiuzhu.services.reimbursement.deadline import working_days_between
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH, REGION_PREFIX, STATUS_ZH
 
 OPEN_STATUSES = ("in_review", "approved")
 """Still running against the deadline: 第二十三条 counts until the money is paid (发放到位)."""
 
-CLAIM_FIELDS = (
-    "setl_id",
-    "psn_no",
-    "setl_time",
-    "med_type",
-    "begndate",
-    "enddate",
-    "inscp_scp_amt",
-    "hifp_pay",
-    "hifmi_pay",
-)
-CLAIM_FLAGS = {"out_of_area": False, "referral": False, "emergency": False, "in_province": True}
+# the claim fields of the one-stop path (calc-contract §8), shared with the batch reader
+CLAIM_FIELDS = CLAIM_REQUIRED
 
 
 @dataclass(frozen=True)
