@@ -1,7 +1,7 @@
 """Tables shared by every noun. Amounts are integer fen (BIGINT), never floats.
 
 Each noun that needs more tables adds its own module next to this one, on the same
-``Base``, and its own Alembic migration branch (see ``migrations/versions``).
+``Base``, and an Alembic migration after the current head (``migrations/versions``).
 """
 
 from __future__ import annotations
