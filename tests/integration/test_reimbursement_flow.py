@@ -304,3 +304,38 @@ def test_lists_by_status_deadline_and_reviewer(nx: UnitOfWork) -> None:
     assert rb.list_applications(nx, overdue=True, today=D(2024, 11, 6)) == []
     late = rb.list_applications(nx, overdue=True, today=D(2024, 11, 7))
     assert {x["app_no"] for x in late} == {a, b} and late[0]["overdue"]
+
+
+def test_approval_is_atomic_settlements_and_decision_together(nx: UnitOfWork) -> None:
+    """If one claim cannot be settled at approval, nothing of the approval counts."""
+    from jiuzhu.domain.errors import Conflict
+
+    app = rb.intake(
+        nx,
+        NX,
+        application(
+            "P1",
+            [
+                claim("A1", "P1", "2024-09-01", "2024-09-05", "10000"),
+                claim("A2", "P1", "2024-09-06", "2024-09-10", "20000"),
+            ],
+        ),
+        staff=INTAKE,
+        today=D(2024, 9, 20),
+    )
+    no = app["app_no"]
+    rb.review(nx, NX, no, staff=FIRST, decision="approve", reason="材料齐全")
+    rb.review(nx, NX, no, staff=SECOND, decision="approve", reason="金额无误")
+    # meanwhile A2 arrives through the one-stop path with another body (base 5,000)
+    other = claim_from_body(claim("A2", "P1", "2024-09-06", "2024-09-10", "5000"))
+    settle(nx, NX, other, source="one_stop", actor="hospital")
+    with pytest.raises(Conflict):
+        rb.review(nx, NX, no, staff=APPROVER, decision="approve", reason="同意拨付")
+    with nx.read() as s:
+        assert s.get(Settlement, "A1") is None  # rolled back with the failed approval
+        t = s.get(PersonYearTotals, ("P1", 2024))
+        # only the hospital's A2: base 5,000 × 80% = 4,000.00
+        assert t is not None and (t.s, t.p) == (500_000, 400_000)
+    shown = rb.get_application(nx, no)
+    assert shown["current_level"] == "approval"
+    assert [d["actor"] for d in shown["decisions"]] == ["alice", "bob"]

@@ -205,6 +205,42 @@ def settle(
     raise AssertionError("unreachable")
 
 
+def settle_in(
+    s: Session,
+    policy: RegionPolicy,
+    claim: Claim,
+    *,
+    source: str,
+    actor: str,
+    institution: str | None = None,
+    extra: dict[str, Any] | None = None,
+    account_year: int | None = None,
+    terms_day: dt.date | None = None,
+    backpay_of: str | None = None,
+    extra_spans: Sequence[IdentitySpan] = (),
+) -> SettlementOutcome:
+    """:func:`settle` inside the caller's transaction, so that several settlements and the
+    caller's own records (e.g. an approval, 宁医保发〔2023〕102号 第二十条) commit or roll back
+    together. The caller's transaction must not already hold other people's locks out of
+    order; a concurrent insert of the same ``setl_id`` fails the whole transaction."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source}")
+    return _settle_in(
+        s,
+        policy,
+        claim,
+        claim_fingerprint(claim, extra),
+        source,
+        actor,
+        institution,
+        extra,
+        account_year,
+        terms_day,
+        backpay_of,
+        extra_spans,
+    )
+
+
 def _replay_or_conflict(
     existing: Settlement, fingerprint: str, institution: str | None = None
 ) -> SettlementOutcome:

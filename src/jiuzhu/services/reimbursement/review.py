@@ -31,7 +31,7 @@ from jiuzhu.services.reimbursement.common import (
     now,
 )
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH
-from jiuzhu.services.settlement import settle
+from jiuzhu.services.settlement import settle_in
 
 DECISIONS = ("approve", "reject")
 
@@ -105,10 +105,8 @@ def review(
     ``level``, when given, must be the current level: a later one is a skip, an earlier
     one a repeat — both refused. The same person may decide only one level.
 
-    At the last level the claims are settled first (each settle() is its own
-    transaction, idempotent per ``setl_id`` with the same body), then the decision is
-    recorded under a row lock; if that second step fails, approving again replays the
-    stored settlements instead of counting them twice.
+    At the last level the claims are settled and the decision recorded in one
+    transaction under the application's row lock: all of it counts, or none.
     """
     if decision not in DECISIONS:
         raise InputError(f"decision must be approve or reject, got {decision!r}", column="decision")
@@ -124,29 +122,29 @@ def review(
         spans = granted_spans(policy, app.retro, app.retro_window_start, app.retro_anchor)
         account_year, terms_day = app.account_year, app.terms_day
     answers: dict[str, dict[str, Any]] = {}
-    if decision == "approve" and is_last:
-        # 核准: settle each claim in order (idempotent per setl_id: a retry replays)
-        for c in sorted(claims, key=lambda c: c.order_key()):
-            out = settle(
-                uow,
-                policy,
-                c,
-                source="manual",
-                actor=staff.actor,
-                extra={"reimb_app_no": app_no},
-                account_year=account_year,
-                terms_day=terms_day,
-                extra_spans=spans,
-            )
-            answers[c.setl_id] = out.answer
-        shown = sum(_fen(a["maf_pay"]) + _fen(a["tilt_pay"]) for a in answers.values())
-    else:
-        shown = _fen(preview(uow, policy, app_no)["total"])
+    shown = 0 if decision == "approve" and is_last else _fen(preview(uow, policy, app_no)["total"])
+    # one transaction: the settlements of an approval and the decision commit together
     with uow.begin() as s:
         app = get_app(s, app_no, lock=True)
         step2, _ = _check(app, staff, level, decisions_of(s, app))
         if step2 != step:
             raise WorkflowError(f"申请 {app_no} 已由他人审核，请刷新后重试", field="level")
+        if decision == "approve" and is_last:
+            # 核准: settle each claim in order through the one engine and running totals
+            for c in sorted(claims, key=lambda c: c.order_key()):
+                out = settle_in(
+                    s,
+                    policy,
+                    c,
+                    source="manual",
+                    actor=staff.actor,
+                    extra={"reimb_app_no": app_no},
+                    account_year=account_year,
+                    terms_day=terms_day,
+                    extra_spans=spans,
+                )
+                answers[c.setl_id] = out.answer
+            shown = sum(_fen(a["maf_pay"]) + _fen(a["tilt_pay"]) for a in answers.values())
         at = now()
         s.add(
             ReimbDecision(
