@@ -56,7 +56,7 @@ class ParamRef(_Strict):
 
     @field_validator("times", mode="before")
     @classmethod
-    def _no_float(cls, v: object) -> object:
+    def _refuse_binary_floats(cls, v: object) -> object:
         if isinstance(v, float):
             raise ValueError("write multipliers as quoted decimals, e.g. '0.10'")
         return v
@@ -75,7 +75,7 @@ class Dated(_Strict):
 
     @field_validator("value", mode="before")
     @classmethod
-    def _no_float(cls, v: object) -> object:
+    def _refuse_binary_floats(cls, v: object) -> object:
         if isinstance(v, float):
             raise ValueError(
                 "write decimal numbers as quoted text, e.g. '0.70'; binary floats are refused"

@@ -147,7 +147,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     report_json: str | None = None
     report_csv: str | None = None
-    elapsed: float = 0.0
+    elapsed: float = 0.0  # float ok (seconds, not money)
     previous_batch: int | None = None
     """an earlier batch of the same file (same SHA-256)"""
     timings: dict[str, float] = field(default_factory=dict)
