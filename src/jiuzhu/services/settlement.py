@@ -170,25 +170,21 @@ def settle(
     ``extra_spans`` are identity spans granted by a decision rather than held in the
     registry (双鸭山 第十二条: costs within 12 months before a retro application).
     """
-    if source not in SOURCES:
-        raise ValueError(f"unknown source {source}")
-    fingerprint = claim_fingerprint(claim, extra)
     for attempt in (1, 2):
         try:
             with uow.begin() as s:
-                return _settle_in(
+                return settle_in(
                     s,
                     policy,
                     claim,
-                    fingerprint,
-                    source,
-                    actor,
-                    institution,
-                    extra,
-                    account_year,
-                    terms_day,
-                    backpay_of,
-                    extra_spans,
+                    source=source,
+                    actor=actor,
+                    institution=institution,
+                    extra=extra,
+                    account_year=account_year,
+                    terms_day=terms_day,
+                    backpay_of=backpay_of,
+                    extra_spans=extra_spans,
                 )
         except _DUPLICATE:
             # the same setl_id was inserted concurrently: answer as a replay or a conflict
