@@ -304,6 +304,8 @@ def evaluate(
             if tt.eligible == "ratio_below_one"
             else (cls.id in tt.class_ids)
         ) and (claim.in_province or not tt.requires_in_province)
+        if tt.requires_referral_out_of_area and claim.out_of_area and not claim.referral:
+            eligible = False
         if eligible:
             rem = base - maf
             over = max(0, R + rem - tt.threshold) - max(0, R - tt.threshold)
@@ -346,7 +348,16 @@ def evaluate(
                 )
         elif steps is not None:
             steps.append(
-                Step("tilt_none", tt.ref, {"class": cls.id, "in_province": claim.in_province})
+                Step(
+                    "tilt_none",
+                    tt.ref,
+                    {
+                        "class": cls.id,
+                        "in_province": claim.in_province,
+                        "out_of_area": claim.out_of_area,
+                        "referral": claim.referral,
+                    },
+                )
             )
     if steps is not None:
         steps.append(Step("result", cls.ref, {"maf_pay": maf, "tilt_pay": tilt_pay}))

@@ -63,6 +63,7 @@ class TiltTerms:
     class_ids: frozenset[str]
     requires_in_province: bool
     every_covered_counts_as_referred: bool
+    requires_referral_out_of_area: bool
     threshold: Fen
     threshold_ref: Cited
     ratio: Ratio
@@ -372,6 +373,12 @@ class RegionPolicy:
 
     def _resolve(self, day: dt.date) -> Terms:
         spec = self.spec
+        until = spec.document.in_force_until
+        if until is not None and day > until:
+            raise PolicyError(
+                f"region {self.region}: {spec.document.number} is in force until {until} "
+                f"(its period of validity); no rules on {day}"
+            )
         classes: list[ClassTerms] = []
         by_identity: dict[str, ClassTerms] = {}
         for rank, c in enumerate(spec.classes):
@@ -405,6 +412,7 @@ class RegionPolicy:
                 ids,
                 tt.requires_in_province,
                 tt.every_covered_counts_as_referred,
+                tt.requires_referral_out_of_area,
                 thr,
                 thr_ref,
                 tr["inpatient"],

@@ -178,6 +178,8 @@ class TiltDef(_Strict):
     classes: list[str] = []
     requires_in_province: bool
     every_covered_counts_as_referred: bool = False
+    requires_referral_out_of_area: bool = False
+    """out of area only with ``referral=1`` (柳州任务清单 六（二）规范转诊且在自治区内就医)"""
     threshold: DatedSeries
     ratio: DatedSeries
     annual_cap: DatedSeries | None = None
@@ -284,7 +286,21 @@ class Document(_Strict):
     title: str
     file: str | None = None
     in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
+    """the last day in force (梅州规程 第二十四条 有效期3年)"""
     present: bool = True
+
+
+class InsuredElsewhere(_Strict):
+    """A beneficiary insured in another place's resident scheme.
+
+    ``subsidise_next_year`` (梅州规程 第六条（二）): subsidised from the next year.
+    ``return_or_cash`` (新疆规程 第十一条): returning, enrolled and subsidised here after the
+    refund elsewhere; not returning, paid the subsidy at this place's standard, at most
+    the person's own contribution."""
+
+    rule: Literal["subsidise_next_year", "return_or_cash"]
+    ref: str
 
 
 class RegionPolicyFile(_Strict):
@@ -303,6 +319,7 @@ class RegionPolicyFile(_Strict):
     classes: list[ClassDef] = Field(min_length=1)
     tilt: TiltDef | None = None
     premium_subsidy: list[PremiumSubsidy] = []
+    insured_elsewhere: InsuredElsewhere | None = None
     early_warning: list[EarlyWarningLine] = []
     review_flow: ReviewFlow | None = None
     materials: Materials | None = None
