@@ -16,7 +16,15 @@ from jiuzhu.api.errors import install_error_handlers
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 
-ROUTERS = ("settlements", "persons", "identities", "enrolment", "reimbursements", "admin")
+ROUTERS = (
+    "settlements",
+    "persons",
+    "identities",
+    "enrolment",
+    "reimbursements",
+    "admin",
+    "eligibility",
+)
 
 
 class LoginBody(BaseModel):

@@ -303,6 +303,15 @@ class InsuredElsewhere(_Strict):
     ref: str
 
 
+class DepositFree(_Strict):
+    """先诊疗后付费: inpatients of these identities pay no deposit, under the conditions
+    the hospital checks (referral from primary care, a hospital in the city …)."""
+
+    identities: list[str]
+    conditions: list[str] = []
+    ref: str
+
+
 class RegionPolicyFile(_Strict):
     region: str
     name: str
@@ -320,6 +329,7 @@ class RegionPolicyFile(_Strict):
     tilt: TiltDef | None = None
     premium_subsidy: list[PremiumSubsidy] = []
     insured_elsewhere: InsuredElsewhere | None = None
+    deposit_free: DepositFree | None = None
     early_warning: list[EarlyWarningLine] = []
     review_flow: ReviewFlow | None = None
     materials: Materials | None = None
