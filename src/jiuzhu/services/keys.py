@@ -68,7 +68,7 @@ def _reencrypt(s: Any, old: DataCipher, new: DataCipher) -> dict[str, int]:
                     vals[col] = new.encrypt(clear)
                     if col == hashed_from and hash_col:
                         vals[hash_col] = new.lookup_hash(normalise_certno(clear))
-                if hash_col and vals.get(hashed_from) is None:
+                if hash_col and hashed_from and vals.get(hashed_from) is None:
                     vals[hash_col] = None
                 updates.append(vals)
             sets = ", ".join(f"{c} = :{c}" for c in updates[0] if c != "id")
