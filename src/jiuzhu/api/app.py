@@ -35,6 +35,8 @@ def create_app(
     region = region or (policy.region if policy else get_settings().region)
     policy = policy or RegionPolicy.load(region)
     app = FastAPI(
+        docs_url=None,  # served by jiuzhu.web from vendored Swagger UI (no outside assets)
+        redoc_url=None,
         title="jiuzhu 医疗救助经办管理系统",
         version=__version__,
         description=(
@@ -69,4 +71,7 @@ def create_app(
                 continue
             raise
         app.include_router(mod.router)
+    from jiuzhu.web import install as install_web
+
+    install_web(app)
     return app
