@@ -1048,8 +1048,8 @@ def _import(
         js = json.dumps
         per_row = len(added) <= PER_ROW_AUDIT_LIMIT
         for r in added:
-            c = r.certno  # valid, so 18 characters: mask_certno's 4 + 10 stars + 4
-            mc, mn = c[:4] + "**********" + c[14:], mask_name(r.name)
+            c = r.certno  # valid, so 18 characters: mask_certno's first, 16 stars, last
+            mc, mn = c[0] + "****************" + c[17], mask_name(r.name)
             detail_rows.append(("added", r.line, r.psn_no, mc, mn, r.code, r.beg, r.end, None, ""))
             if not per_row:
                 continue
