@@ -290,3 +290,20 @@ def test_existing_person_with_other_id_number_is_refused(uow: UnitOfWork) -> Non
     res = run(uow, [("P1", certno(99), "张三", "tekun", "2024-01-01", "")])
     assert res.refused and res.errors[0].column == "certno"
     assert "differs" in res.errors[0].message
+
+
+def test_every_source_row_is_kept_with_its_batch(uow: UnitOfWork) -> None:
+    """Issue 8 item 1: the batch keeps the department's file as received (rejected and
+    merged rows too), encrypted at rest; each identity names its batch."""
+    from jiuzhu.adapters.db.tables import ImportBatchFile
+    from jiuzhu.services.identity_import import batch_file
+
+    rows = [*ROWS, ("P1", certno(1), "张三", "dibao", "2024-01-01", "2024-03-31")]
+    res = run(uow, rows, name="kept.csv")
+    assert res.counts["merged"] == 1
+    with uow.read() as s:
+        name, data = batch_file(s, res.batch_id)  # type: ignore[arg-type]
+        assert name == "kept.csv" and data == csv_text(rows).encode()
+        stored = s.scalars(select(ImportBatchFile)).one().content_enc
+        assert certno(1).encode() not in stored and "张三".encode() not in stored
+        assert {i.batch_id for i in s.scalars(select(PersonIdentity))} == {res.batch_id}

@@ -29,6 +29,7 @@ PostgreSQL ``COPY``) inside ONE transaction, so a million-row list stays atomic.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import csv
 import datetime as dt
@@ -37,6 +38,7 @@ import hashlib
 import io
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,9 +57,9 @@ from jiuzhu.adapters.db.bulk import (
     copy_text,
     select_in,
 )
-from jiuzhu.adapters.db.tables import ImportBatch, PersonIdentity
+from jiuzhu.adapters.db.tables import ImportBatch, ImportBatchFile, PersonIdentity
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
-from jiuzhu.domain.errors import InputError
+from jiuzhu.domain.errors import InputError, NotFound
 from jiuzhu.domain.identity import Interval, union_of
 from jiuzhu.domain.pii import certno_problem, mask_certno, mask_name
 from jiuzhu.policy.schema import IDENTITY_CODES
@@ -862,6 +864,18 @@ def _import(
         s.add(batch)
         s.flush()
         res.batch_id = bid = batch.id
+        # every source row kept, as received (rejected ones too), encrypted
+        s.add(
+            ImportBatchFile(
+                batch_id=bid,
+                file_name=file_label[-300:],
+                sha256=res.sha256,
+                size=len(data),
+                content_enc=cipher.encrypt(
+                    base64.b64encode(zlib.compress(data, 1)).decode("ascii")
+                ),
+            )
+        )
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         new_people: dict[str, Row] = {}
         for r in added:
@@ -1204,6 +1218,15 @@ def _import(
     return res
 
 
+def batch_file(s: Session, batch_id: int) -> tuple[str, bytes]:
+    """The file of a batch as the department sent it (name, bytes): every source row."""
+    f = s.scalar(select(ImportBatchFile).where(ImportBatchFile.batch_id == batch_id))
+    if f is None:
+        raise NotFound(f"batch {batch_id} has no stored file", field="batch_id")
+    data = zlib.decompress(base64.b64decode(get_cipher().decrypt(f.content_enc)))
+    return f.file_name or "", data
+
+
 _KIND_ZH = {
     "added": "新增",
     "changed": "变更",
@@ -1244,6 +1267,7 @@ __all__ = [
     "FIELDS",
     "HEADER_ALIASES",
     "ImportResult",
+    "batch_file",
     "Row",
     "RowError",
     "import_identities",

@@ -98,6 +98,20 @@ class ImportBatch(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+class ImportBatchFile(Base):
+    """The department's file of a batch as received, every row of it (rejected ones too):
+    zlib-compressed, base64 text, encrypted under the data key (it holds ID numbers and
+    names). With the batch report's line numbers it traces every identity to its rows."""
+
+    __tablename__ = "import_batch_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), unique=True)
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_enc: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class AuditLog(Base):
     """Every change: who, when, what, before and after (ningxia 第九条 全程痕迹管理)."""
 
@@ -208,6 +222,7 @@ __all__ = [
     "Person",
     "PersonIdentity",
     "ImportBatch",
+    "ImportBatchFile",
     "AuditLog",
     "Settlement",
     "PersonYearTotals",
