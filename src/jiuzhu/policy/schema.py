@@ -312,6 +312,25 @@ class DepositFree(_Strict):
     ref: str
 
 
+class SpecialGroup(_Strict):
+    """Assisted by diagnosis rather than identity, when no identity's class applies
+    (梅州规程 第十二条（四） "两病" children): age, visit type, a hospital in the city, a
+    diagnosis code starting with one of the operator's prefixes; standards from parameters,
+    resolved only for a claim of the group (so other claims never need them)."""
+
+    id: str
+    name: str
+    max_age: int = Field(ge=0)
+    visit_types: list[VisitType]
+    local_only: bool
+    diagnoses: ParamRef
+    deductible: DatedSeries
+    ratio: DatedSeries
+    annual_cap: DatedSeries
+    tilt: bool = False
+    ref: str
+
+
 class RegionPolicyFile(_Strict):
     region: str
     name: str
@@ -330,6 +349,7 @@ class RegionPolicyFile(_Strict):
     premium_subsidy: list[PremiumSubsidy] = []
     insured_elsewhere: InsuredElsewhere | None = None
     deposit_free: DepositFree | None = None
+    special_groups: list[SpecialGroup] = []
     early_warning: list[EarlyWarningLine] = []
     review_flow: ReviewFlow | None = None
     materials: Materials | None = None
@@ -407,6 +427,11 @@ def _referenced_params(p: RegionPolicyFile, benefits_only: bool = False) -> list
         walk(p.tilt.annual_cap)
     if benefits_only:
         return names
+    for g in p.special_groups:  # resolved only for a claim of the group
+        names.append(g.diagnoses.param)
+        walk(g.deductible)
+        walk(g.ratio)
+        walk(g.annual_cap)
     for s in p.premium_subsidy:
         walk(s.share)
     for w in p.early_warning:

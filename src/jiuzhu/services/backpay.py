@@ -42,7 +42,7 @@ from jiuzhu.services.settlement import answer_json, claim_body, claim_fingerprin
 
 ARTICLE = "宁医保发〔2023〕102号 第十九条"
 SUFFIX = "-BP"
-_EXTRA_KEYS = ("mdtrt_id", "medfee_sumamt")
+_EXTRA_KEYS = ("mdtrt_id", "medfee_sumamt", "dise_codg", "age")
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ def claim_of(row: Settlement, setl_id: str | None = None) -> Claim:
         bool(b.get("referral", 0)),
         bool(b.get("emergency", 0)),
         bool(b.get("in_province", 1)),
+        str(b.get("dise_codg") or ""),
+        int(b["age"]) if b.get("age") is not None else None,
     )
 
 
