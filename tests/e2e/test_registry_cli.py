@@ -104,9 +104,9 @@ def test_registry_cli_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
 
 def test_overlapping_rows_as_the_contract_sets_up(env: dict[str, str], tmp_path: Path) -> None:
     """calc-contract §10 set-up: `jiuzhu identities import LIST.csv --source yibao` with rows
-    of one person and identity that overlap and touch exits 0 and shows the merges; the
-    service then finds the identity on the union (a stay in the overlap and one on the day
-    the second row starts are both covered)."""
+    of one person and identity that overlap and touch exits 0 and shows the merges (the
+    union 2024-01-01–open); the same file again changes nothing. What the service pays on
+    such rows is the property test's (tests/integration/test_identity_union_property.py)."""
     assert jz(env, "db", "upgrade", cwd=tmp_path).returncode == 0
     lst = tmp_path / "LIST.csv"
     rows = [
