@@ -13,6 +13,7 @@ from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import get_uow, login
 from jiuzhu.api.errors import install_error_handlers
+from jiuzhu.api.logscrub import install_log_scrub
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 
@@ -50,6 +51,7 @@ def create_app(
     app.state.region = region
     app.state.key_cache = {}
     install_error_handlers(app)
+    install_log_scrub()
 
     @app.get("/api/v1/health", tags=["service"])
     def health() -> dict[str, str]:

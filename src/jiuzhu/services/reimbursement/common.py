@@ -27,6 +27,7 @@ from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import InputError, NotFound, PermissionDenied
 from jiuzhu.domain.identity import IdentitySpan
+from jiuzhu.domain.pii import mask_account as _mask_account
 from jiuzhu.domain.pii import mask_certno, mask_name
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
@@ -196,7 +197,7 @@ def dec(blob: bytes | None) -> str | None:
 
 def mask_account(no: str | None) -> str:
     """Bank account ``6222020200112233445`` → ``6222***********3445``."""
-    return mask_certno(no.replace(" ", "")) if no else ""
+    return _mask_account(no) if no else ""
 
 
 # -- loading and views -----------------------------------------------------------------
