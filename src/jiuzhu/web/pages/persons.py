@@ -18,7 +18,7 @@ from jiuzhu.services.registry import SOURCE_ZH
 from jiuzhu.services.reimbursement import list_applications
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import page, pager, xlsx_response
-from jiuzhu.web.security import WebUser, need, uow_of
+from jiuzhu.web.security import WebUser, need, reading, uow_of
 
 router = APIRouter(prefix="/persons")
 READERS = (
@@ -66,7 +66,7 @@ def persons(request: Request, user: WebUser = Depends(need(*READERS))) -> Respon
     if f["identity"] and f["identity"] not in IDENTITY_CODES:
         f["identity"] = ""
     query = q.person_query(f["psn_no"], f["household_no"], f["identity"])
-    with uow_of(request).read() as s:
+    with reading(request) as s:
         if request.query_params.get("export") == "xlsx":
             rows = q.all_persons(s, query)
             return xlsx_response(

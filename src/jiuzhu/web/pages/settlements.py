@@ -17,7 +17,7 @@ from jiuzhu.services.browse.settlements import SettlementFilter, export_rows, li
 from jiuzhu.services.settlement import get_settlement, reverse
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import money, page, pager, xlsx_response
-from jiuzhu.web.security import WebUser, need, uow_of
+from jiuzhu.web.security import WebUser, need, reading, uow_of
 
 router = APIRouter(prefix="/settlements")
 READERS = (
@@ -110,7 +110,7 @@ def _export_row(r: Any) -> list[Any]:
 def settlements(request: Request, user: WebUser = Depends(need(*READERS))) -> Response:
     raw = dict(request.query_params)
     f, problems = SettlementFilter.parse(raw)
-    with uow_of(request).read() as s:
+    with reading(request) as s:
         if raw.get("export") == "xlsx" and not problems:
             return xlsx_response(
                 "结算明细.xlsx",
