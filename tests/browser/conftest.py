@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    "--lang=zh-CN",
 ]
 
 

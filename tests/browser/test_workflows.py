@@ -39,7 +39,7 @@ def test_one_reimbursement_through_every_level(new_page: Any, live: Any, tmp_pat
     p.get_by_label("开户名").fill("张三丰")
     p.get_by_label("银行账号").fill("6228480012345678901")
     p.fill("#c0_setl_id", "W1-1")
-    p.fill("#c0_setl_time", "2025-08-01T10:00")
+    p.fill("#c0_setl_time", "2025-08-01 10:00")
     p.fill("#c0_begndate", "2025-07-25")
     p.fill("#c0_enddate", "2025-08-01")
     p.fill("#c0_inscp_scp_amt", "20000.00")

@@ -40,6 +40,7 @@ def _settlements(request: Request, user: WebUser) -> dict[str, Any]:
     classes = [r["class_id"] or "无身份" for r in by_class]
     chart = {
         "aria": {"enabled": True},
+        "animation": False,
         "tooltip": {"trigger": "axis"},
         "legend": {"data": ["医疗救助", "倾斜救助"]},
         "grid": {"left": 90, "right": 20, "bottom": 30, "top": 40},

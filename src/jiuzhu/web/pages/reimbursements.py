@@ -247,7 +247,7 @@ def _application(form: Any) -> dict[str, Any]:
             v = text(f"c{i}_{k}")
             if v is not None:
                 c[k] = v
-        if "setl_time" in c and len(c["setl_time"]) == 16:  # datetime-local: add seconds
+        if "setl_time" in c and len(c["setl_time"]) == 16:  # YYYY-MM-DD HH:MM: add seconds
             c["setl_time"] = c["setl_time"].replace("T", " ") + ":00"
         for k in CLAIM_FLAGS:
             if text(f"c{i}_{k}"):
