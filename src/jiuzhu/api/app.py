@@ -28,6 +28,19 @@ ROUTERS = (
 )
 
 
+def stored_parameters(uow: UnitOfWork, policy: RegionPolicy) -> RegionPolicy:
+    """The policy with the operator parameters set from the staff pages (if migrated)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jiuzhu.services.parameters import with_stored
+
+    try:
+        with uow.read() as s:
+            return with_stored(policy, s)
+    except SQLAlchemyError:  # an unmigrated database: `jiuzhu serve` refuses it anyway
+        return policy
+
+
 class LoginBody(BaseModel):
     username: str
     password: str
@@ -55,7 +68,8 @@ def create_app(
         ),
     )
     app.state.uow = UnitOfWork(engine or make_engine(database_url))
-    app.state.policy = policy
+    app.state.base_policy = policy
+    app.state.policy = stored_parameters(app.state.uow, policy)
     app.state.region = region
     app.state.key_cache = {}
     install_error_handlers(app)

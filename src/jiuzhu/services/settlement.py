@@ -339,7 +339,12 @@ def _settle_in(
 
 
 def reverse(
-    uow: UnitOfWork, setl_id: str, *, actor: str, institution: str | None = None
+    uow: UnitOfWork,
+    setl_id: str,
+    *,
+    actor: str,
+    institution: str | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """撤销: take the settlement's share out of the running totals; a second call changes nothing.
 
@@ -372,7 +377,8 @@ def reverse(
             "settlement",
             setl_id,
             {"status": "settled", "totals": totals_json(before)},
-            {"status": "reversed", "totals": totals_json(totals_of(totals))},
+            {"status": "reversed", "totals": totals_json(totals_of(totals))}
+            | ({"reason": reason} if reason else {}),
         )
         return reversed_answer(row)
 
