@@ -12,7 +12,7 @@ import datetime as dt
 import weakref
 from dataclasses import dataclass
 
-from jiuzhu.domain.errors import PolicyError
+from jiuzhu.domain.errors import MissingParameter, PolicyError
 from jiuzhu.policy.loader import Cited, RegionPolicy
 from jiuzhu.policy.money import Fen
 from jiuzhu.policy.schema import IDENTITY_RULE_ZH, ParamRef
@@ -83,21 +83,31 @@ def require_warning_parameters(policy: RegionPolicy) -> None:
             policy.param_value(n, dt.date.max)  # raises MissingParameter naming it
 
 
-_CACHE: weakref.WeakKeyDictionary[RegionPolicy, dict[dt.date, WarningTerms]] = (
+_CACHE: weakref.WeakKeyDictionary[RegionPolicy, dict[tuple[dt.date, bool], WarningTerms]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def warning_terms(policy: RegionPolicy, day: dt.date) -> WarningTerms:
-    """The lines in force on ``day`` (a line with no entry yet in force is left out)."""
+def warning_terms(policy: RegionPolicy, day: dt.date, *, lenient: bool = False) -> WarningTerms:
+    """The lines in force on ``day`` (a line with no entry yet in force is left out).
+
+    ``lenient`` (real-time settlement, which must never fail for a warning): a line
+    whose parameter is unset is left out instead of raising MissingParameter, and an
+    unset identity rule is left empty (the settlement's own identity is used there).
+    """
     cache = _CACHE.setdefault(policy, {})
-    t = cache.get(day)
+    t = cache.get((day, lenient))
     if t is not None:
         return t
     spec = policy.spec
     rule = spec.identity_rule.value
     if rule.startswith("param:"):
-        rule, _ = policy.param_value(rule[6:], day)
+        try:
+            rule, _ = policy.param_value(rule[6:], day)
+        except MissingParameter:
+            if not lenient:
+                raise
+            rule = "any_day_of_stay"
         if rule not in IDENTITY_RULE_ZH:
             raise PolicyError(f"identity rule '{rule}' is not one of {', '.join(IDENTITY_RULE_ZH)}")
     rank_of = {code: rank for rank, c in enumerate(spec.classes) for code in c.identities}
@@ -108,7 +118,12 @@ def warning_terms(policy: RegionPolicy, day: dt.date) -> WarningTerms:
             continue
         if isinstance(e.value, dict):
             raise PolicyError(f"region {policy.region}: warning line {w.id} must be one amount")
-        fen, param = policy.money(e.value, day)
+        try:
+            fen, param = policy.money(e.value, day)
+        except MissingParameter:
+            if not lenient:
+                raise
+            continue
         lines.append(
             LineTerms(
                 w.id,
@@ -132,5 +147,5 @@ def warning_terms(policy: RegionPolicy, day: dt.date) -> WarningTerms:
         retro.months if retro else 0,
         tuple(lines),
     )
-    cache[day] = t
+    cache[(day, lenient)] = t
     return t
