@@ -114,6 +114,9 @@ class SettlementIn(BaseModel):
     in_province: Flag = Field(True, description="区（省）内 0/1")
     mdtrt_id: Text | None = Field(None, max_length=60, description="就诊ID (stored)")
     medfee_sumamt: Amount | None = Field(None, description="医疗费总额 (stored)")
+    deposit: Amount | None = Field(
+        None, description="住院押金 (stored; 先诊疗后付费 check: 双鸭山 第二十二条, 柳州 七（五）)"
+    )
     fixmedins_code: Text | None = Field(
         None,
         max_length=40,
@@ -150,6 +153,8 @@ class SettlementIn(BaseModel):
             out["mdtrt_id"] = self.mdtrt_id
         if self.medfee_sumamt is not None:
             out["medfee_sumamt"] = format_fen(self.medfee_sumamt)
+        if self.deposit is not None:
+            out["deposit"] = format_fen(self.deposit)
         return out
 
 

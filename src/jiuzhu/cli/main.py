@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "settlements": ("jiuzhu.cli.settlements", "group"),
     "reimburse": ("jiuzhu.cli.reimburse", "group"),
     "warning": ("jiuzhu.cli.warning", "group"),
+    "checks": ("jiuzhu.cli.checks", "group"),
     "serve": ("jiuzhu.cli.serve", "register"),
     "demo": ("jiuzhu.cli.demo", "register"),
 }
