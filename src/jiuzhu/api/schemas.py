@@ -121,6 +121,9 @@ class SettlementIn(BaseModel):
     )
     age: int | None = Field(None, ge=0, le=150, description="年龄（周岁，入院时）")
     medfee_sumamt: Amount | None = Field(None, description="医疗费总额 (stored)")
+    deposit: Amount | None = Field(
+        None, description="住院押金 (stored; 先诊疗后付费 check: 双鸭山 第二十二条, 柳州 七（五）)"
+    )
     fixmedins_code: Text | None = Field(
         None,
         max_length=40,
@@ -163,6 +166,8 @@ class SettlementIn(BaseModel):
             out["dise_codg"] = self.dise_codg
         if self.age is not None:
             out["age"] = self.age
+        if self.deposit is not None:
+            out["deposit"] = format_fen(self.deposit)
         return out
 
 

@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("jiuzhu.cli.users", "group"),
     "settlements": ("jiuzhu.cli.settlements", "group"),
     "reimburse": ("jiuzhu.cli.reimburse", "group"),
+    "warning": ("jiuzhu.cli.warning", "group"),
+    "checks": ("jiuzhu.cli.checks", "group"),
     "serve": ("jiuzhu.cli.serve", "register"),
     "demo": ("jiuzhu.cli.demo", "register"),
 }

@@ -357,6 +357,10 @@ class RegionPolicy:
             return yuan_to_fen_half_up(d), v.param
         return parse_fen(str(v)), None
 
+    def money(self, v: Scalar, day: dt.date) -> tuple[Fen, str | None]:
+        """A literal or parameter amount in fen on ``day``, with the parameter's name."""
+        return self._money(v, day)
+
     def _ratio(self, v: Scalar, day: dt.date) -> tuple[Ratio, str | None]:
         if isinstance(v, ParamRef):
             raw, _ = self.param_value(v.param, day)

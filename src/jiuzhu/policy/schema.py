@@ -203,12 +203,43 @@ class PremiumSubsidy(_Strict):
     ref: str
 
 
-class EarlyWarningLine(_Strict):
-    """预警监测: a line of policy-scope self-pay above which a person is flagged."""
+WarningMeasure = Literal["B", "H", "base", "hifmi_pay"]
+WARNING_MEASURE_ZH: dict[str, str] = {
+    "B": "年度政策范围内个人自付累计（基本医保、大病保险后）",
+    "H": "年度个人负担医疗费用累计（基本医保、大病保险后）",
+    "base": "本次政策范围内个人自付",
+    "hifmi_pay": "本次大病保险支付",
+}
+Department = Literal["minzheng", "xiangcun"]
+DEPARTMENT_ZH: dict[str, str] = {"minzheng": "民政部门", "xiangcun": "乡村振兴部门"}
 
-    identities: list[str]
+
+class EarlyWarningLine(_Strict):
+    """预警监测 (calc-contract §11): who is watched, what is measured, the dated line.
+
+    ``measure`` B/H is the person-year running sum, base/hifmi_pay the settlement's
+    own figure; the line fires when the measure is strictly over ``line``.
+    ``visit_types``: only these settlements count and fire (None: every settlement).
+    ``identities: [anyone]`` watches everybody, with or without an identity.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    identities: list[str] = Field(min_length=1)
+    measure: WarningMeasure
+    visit_types: list[VisitType] | None = None
     line: DatedSeries
+    departments: list[Department] = Field(min_length=1)
     ref: str
+
+    @field_validator("identities")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        if v == ["anyone"]:
+            return v
+        for code in v:
+            if code not in IDENTITY_CODES:
+                raise ValueError(f"unknown identity code '{code}' (or [anyone])")
+        return v
 
 
 ReviewLevel = Literal["first_review", "second_review", "approval"]
@@ -387,6 +418,9 @@ class RegionPolicyFile(_Strict):
         for name in _reimbursement_params(self):
             if name not in self.parameters:
                 raise ValueError(f"parameter '{name}' is used but not declared under 'parameters'")
+        lines = [w.id for w in self.early_warning]
+        if len(set(lines)) != len(lines):
+            raise ValueError("early_warning: line ids must be unique")
         if self.retro_application:
             for code in self.retro_application.identities:
                 if code not in IDENTITY_CODES:

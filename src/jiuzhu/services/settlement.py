@@ -33,7 +33,8 @@ from jiuzhu.domain.errors import Conflict, NotFound
 from jiuzhu.domain.explain import trace_json
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.policy.money import format_fen
+from jiuzhu.policy.money import format_fen, parse_fen
+from jiuzhu.services.warning.realtime import observe_settlement, unobserve_settlement
 
 SOURCES = ("one_stop", "import", "manual", "backpay")
 _DUPLICATE: tuple[type[Exception], ...] = (IntegrityError, *DBAPI_INTEGRITY_ERRORS)
@@ -335,6 +336,8 @@ def _settle_in(
             "totals_after": answer["totals_after"],
         },
     )
+    # 预警监测 (calc-contract §11) in the same transaction, under the same person-year lock
+    observe_settlement(raw, policy, claim, extra, a.identity, source, actor)
     return SettlementOutcome(answer, replayed=False)
 
 
@@ -370,6 +373,7 @@ def reverse(
         row.status = "reversed"
         row.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         s.flush()
+        unobserve_settlement(Raw(s), row.region, claim_of_row(row), row.body, row.source)
         audit(
             s,
             actor,
@@ -381,6 +385,23 @@ def reverse(
             | ({"reason": reason} if reason else {}),
         )
         return reversed_answer(row)
+
+
+def claim_of_row(row: Settlement) -> Claim:
+    """The claim as stored in ``body`` (amounts are two-decimal yuan strings)."""
+    b = row.body
+    return Claim(
+        row.setl_id,
+        row.psn_no,
+        row.setl_time,
+        row.med_type,
+        row.begndate,
+        row.enddate,
+        parse_fen(b["inscp_scp_amt"]),
+        parse_fen(b["hifp_pay"]),
+        parse_fen(b["hifmi_pay"]),
+        parse_fen(b.get("hifob_pay") or "0"),
+    )
 
 
 def reversed_answer(row: Settlement) -> dict[str, Any]:
