@@ -154,7 +154,19 @@ def _both(tmp: Path, c: dict[str, object], region: str, mutate: tuple[str, str])
         assert str(got.value) == str(exc)
         assert vars(got.value) == vars(exc)
         return
-    got_outcome = batch.calc_file(path, spans, policy)  # type: ignore[arg-type]
+    ids = tmp / "identities.csv"
+    ids.write_text(
+        "psn_no,identity,begndate,enddate\n"
+        + "".join(
+            f"{psn},{s.code},{s.begndate},{s.enddate or ''}\n"
+            for psn, rows in spans.items()  # type: ignore[attr-defined]
+            for s in rows
+        ),
+        encoding="utf-8",
+    )
+    source = batch.IdentitySource(ids)
+    assert source.persons is not None, "a plain identities file is read into columns"
+    got_outcome = batch.calc_file(path, source, policy)
     if not old:
         assert isinstance(got_outcome, batch.ColumnarOutcome), "a plain file takes the columns"
     reference.write_lines(tmp / "want.csv", want.lines)

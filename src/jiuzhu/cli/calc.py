@@ -67,7 +67,7 @@ def calc(
     # collector would only rescan them again and again (a third of the run time).
     gc.disable()
     code_map = operator_config(operator_file).identity_code_map
-    spans = calc_service.read_identities(identities, code_map)
+    spans = batch.IdentitySource(identities, code_map)
     carried = calc_service.read_totals(totals_in) if totals_in else None
     wanted = list(dict.fromkeys(explain or []))
     n_workers = workers if workers is not None else calc_service.available_workers()

@@ -18,7 +18,6 @@ import numpy as np
 from jiuzhu.domain.identity import IdentitySpan, months_before
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services.batch import read_kernel as rk
-from jiuzhu.services.batch.engine_kernel import MAX_DAY
 from jiuzhu.services.calc import CLAIM_REQUIRED
 
 BOM = b"\xef\xbb\xbf"
@@ -139,66 +138,152 @@ class SpanColumns:
     hi: np.ndarray
 
 
+@dataclass
+class PersonSpans:
+    """Identity spans grouped by person: person ``j`` (in order of ``hash``) has rows
+    ``lo[j]:hi[j]``; its psn_no is ``buf[start[j]:end[j]]``."""
+
+    buf: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    hash: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    code: np.ndarray
+    beg: np.ndarray
+    until: np.ndarray
+
+
 def text_blob(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """UTF-8 texts end to end, and where each begins (and the last ends)."""
     encoded = [t.encode("utf-8") for t in texts]
     off = np.zeros(len(encoded) + 1, np.int64)
-    off[1:] = np.cumsum([len(b) for b in encoded]) if encoded else []
+    if encoded:
+        off[1:] = np.cumsum([len(b) for b in encoded])
     return np.frombuffer(b"".join(encoded) + b"\0", np.uint8), off
 
 
-def span_columns(
-    claims: ClaimColumns,
-    identities: Mapping[str, Sequence[IdentitySpan]],
-    policy: RegionPolicy,
-    codes: Sequence[str],
-) -> SpanColumns:
-    """The identity spans of each claim's person, retro start applied (meizhou 第十条（二））."""
-    from jiuzhu.services.batch import engine_kernel as ek
+def _code_table(codes: Sequence[str], code_map: Mapping[str, str]) -> tuple[np.ndarray, ...]:
+    """The identity texts a file may hold and the contract code each reads as."""
+    index = {c: i for i, c in enumerate(codes)}
+    texts = {c: index[c] for c in codes}
+    for outside, code in code_map.items():
+        texts[outside] = index[code]
+    blob, off = text_blob(list(texts))
+    return blob, off, np.array(list(texts.values()), np.int64)
+
+
+def read_identity_columns(
+    path: Path, codes: Sequence[str], code_map: Mapping[str, str]
+) -> PersonSpans | None:
+    """IDENTITIES.csv read plainly (None: let the checking reader read it)."""
+    from jiuzhu.services.batch.engine_kernel import MAX_DAY
+
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    start = 3 if raw.startswith(BOM) else 0
+    if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+        return None
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    head = header_index(raw, start)
+    if head is None:
+        return None
+    index, pos = head
+    if any(c not in index for c in rk.ID_SLOTS):
+        return None
+    slot_of_field = np.full(1 + max(index[c] for c in rk.ID_SLOTS), -1, np.int64)
+    for slot, c in enumerate(rk.ID_SLOTS):
+        slot_of_field[index[c]] = slot
+    buf = np.frombuffer(raw, np.uint8)
+    cols = np.empty((5, raw.count(b"\n") + 1), np.int64)
+    blob, off, val = _code_table(codes, code_map)
+    n, status = rk.read_identities(buf, pos, slot_of_field, blob, off, val, MAX_DAY, cols)
+    if status != rk.OK:
+        return None
+    cols = cols[:, :n]
+    h = np.empty(n, np.uint64)
+    rk.hash_spans(buf, cols[0], cols[1], h)
+    order = np.argsort(h, kind="stable")
+    bounds = np.empty(n + 1, np.int64)
+    g = rk.group_by_hash(order, h, bounds)
+    if not rk.one_text_per_group(buf, cols[0], cols[1], order, bounds, g):
+        return None  # two psn_no with one hash: the reference reader's dict is used
+    first = order[bounds[:g]]
+    s = cols[:, order]
+    return PersonSpans(
+        buf, cols[0][first], cols[1][first], h[first], bounds[:g], bounds[1 : g + 1],
+        s[2], s[3], s[4],
+    )  # fmt: skip
+
+
+def person_spans(
+    identities: Mapping[str, Sequence[IdentitySpan]], codes: Sequence[str]
+) -> PersonSpans:
+    """The same layout from the reference reader's dict."""
+    from jiuzhu.services.batch.engine_kernel import MAX_DAY
 
     code_index = {c: i for i, c in enumerate(codes)}
-    retro = policy.spec.retro_start
-    retro_codes = frozenset(retro.identities) if retro else frozenset()
     persons = list(identities)
+    blob, off = text_blob(persons)
+    p_hash = np.empty(len(persons), np.uint64)
+    rk.hash_spans(blob, off[:-1], off[1:], p_hash)
+    order = np.argsort(p_hash, kind="stable")
     s_code: list[int] = []
     s_beg: list[int] = []
     s_end: list[int] = []
     lo = np.zeros(len(persons), np.int64)
     hi = np.zeros(len(persons), np.int64)
-    for p, psn in enumerate(persons):
-        lo[p] = len(s_code)
-        for s in identities[psn]:
-            b = s.begndate
-            if retro and s.code in retro_codes:
-                b = months_before(b, retro.months)
+    for j, p in enumerate(order.tolist()):
+        lo[j] = len(s_code)
+        for s in identities[persons[p]]:
             s_code.append(code_index[s.code])
-            s_beg.append(b.toordinal())
+            s_beg.append(s.begndate.toordinal())
             s_end.append(s.enddate.toordinal() if s.enddate else MAX_DAY)
-        hi[p] = len(s_code)
-    blob, off = text_blob(persons)
-    p_hash = np.empty(len(persons), np.uint64)
-    rk.hash_spans(blob, off[:-1], off[1:], p_hash)
-    p_order = np.argsort(p_hash, kind="stable")
+        hi[j] = len(s_code)
+    return PersonSpans(
+        blob, off[:-1][order], off[1:][order], p_hash[order], lo, hi,
+        np.array(s_code, np.int64), np.array(s_beg, np.int64), np.array(s_end, np.int64),
+    )  # fmt: skip
+
+
+def span_columns(claims: ClaimColumns, persons: PersonSpans, policy: RegionPolicy) -> SpanColumns:
+    """Each claim's (in person order) identity spans, retro start applied (meizhou 第十条（二））."""
+    from jiuzhu.services.batch import engine_kernel as ek
+
+    beg = persons.beg
+    retro = policy.spec.retro_start
+    if retro is not None:
+        from jiuzhu.services.batch.tables import CODES
+
+        beg = beg.copy()
+        hit = np.isin(persons.code, [CODES.index(c) for c in retro.identities])
+        for j in np.nonzero(hit)[0].tolist():
+            d = months_before(dt.date.fromordinal(int(beg[j])), retro.months)
+            beg[j] = d.toordinal()
     first = claims.first_rows()
-    g_hash = np.empty(claims.n_groups, np.uint64)
     g_start = claims.cols[PSN0][first]
     g_end = claims.cols[PSN1][first]
+    g_hash = np.empty(claims.n_groups, np.uint64)
     rk.hash_spans(claims.buf, g_start, g_end, g_hash)
     person_of_group = np.empty(claims.n_groups, np.int64)
     ek.match_persons(
-        claims.buf, g_start, g_end, g_hash, blob, off, p_hash[p_order], p_order, person_of_group
-    )
+        claims.buf, g_start, g_end, g_hash, persons.buf, persons.start, persons.end,
+        persons.hash, person_of_group,
+    )  # fmt: skip
     c_lo = np.empty(claims.n, np.int64)
     c_hi = np.empty(claims.n, np.int64)
+    identity = np.arange(claims.n, dtype=np.int64)
     ek.spans_of_claims(
-        claims.order, claims.bounds, claims.n_groups, person_of_group, lo, hi, c_lo, c_hi
-    )
-    return SpanColumns(
-        np.array(s_code, np.int64),
-        np.array(s_beg, np.int64),
-        np.array(s_end, np.int64),
-        c_lo,
-        c_hi,
-    )
+        identity, claims.bounds, claims.n_groups, person_of_group, persons.lo, persons.hi,
+        c_lo, c_hi,
+    )  # fmt: skip
+    return SpanColumns(persons.code, beg, persons.until, c_lo, c_hi)
 
 
 def day(ordinal: int) -> dt.date:

@@ -185,26 +185,25 @@ def summarise(code, maf, tilt, n_codes):  # type: ignore[no-untyped-def]
 
 
 @njit
-def match_persons(buf, g_start, g_end, g_hash, p_blob, p_off, p_hash_sorted, p_order, out):  # type: ignore[no-untyped-def]
-    """For each group (psn_no at ``buf[g_start:g_end]``) the identity person with the same
-    psn_no (-1: none); equal hashes are confirmed on the bytes."""
-    m = p_hash_sorted.shape[0]
+def match_persons(buf, g_start, g_end, g_hash, p_buf, p_start, p_end, p_hash, out):  # type: ignore[no-untyped-def]
+    """For each group (psn_no at ``buf[g_start:g_end]``) the identity person (sorted by
+    ``p_hash``, psn_no at ``p_buf[p_start:p_end]``) with the same psn_no, or -1; equal
+    hashes are confirmed on the bytes."""
+    m = p_hash.shape[0]
     for g in range(g_hash.shape[0]):
         h = g_hash[g]
-        j = np.searchsorted(p_hash_sorted, h)
+        j = np.searchsorted(p_hash, h)
         out[g] = -1
-        while j < m and p_hash_sorted[j] == h:
-            p = p_order[j]
-            a = p_off[p]
-            b = p_off[p + 1]
-            n = g_end[g] - g_start[g]
-            same = b - a == n
+        n = g_end[g] - g_start[g]
+        while j < m and p_hash[j] == h:
+            a = p_start[j]
+            same = p_end[j] - a == n
             if same:
                 for t in range(n):
-                    if p_blob[a + t] != buf[g_start[g] + t]:
+                    if p_buf[a + t] != buf[g_start[g] + t]:
                         same = False
                         break
             if same:
-                out[g] = p
+                out[g] = j
                 break
             j += 1

@@ -174,18 +174,17 @@ def read_claims(buf, pos, slot_of_field, cols):  # type: ignore[no-untyped-def]
             fe[k] = 0
         f = 0
         fstart = p
-        blank = True
         q = p
-        while q < n_bytes and buf[q] != 10:
+        while q < n_bytes:
             c = buf[q]
+            if c == 10:
+                break
             if c == 44:
                 if f < width and slot_of_field[f] >= 0:
                     fs[slot_of_field[f]] = fstart
                     fe[slot_of_field[f]] = q
                 f += 1
                 fstart = q + 1
-            elif not is_space(c):
-                blank = False
             q += 1
         e = q
         if e > line_start and buf[e - 1] == 13:
@@ -194,6 +193,11 @@ def read_claims(buf, pos, slot_of_field, cols):  # type: ignore[no-untyped-def]
             fs[slot_of_field[f]] = fstart
             fe[slot_of_field[f]] = max(fstart, e)
         p = q + 1
+        blank = True
+        for t in range(line_start, e):
+            if buf[t] != 44 and not is_space(buf[t]):
+                blank = False
+                break
         if blank:
             continue
         if q - line_start >= MAX_LINE:
@@ -290,6 +294,17 @@ def compare(buf, a0, a1, b0, b1):  # type: ignore[no-untyped-def]
 
 
 @njit
+def same_text(x, x0, x1, y, y0, y1):  # type: ignore[no-untyped-def]
+    """Whether ``x[x0:x1]`` and ``y[y0:y1]`` hold the same bytes."""
+    if x1 - x0 != y1 - y0:
+        return False
+    for i in range(x1 - x0):
+        if x[x0 + i] != y[y0 + i]:
+            return False
+    return True
+
+
+@njit
 def any_duplicate(buf, order, hashes, starts, ends):  # type: ignore[no-untyped-def]
     """Whether two rows, ``order`` sorting them by ``hashes``, have equal text."""
     for j in range(1, order.shape[0]):
@@ -363,3 +378,105 @@ def find_text(buf, starts, ends, needle):  # type: ignore[no-untyped-def]
         if same:
             return i
     return -1
+
+
+ID_SLOTS = ("psn_no", "identity", "begndate", "enddate")
+
+
+@njit
+def read_identities(buf, pos, slot_of_field, codes, code_off, code_val, max_day, cols):  # type: ignore[no-untyped-def]
+    """Parse IDENTITIES.csv rows from ``pos`` into ``cols``: 0,1 psn_no start/end; 2 code
+    index (``codes[code_off[j]:code_off[j+1]]`` reads as ``code_val[j]``, the operator's
+    outside codes included); 3 begndate; 4 enddate (``max_day`` when open).
+    Returns (rows, status)."""
+    n_bytes = buf.shape[0]
+    width = slot_of_field.shape[0]
+    fs = np.zeros(4, np.int64)
+    fe = np.zeros(4, np.int64)
+    p = pos
+    n = 0
+    while p < n_bytes:
+        line_start = p
+        for k in range(4):
+            fs[k] = 0
+            fe[k] = 0
+        f = 0
+        fstart = p
+        q = p
+        while q < n_bytes and buf[q] != 10:
+            if buf[q] == 44:
+                if f < width and slot_of_field[f] >= 0:
+                    fs[slot_of_field[f]] = fstart
+                    fe[slot_of_field[f]] = q
+                f += 1
+                fstart = q + 1
+            q += 1
+        e = q
+        if e > line_start and buf[e - 1] == 13:
+            e -= 1
+        if f < width and slot_of_field[f] >= 0:
+            fs[slot_of_field[f]] = fstart
+            fe[slot_of_field[f]] = max(fstart, e)
+        p = q + 1
+        blank = True
+        for t in range(line_start, e):
+            if buf[t] != 44 and not is_space(buf[t]):
+                blank = False
+                break
+        if blank:
+            continue
+        if q - line_start >= MAX_LINE:
+            return n, NOT_PLAIN
+        a, b = strip(buf, fs[0], fe[0])
+        if not plain_text(buf, a, b):
+            return n, NOT_PLAIN
+        cols[0, n] = a
+        cols[1, n] = b
+        a, b = strip(buf, fs[1], fe[1])
+        code = -1
+        for j in range(code_off.shape[0] - 1):
+            if same_text(codes, code_off[j], code_off[j + 1], buf, a, b):
+                code = code_val[j]
+                break
+        if code < 0:
+            return n, NOT_PLAIN
+        cols[2, n] = code
+        d0, _ = parse_date(buf, fs[2], fe[2])
+        if d0 < 0:
+            return n, NOT_PLAIN
+        a, b = strip(buf, fs[3], fe[3])
+        if a == b:
+            d1 = max_day
+        else:
+            d1, _ = parse_date(buf, fs[3], fe[3])
+            if d1 < d0:
+                return n, NOT_PLAIN
+        cols[3, n] = d0
+        cols[4, n] = d1
+        n += 1
+    return n, OK
+
+
+@njit
+def group_by_hash(order, hashes, bounds):  # type: ignore[no-untyped-def]
+    """Cut ``order`` (rows sorted by hash) where the hash changes; returns the groups."""
+    n = order.shape[0]
+    g = 0
+    for i in range(n):
+        if i == 0 or hashes[order[i]] != hashes[order[i - 1]]:
+            bounds[g] = i
+            g += 1
+    bounds[g] = n
+    return g
+
+
+@njit
+def one_text_per_group(buf, starts, ends, order, bounds, n_groups):  # type: ignore[no-untyped-def]
+    """Whether every row of each group has the text of the group's first row."""
+    for g in range(n_groups):
+        r0 = order[bounds[g]]
+        for pos in range(bounds[g] + 1, bounds[g + 1]):
+            r = order[pos]
+            if compare(buf, starts[r0], ends[r0], starts[r], ends[r]) != 0:
+                return False
+    return True

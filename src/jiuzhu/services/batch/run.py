@@ -9,6 +9,7 @@ runs the reference engine, with its cited trace, over the explained person's cla
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,50 +149,95 @@ def write_results(path: Path, claims: cc.ClaimColumns, tables: PolicyTables, f: 
     reference.write_atomically(path, write)
 
 
+class IdentitySource:
+    """IDENTITIES.csv: read plainly into columns, or by the checking reader (which
+    raises the located error); the reference's dict is built only when it is needed."""
+
+    def __init__(self, path: Path | None, code_map: Mapping[str, str] | None = None) -> None:
+        self.path = path
+        self.code_map = dict(code_map or {})
+        self._spans: dict[str, list[IdentitySpan]] | None = None
+        self.persons = (
+            cc.read_identity_columns(path, CODES, self.code_map) if path is not None else None
+        )
+        if self.persons is None and path is not None:
+            self.spans()  # the checking reader: raises the located error, if any
+
+    @classmethod
+    def of(cls, spans: Mapping[str, Sequence[IdentitySpan]]) -> IdentitySource:
+        src = cls(None)
+        src._spans = {k: list(v) for k, v in spans.items()}
+        return src
+
+    def spans(self) -> dict[str, list[IdentitySpan]]:
+        if self._spans is None:
+            assert self.path is not None
+            self._spans = reference.read_identities(self.path, self.code_map)
+        return self._spans
+
+    def person_spans(self) -> cc.PersonSpans:
+        if self.persons is None:
+            self.persons = cc.person_spans(self.spans(), CODES)
+        return self.persons
+
+
 def compute(
     claims: cc.ClaimColumns,
-    identities: Mapping[str, Sequence[IdentitySpan]],
+    identities: IdentitySource,
     policy: RegionPolicy,
     carried: Mapping[TotalsKey, Totals] | None = None,
+    *,
+    timing: dict[str, float] | None = None,
 ) -> tuple[PolicyTables, Figures] | None:
-    """Classify and run every claim; None where the reference path must answer."""
+    """Classify and run every claim; None where the reference path must answer.
+
+    The kernels run over the claims in person order (gathered once, so that memory is
+    read in sequence); the figures are put back in input order for the output.
+    """
     c = claims.cols
-    compiled = compile_policy(policy, c[cc.END])
+    perm = claims.order
+    end = c[cc.END][perm]
+    compiled = compile_policy(policy, end)
     if compiled is None:
         return None
     tables, period = compiled
     if not _fits_int64(c[cc.BASE], tables, carried):
         return None
-    spans = cc.span_columns(claims, identities, policy, CODES)
+    spans = cc.span_columns(claims, identities.person_spans(), policy)
+    beg, vt, flags, year, base = (c[k][perm] for k in (cc.BEG, cc.VT, cc.FLAGS, cc.YEAR, cc.BASE))
     n = claims.n
-    code = np.empty(n, np.int64)
-    klass = np.empty(n, np.int64)
-    reason = np.empty(n, np.int64)
-    ek.classify(
-        c[cc.BEG], c[cc.END], c[cc.VT], c[cc.FLAGS], period, spans.lo, spans.hi,
-        spans.code, spans.beg, spans.end, tables.rule, tables.class_of, tables.covered,
-        tables.referral, code, klass, reason,
-    )  # fmt: skip
+    code, klass, reason, ded, maf, tilt = (np.empty(n, np.int64) for _ in range(6))
     carry_lo, carry_hi, carry_year, carry_totals = _carried(claims, carried or {})
-    ded = np.empty(n, np.int64)
-    maf = np.empty(n, np.int64)
-    tilt = np.empty(n, np.int64)
     py_first = np.empty(n, np.int64)
     py_year = np.empty(n, np.int64)
     py_totals = np.empty((n, 4), np.int64)
-    n_py, status = ek.run(
-        claims.order, claims.bounds, claims.n_groups, c[cc.YEAR], c[cc.BASE], c[cc.VT],
-        c[cc.FLAGS], period, klass, reason, tables.money, tables.ratio, tables.tilt,
-        tables.tilt_class, carry_lo, carry_hi, carry_year, carry_totals, ded, maf, tilt,
-        py_first, py_year, py_totals,
+    t0 = time.perf_counter()
+    ek.classify(
+        beg, end, vt, flags, period, spans.lo, spans.hi, spans.code, spans.beg, spans.end,
+        tables.rule, tables.class_of, tables.covered, tables.referral, code, klass, reason,
     )  # fmt: skip
+    n_py, status = ek.run(
+        np.arange(n, dtype=np.int64), claims.bounds, claims.n_groups, year, base, vt, flags,
+        period, klass, reason, tables.money, tables.ratio, tables.tilt, tables.tilt_class,
+        carry_lo, carry_hi, carry_year, carry_totals, ded, maf, tilt, py_first, py_year,
+        py_totals,
+    )  # fmt: skip
+    if timing is not None:
+        timing["kernel"] = time.perf_counter() - t0
     if status != ek.ST_OK:
         return None
+    u = [_unsort(x, perm) for x in (period, code, klass, reason, ded, maf, tilt)]
     figures = Figures(
-        period, code, klass, reason, ded, maf, tilt,
-        py_first[:n_py], py_year[:n_py], py_totals[:n_py],
+        u[0], u[1], u[2], u[3], u[4], u[5], u[6],
+        perm[py_first[:n_py]], py_year[:n_py], py_totals[:n_py],
     )  # fmt: skip
     return tables, figures
+
+
+def _unsort(x: np.ndarray, perm: np.ndarray) -> np.ndarray:
+    out = np.empty_like(x)
+    out[perm] = x
+    return out
 
 
 def _fits_int64(base: np.ndarray, tables: PolicyTables, carried: object) -> bool:
@@ -243,10 +289,10 @@ def _carried(
 def _explain(
     claims: cc.ClaimColumns,
     wanted: Sequence[str],
-    identities: Mapping[str, Sequence[IdentitySpan]],
+    identities: IdentitySource,
     policy: RegionPolicy,
     carried: Mapping[TotalsKey, Totals],
-) -> dict[str, Assessment] | None:
+) -> dict[str, Assessment]:
     """The reference engine's assessment, with its trace, of each wanted claim; raises
     the reference's error for an id not in the file."""
     from jiuzhu.services.batch import read_kernel as rk
@@ -263,7 +309,7 @@ def _explain(
         person = [_claim(claims, int(r)) for r in claims.group_rows(g)]
         psn = person[0].psn_no
         mine = {k: v for k, v in carried.items() if k[0] == psn}
-        spans = {psn: list(identities.get(psn, ()))}
+        spans = {psn: list(identities.spans().get(psn, ()))}
         run = reference.run_claims(person, spans, policy, mine, trace=frozenset([setl_id]))
         for a in run.assessments:
             if a.setl_id == setl_id:
@@ -284,7 +330,7 @@ def _claim(claims: cc.ClaimColumns, i: int) -> Claim:
 
 def calc_file(
     path: Path,
-    identities: dict[str, list[IdentitySpan]],
+    identities: IdentitySource | Mapping[str, Sequence[IdentitySpan]],
     policy: RegionPolicy,
     totals: dict[TotalsKey, Totals] | None = None,
     *,
@@ -293,17 +339,18 @@ def calc_file(
     progress: Callable[[int], None] | None = None,
 ) -> CalcOutcome:
     """`jiuzhu calc` on CLAIMS.csv: the columnar engine, or the reference where it must."""
+    source = identities if isinstance(identities, IdentitySource) else IdentitySource.of(identities)
     carried = dict(totals or {})
     claims = cc.read_columns(path)
     if claims is not None:
-        computed = compute(claims, identities, policy, carried)
+        computed = compute(claims, source, policy, carried)
         if computed is not None:
             tables, figures = computed
-            explained = _explain(claims, list(explain), identities, policy, carried)
-            if explained is not None:
-                return ColumnarOutcome(claims, tables, figures, carried, explained)
+            explained = _explain(claims, list(explain), source, policy, carried)
+            return ColumnarOutcome(claims, tables, figures, carried, explained)
     return ReferenceOutcome(
         reference.run_file(
-            path, identities, policy, totals, explain=explain, workers=workers, progress=progress
+            path, source.spans(), policy, totals, explain=explain, workers=workers,
+            progress=progress,
         )
-    )
+    )  # fmt: skip
