@@ -298,7 +298,7 @@ def same_text(x, x0, x1, y, y0, y1):  # type: ignore[no-untyped-def]
     """Whether ``x[x0:x1]`` and ``y[y0:y1]`` hold the same bytes."""
     if x1 - x0 != y1 - y0:
         return False
-    for i in range(x1 - x0):
+    for i in range(x1 - x0):  # noqa: SIM110 - all() of a generator does not compile
         if x[x0 + i] != y[y0 + i]:
             return False
     return True
