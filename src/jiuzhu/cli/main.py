@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("jiuzhu.cli.users", "group"),
     "settlements": ("jiuzhu.cli.settlements", "group"),
     "reimburse": ("jiuzhu.cli.reimburse", "group"),
+    "fund": ("jiuzhu.cli.fund", "group"),
     "serve": ("jiuzhu.cli.serve", "register"),
     "demo": ("jiuzhu.cli.demo", "register"),
 }

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from jiuzhu.adapters.db import journal
 from jiuzhu.adapters.db.repositories import identity_spans, lock_totals, settlement_by_id, totals_of
 from jiuzhu.adapters.db.settlement_sql import (
     DBAPI_INTEGRITY_ERRORS,
@@ -30,10 +31,12 @@ from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import Conflict, NotFound
+from jiuzhu.domain.events import Reversed, Settled
 from jiuzhu.domain.explain import trace_json
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
+from jiuzhu.services import messagebus
 
 SOURCES = ("one_stop", "import", "manual", "backpay")
 _DUPLICATE: tuple[type[Exception], ...] = (IntegrityError, *DBAPI_INTEGRITY_ERRORS)
@@ -281,7 +284,7 @@ def _settle_in(
     # the totals locked, the setl_id checked and the identities read (one round trip on
     # PostgreSQL); a twin committed while we waited for the lock is either seen here or
     # refused by the primary key on insert, and settle() then retries and replays it
-    locked, exists, spans = raw.begin_settlement(claim.setl_id, claim.psn_no, year)
+    locked, exists, spans, person_county = raw.begin_settlement(claim.setl_id, claim.psn_no, year)
     before = Totals(*locked)
     if exists:
         existing = settlement_by_id(s, claim.setl_id)
@@ -295,6 +298,31 @@ def _settle_in(
     )
     answer = answer_json(a, year, "settled", source)
     d = a.delta
+    county = (extra or {}).get("county") or person_county
+    # the money event; its handlers (the fund's posting) run now, and the entries they post
+    # are written by the settlement's own statement below (no extra round trip)
+    journal.defer(s, True)
+    try:
+        messagebus.publish(
+            s,
+            Settled(
+                claim.setl_id,
+                claim.psn_no,
+                policy.region,
+                source,
+                institution,
+                county,
+                claim.setl_time.date(),
+                claim.med_type,
+                claim.out_of_area,
+                a.maf_pay,
+                a.tilt_pay,
+                backpay_of,
+                (extra or {}).get("reimb_app_no"),
+            ),
+        )
+    finally:
+        journal.defer(s, False)
     raw.record_settlement(
         {
             "setl_id": claim.setl_id,
@@ -324,6 +352,7 @@ def _settle_in(
             "answer": answer,
             "status": "settled",
             "backpay_of": backpay_of,
+            "county": county,
         },
         (a.after.S, a.after.P, a.after.R, a.after.TP),
         actor,
@@ -334,7 +363,10 @@ def _settle_in(
             "totals_before": totals_json(before),
             "totals_after": answer["totals_after"],
         },
+        journal.take_pending(s),
     )
+    for entry_id in raw.written:
+        journal.written(s, entry_id)
     return SettlementOutcome(answer, replayed=False)
 
 
@@ -365,6 +397,7 @@ def reverse(
         row.status = "reversed"
         row.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         s.flush()
+        messagebus.publish(s, Reversed(setl_id, row.region, row.setl_time.date()))
         audit(
             s,
             actor,
