@@ -13,6 +13,7 @@ from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import get_uow, login
 from jiuzhu.api.errors import install_error_handlers
+from jiuzhu.api.logscrub import install_log_scrub
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 
@@ -34,6 +35,8 @@ def create_app(
     region = region or (policy.region if policy else get_settings().region)
     policy = policy or RegionPolicy.load(region)
     app = FastAPI(
+        docs_url=None,  # served by jiuzhu.web from vendored Swagger UI (no outside assets)
+        redoc_url=None,
         title="jiuzhu 医疗救助经办管理系统",
         version=__version__,
         description=(
@@ -48,6 +51,7 @@ def create_app(
     app.state.region = region
     app.state.key_cache = {}
     install_error_handlers(app)
+    install_log_scrub()
 
     @app.get("/api/v1/health", tags=["service"])
     def health() -> dict[str, str]:
@@ -67,4 +71,7 @@ def create_app(
                 continue
             raise
         app.include_router(mod.router)
+    from jiuzhu.web import install as install_web
+
+    install_web(app)
     return app

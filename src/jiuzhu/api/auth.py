@@ -20,19 +20,9 @@ from jiuzhu.adapters.crypto import api_key_hash, hash_secret, verify_secret
 from jiuzhu.adapters.db.tables import ApiKey, StaffToken, StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import Conflict, PermissionDenied, Unauthorized
+from jiuzhu.services.staff import PERMISSIONS, effective_roles, known_role
 
-ROLES = {
-    "admin": "系统管理员",
-    "registry": "救助对象管理（身份、名单导入）",
-    "enrolment": "资助参保",
-    "settlement": "结算管理（撤销、补报）",
-    "intake": "零星报销受理",
-    "first_review": "初审",
-    "second_review": "复审",
-    "approval": "审批",
-    "finance": "基金财务",
-    "auditor": "稽核（只读）",
-}
+ROLES = PERMISSIONS
 HOSPITAL = "hospital"
 TOKEN_HOURS = 12
 
@@ -84,7 +74,7 @@ def create_user(
     actor: str,
     display_name: str | None = None,
 ) -> StaffUser:
-    unknown = [r for r in roles if r not in ROLES]
+    unknown = [r for r in roles if not known_role(session, r)]
     if unknown:
         raise Conflict(
             f"unknown role(s): {', '.join(unknown)}; known: {', '.join(ROLES)}", field="roles"
@@ -103,10 +93,16 @@ def create_user(
     return u
 
 
-def login(session: Session, username: str, password: str) -> tuple[str, dt.datetime]:
+def verify_login(session: Session, username: str, password: str) -> StaffUser:
+    """The one check of a staff password (API token and web session alike)."""
     u = session.scalar(select(StaffUser).where(StaffUser.username == username))
     if u is None or not u.active or not verify_secret(password, u.password_hash):
         raise Unauthorized("wrong username or password")
+    return u
+
+
+def login(session: Session, username: str, password: str) -> tuple[str, dt.datetime]:
+    u = verify_login(session, username, password)
     token = "st_" + secrets.token_urlsafe(32)
     expires = _now() + dt.timedelta(hours=TOKEN_HOURS)
     session.add(StaffToken(user_id=u.id, token_hash=api_key_hash(token), expires_at=expires))
@@ -129,7 +125,7 @@ def authenticate(session: Session, api_key: str | None, bearer: str | None) -> P
         u = session.get(StaffUser, tok.user_id)
         if u is None or not u.active:
             raise Unauthorized("account disabled", field="Authorization")
-        return Principal("staff", u.username, frozenset(u.roles or []))
+        return Principal("staff", u.username, effective_roles(session, u.roles or []))
     raise Unauthorized(
         "missing credentials: send X-API-Key (institutions) or Authorization: Bearer (staff)"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -79,3 +80,38 @@ def revoke(key_id: int = typer.Argument(..., help="the key's ID (see `jiuzhu key
         f"已吊销 revoked key {out['id']} ({out['institution']}, {out['prefix']}…) at {out['revoked_at']}",
         highlight=False,
     )
+
+
+@app.command("rotate-data")
+@reports_errors
+def rotate_data(
+    new_key_file: Path | None = typer.Option(
+        None,
+        "--new-key-file",
+        help="write the new key here (needed when the key comes from JIUZHU_DATA_KEY); "
+        "default: it replaces the configured key file, the old one kept as .retired-<time>",
+    ),
+) -> None:
+    """Re-encrypt every personal field under a new data key (one transaction, audited)."""
+    from jiuzhu.services.keys import rotate_data_key
+
+    out = rotate_data_key(UnitOfWork(), cli_actor(), new_key_file)
+    rows = ", ".join(f"{t} {n}" for t, n in out["rows"].items())
+    console.print(
+        f"数据密钥已轮换 data key rotated: {out['old']} → {out['new']} ({rows}); "
+        f"key file {out['key_file']}"
+        + (f"; old key kept at {out['retired']}" if out["retired"] else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("where")
+@reports_errors
+def where() -> None:
+    """Where the configured keys are (they follow the settings, not the working directory)."""
+    from jiuzhu.config import get_settings
+
+    s = get_settings()
+    console.print(f"data key:  {'JIUZHU_DATA_KEY' if s.data_key else s.data_key_path()}")
+    console.print(f"audit key: {'JIUZHU_AUDIT_KEY' if s.audit_key else s.audit_key_path()}")

@@ -8,8 +8,12 @@ are separate processes; each builds its app from the environment set here
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import typer
@@ -22,6 +26,7 @@ from jiuzhu.domain.errors import JiuzhuError
 
 ENV_REGION = "JIUZHU_SERVE_REGION"
 ENV_PARAMS = "JIUZHU_SERVE_PARAMS"
+ENV_MASTER = "JIUZHU_SERVE_MASTER_PID"
 
 
 class DatabaseNotReady(JiuzhuError):
@@ -32,6 +37,7 @@ def app_factory() -> ASGIApp:
     """The app of one worker, from the settings `jiuzhu serve` put in the environment."""
     from jiuzhu.api.app import create_app
 
+    die_with_master()
     region = os.environ.get(ENV_REGION) or get_settings().region
     params = json.loads(os.environ.get(ENV_PARAMS) or "[]")
     operator_file = os.environ.get("JIUZHU_OPERATOR_FILE")
@@ -40,6 +46,34 @@ def app_factory() -> ASGIApp:
     from jiuzhu.api.fastpath import with_fast_path
 
     return with_fast_path(create_app(region=region, policy=policy, engine=service_engine()))
+
+
+def die_with_master() -> None:
+    """A worker process ends when the `jiuzhu serve` process that started it ends, even by
+    SIGKILL (which the master cannot pass on): no orphan keeps serving or holding the port.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; everywhere: a daemon thread that notices
+    the parent has changed (re-parented to init or a subreaper) within half a second.
+    """
+    master = os.environ.get(ENV_MASTER)
+    if not master or int(master) == os.getpid():
+        return  # one process: uvicorn serves in the master itself
+    master_pid = int(master)
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != master_pid:  # the master died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != master_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="jiuzhu-master-watch", daemon=True).start()
 
 
 def service_engine() -> Engine:
@@ -96,6 +130,7 @@ def serve(
     os.environ[ENV_PARAMS] = json.dumps(list(param or []))
     if operator_file is not None:
         os.environ["JIUZHU_OPERATOR_FILE"] = str(operator_file)
+    os.environ[ENV_MASTER] = str(os.getpid())
     serve_app(host, port, workers, access_log, region)
 
 

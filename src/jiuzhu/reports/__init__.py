@@ -1,6 +1,6 @@
 """Reports the agency keeps: import diff reports (JSON + CSV) and ledgers (XLSX).
 
-Everything written here is already masked: ID numbers ``1101**********1234``, names ``张*``.
+Everything written here is already masked: ID numbers ``1****************4``, names ``张*``.
 """
 
 from __future__ import annotations

@@ -8,11 +8,19 @@
 - 柳州任务清单 一: civil affairs, rural revitalisation and the disabled persons' federation
   send their lists.
 
-Change-list mode: a row whose person, identity and ``begndate`` exist updates the
-``enddate`` (changed) or matches (unchanged); other rows are added. Re-importing the same
-file changes nothing. Any invalid row refuses the whole file (nothing written) unless
-``accept_valid``. Spans of the same identity for the same person that would overlap are
-refused, not merged (see ``services.registry``).
+Rows as departments send them (calc-contract §10): several rows of one person and one
+identity may overlap or touch (renewal, re-recognition), in one file or across files and
+sources; the identity is valid on their union, exactly as ``jiuzhu calc`` reads the same
+rows. Each department's recognition (person, identity, begndate, source) is kept as its own
+span with its batch; rows of the same recognition in one file merge into the later end;
+the report lists every row that merged and the interval it is valid on. Only real
+contradictions are refused (another person's ID number, an end before the start, …).
+
+Change-list mode: a recognition the registry holds with an earlier end is extended
+(changed); with the same end it is unchanged; with a later end the row is covered (the
+union does not shrink, whatever order files arrive in). Re-importing the same file
+changes nothing. Any invalid row refuses the whole file (nothing written) unless
+``accept_valid``.
 
 Large lists: rows are validated in memory, the registry's persons and identities are read
 once into dicts, and the changes are written in chunks (SQLite ``executemany``,
@@ -21,6 +29,7 @@ PostgreSQL ``COPY``) inside ONE transaction, so a million-row list stays atomic.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import gc
@@ -37,9 +46,19 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.crypto import get_cipher
+from jiuzhu.adapters.db.bulk import (
+    bulk_insert,
+    bulk_update,
+    chunks,
+    copy_esc,
+    copy_opt,
+    copy_text,
+    select_in,
+)
 from jiuzhu.adapters.db.tables import ImportBatch, PersonIdentity
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import InputError
+from jiuzhu.domain.identity import Interval, union_of
 from jiuzhu.domain.pii import certno_problem, mask_certno, mask_name
 from jiuzhu.policy.schema import IDENTITY_CODES
 from jiuzhu.reports import reports_dir, write_json
@@ -85,7 +104,6 @@ FIELD_ZH = {
 }
 DETAIL_CAP = 500
 """detail entries of each kind kept in the batch row; the CSV file has all of them"""
-CHUNK = 20_000
 PER_ROW_AUDIT_LIMIT = 10_000
 """Additions are audited one entry per row up to this many per batch (monthly change
 lists). Above it (initial loads, million-row full lists) the batch's own audit entry
@@ -179,14 +197,17 @@ class ImportResult:
 
 @dataclass
 class Parsed:
-    """The valid rows, the errors, the (person, identity) pairs named by rejected rows
-    (a full-list import must not end those), the headers as written, and the line count."""
+    """The valid rows (rows of one person, identity and begndate merged into the first),
+    the errors, the (person, identity) pairs named by rejected rows (a full-list import
+    must not end those), the headers as written, the line count and the merged lines."""
 
     rows: list[Row]
     errors: list[RowError]
     bad_pairs: set[tuple[str, str]]
     label: dict[str, str]
     lines: int
+    merged: list[tuple[int, int]] = field(default_factory=list)
+    """(line, the line it merged into): rows of one person, identity and begndate"""
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -325,7 +346,8 @@ def parse_rows(
     rows: list[Row] = []
     errors: list[RowError] = []
     touched_bad: set[tuple[str, str]] = set()
-    seen: dict[tuple[str, str, dt.date], int] = {}
+    seen: dict[tuple[str, str, dt.date], Row] = {}
+    merged: list[tuple[int, int]] = []
     cert_of: dict[str, tuple[str, int]] = {}
     psn_of: dict[str, tuple[str, int]] = {}
     code_cache: dict[str, str | None] = {}
@@ -384,73 +406,54 @@ def parse_rows(
             elif beg is not None and end < beg:
                 err(line, "enddate", f"enddate {end} is before begndate {beg}")
         if len(errors) == nerr and psn and code and beg:
-            key = (psn, code, beg)
-            first = seen.get(key)
-            if first is not None:
+            c = cert_of.get(psn)
+            if c is None:
+                cert_of[psn] = (cert, line)
+            elif c[0] != cert:
+                err(line, "certno", f"person {psn} has another ID number on line {c[1]}")
+            p = psn_of.get(cert)
+            if p is None:
+                psn_of[cert] = (psn, line)
+            elif p[0] != psn:
                 err(
                     line,
-                    "begndate",
-                    f"duplicate row: same person, identity and begndate as line {first}",
+                    "certno",
+                    f"ID number {mask_certno(cert)} belongs to person {p[0]} (line {p[1]})",
                 )
-            else:
-                seen[key] = line
-                c = cert_of.get(psn)
-                if c is None:
-                    cert_of[psn] = (cert, line)
-                elif c[0] != cert:
-                    err(line, "certno", f"person {psn} has another ID number on line {c[1]}")
-                p = psn_of.get(cert)
-                if p is None:
-                    psn_of[cert] = (psn, line)
-                elif p[0] != psn:
-                    err(
-                        line,
-                        "certno",
-                        f"ID number {mask_certno(cert)} belongs to person {p[0]} (line {p[1]})",
-                    )
         if len(errors) > nerr:
             if psn and code:
                 touched_bad.add((psn, code))
             continue
         assert code is not None and beg is not None
-        rows.append(
-            Row(
-                line,
-                psn,
-                cert,
-                nm,
-                code,
-                beg,
-                end,
-                cells[i_hh].strip() or None if i_hh is not None else None,
-                cells[i_reg].strip() or None if i_reg is not None else None,
-                cells[i_doc].strip() or None if i_doc is not None else None,
-            )
+        key = (psn, code, beg)
+        first = seen.get(key)
+        if first is not None:
+            # the same recognition twice (calc-contract §10): valid on the union of the two
+            # rows, which share their first day, so on the later (or open) end
+            if first.end is not None and (end is None or end > first.end):
+                first.end = end
+            merged.append((line, first.line))
+            continue
+        row = Row(
+            line,
+            psn,
+            cert,
+            nm,
+            code,
+            beg,
+            end,
+            cells[i_hh].strip() or None if i_hh is not None else None,
+            cells[i_reg].strip() or None if i_reg is not None else None,
+            cells[i_doc].strip() or None if i_doc is not None else None,
         )
+        seen[key] = row
+        rows.append(row)
     if progress:
         progress("读取校验 validating", n, n)
-    return Parsed(rows, errors, touched_bad, label, n)
+    return Parsed(rows, errors, touched_bad, label, n, merged)
 
 
 # -- the database side ------------------------------------------------------------------
-
-
-def _chunks(items: Sequence[Any], size: int = 5000) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _select_in(
-    conn: Connection, sql: str, column: str, values: Sequence[Any], extra: str = ""
-) -> list[Any]:
-    """``sql WHERE column IN (…)`` in chunks, with driver placeholders (no per-value
-    statement compilation: this runs for tens of thousands of values)."""
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    out: list[Any] = []
-    for ch in _chunks(values, 900):
-        marks = ", ".join(mark for _ in ch)
-        out.extend(conn.exec_driver_sql(f"{sql} WHERE {column} IN ({marks}){extra}", tuple(ch)))
-    return out
 
 
 def _everything(conn: Connection, table: str, wanted: int) -> bool:
@@ -470,8 +473,8 @@ def _load_persons(
     if everything:
         found = list(conn.exec_driver_sql(sql))
     else:
-        found = _select_in(conn, sql, "psn_no", psn_nos)
-        found += _select_in(conn, sql, "certno_hash", hashes)
+        found = select_in(conn, sql, "psn_no", psn_nos)
+        found += select_in(conn, sql, "certno_hash", hashes)
     by_psn: dict[str, tuple[int, str | None]] = {}
     by_hash: dict[str, str] = {}
     for pid, psn, h in found:
@@ -485,21 +488,25 @@ Existing = tuple[int, str, str, dt.date, dt.date | None, str]
 """(id, psn_no, code, begndate, enddate, source)"""
 
 
+ExistingKey = tuple[str, str, dt.date, str]
+"""(psn_no, code, begndate, source): one recognition of one department"""
+
+
 def _load_identities(
     s: Session, psn_nos: Sequence[str], source: str, full: bool, everything: bool
-) -> dict[tuple[str, str, dt.date], Existing]:
+) -> dict[ExistingKey, Existing]:
     t = PersonIdentity.__table__
     cols = (t.c.id, t.c.psn_no, t.c.code, t.c.begndate, t.c.enddate, t.c.source)
-    out: dict[tuple[str, str, dt.date], Existing] = {}
+    out: dict[ExistingKey, Existing] = {}
 
     def take(rows: Iterable[Any]) -> None:
         for r in rows:
-            out[(r[1], r[2], r[3])] = (r[0], r[1], r[2], r[3], r[4], r[5])
+            out[(r[1], r[2], r[3], r[5])] = (r[0], r[1], r[2], r[3], r[4], r[5])
 
     if everything:
         take(s.execute(select(*cols)))
         return out
-    for ch in _chunks(psn_nos, 900):
+    for ch in chunks(psn_nos, 900):
         take(s.execute(select(*cols).where(t.c.psn_no.in_(ch))))
     if full:
         take(
@@ -510,127 +517,177 @@ def _load_identities(
     return out
 
 
-def _bulk_insert(
-    conn: Connection, table: str, cols: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Insert many rows: PostgreSQL ``COPY``, SQLite ``executemany`` (same transaction)."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        raw: Any = conn.connection.dbapi_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
-            for r in rows:
-                cp.write_row(r)
-        return
-    marks = ", ".join("?" for _ in cols)
-    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"
-    for ch in _chunks(rows, CHUNK):
-        conn.exec_driver_sql(sql, list(ch))
-
-
-_COPY_ESC = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_esc(text: str) -> str:
-    """A text value for PostgreSQL ``COPY … FROM STDIN`` (text format)."""
-    return text.translate(_COPY_ESC)
-
-
-def _copy_opt(text: str | None) -> str:
-    return "\\N" if text is None else text.translate(_COPY_ESC)
-
-
-def _copy_text(conn: Connection, table: str, cols: Sequence[str], lines: Iterable[str]) -> None:
-    """PostgreSQL ``COPY`` of ready text lines, sent in blocks (one ``write`` per 10,000
-    lines instead of one ``write_row`` per row)."""
-    raw: Any = conn.connection.dbapi_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
-        block: list[str] = []
-        for line in lines:
-            block.append(line)
-            if len(block) >= 10_000:
-                cp.write("".join(block))
-                block.clear()
-        if block:
-            cp.write("".join(block))
-
-
-def _bulk_update(conn: Connection, sql_sqlite: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    sql = sql_sqlite if conn.dialect.name != "postgresql" else sql_sqlite.replace("?", "%s")
-    for ch in _chunks(rows, CHUNK):
-        conn.exec_driver_sql(sql, list(ch))
-
-
 def _masked(cert: str, name: str) -> tuple[str, str]:
     return mask_certno(cert), mask_name(name)
 
 
-def _overlap_errors(
-    name: str,
-    label_beg: str,
-    new_rows: Sequence[Row],
+def _later(a: dt.date | None, b: dt.date | None) -> bool:
+    """End ``a`` is after end ``b`` (``None``, still valid, is the latest)."""
+    return b is not None and (a is None or a > b)
+
+
+def _compare(
+    valid: Sequence[Row],
+    existing: Mapping[ExistingKey, Existing],
+    source: str,
+    full_list: bool,
+    as_of: dt.date,
+    bad_pairs: set[tuple[str, str]],
+) -> tuple[
+    list[Row],
+    list[tuple[Row, Existing]],
+    list[tuple[Row, Existing]],
+    int,
+    dict[int, dt.date],
+    list[Existing],
+]:
+    """The plan: rows to add, registry spans to change, rows already covered, the count
+    unchanged, spans to end (id → enddate) and spans kept because their row was rejected.
+
+    A row is one department's recognition: (person, identity, begndate, source). A row
+    whose recognition the registry holds with a later end is covered by it: the identity
+    stays valid on the union (calc-contract §10), whatever order the files come in. Only a
+    full list (新疆规程 第六条 全面比对) sets an end exactly, and ends what it no longer has.
+    """
+    added: list[Row] = []
+    changed: list[tuple[Row, Existing]] = []
+    covered: list[tuple[Row, Existing]] = []
+    unchanged = 0
+    keys: set[ExistingKey] = set()
+    for r in valid:
+        key = (r.psn_no, r.code, r.beg, source)
+        keys.add(key)
+        ex = existing.get(key)
+        if ex is None:
+            added.append(r)
+        elif ex[4] == r.end:
+            unchanged += 1
+        elif full_list or _later(r.end, ex[4]):
+            changed.append((r, ex))
+        else:
+            covered.append((r, ex))
+            unchanged += 1
+    ends: dict[int, dt.date] = {}
+    kept: list[Existing] = []
+    if full_list:
+        owned = SOURCES[source]
+        day_before = as_of - dt.timedelta(days=1)
+        for key, ex in existing.items():
+            if ex[5] != source or ex[2] not in owned or key in keys:
+                continue
+            if ex[3] >= as_of or (ex[4] is not None and ex[4] < as_of):
+                continue  # not open on as_of
+            if (ex[1], ex[2]) in bad_pairs:
+                kept.append(ex)  # its row was rejected: not "missing from the list"
+                continue
+            ends[ex[0]] = day_before
+    return added, changed, covered, unchanged, ends, kept
+
+
+Merge = tuple[Row, dt.date, dt.date | None, str]
+"""A row of the file, the interval of the union it lies in, and why it is reported."""
+
+
+def _span_zh(beg: dt.date, end: dt.date | None) -> str:
+    return f"{beg}–{end or '至今'}"
+
+
+def _merges(
+    valid: Sequence[Row],
+    dup_lines: Sequence[tuple[int, int]],
+    added: Sequence[Row],
     changed: Sequence[tuple[Row, Existing]],
-    existing: Mapping[tuple[str, str, dt.date], Existing],
+    covered: Sequence[tuple[Row, Existing]],
+    existing: Mapping[ExistingKey, Existing],
     ends: Mapping[int, dt.date],
-) -> list[tuple[Row, RowError]]:
-    """Spans of one identity of one person that would overlap after this import."""
-    # only pairs that can clash: named twice in the file, held by the registry, or changed
-    seen: dict[tuple[str, str], int] = {}
-    for r in new_rows:
-        k = (r.psn_no, r.code)
-        seen[k] = seen.get(k, 0) + 1
-    held = {(ex[1], ex[2]) for ex in existing.values()}
-    pairs: dict[tuple[str, str], list[tuple[dt.date, dt.date, Row | None, Existing | None]]] = {
-        k: [] for k, n in seen.items() if n > 1 or k in held
-    }
-    by_row_id = {ex[0]: r for r, ex in changed}
-    for r, _ in changed:
-        pairs.setdefault((r.psn_no, r.code), [])
-    if not pairs:
-        return []
+) -> list[tuple[int, Merge]]:
+    """Rows of the file that overlap or touch another span of the same person and
+    identity (in the file, the registry or another source's list), each with the
+    interval of the union it falls in (calc-contract §10), by line."""
+    count: dict[tuple[str, str], int] = {}
     for ex in existing.values():
-        lst = pairs.get((ex[1], ex[2]))
-        if lst is None:
-            continue
-        row = by_row_id.get(ex[0])
-        end = row.end if row is not None else ends.get(ex[0], ex[4])
-        lst.append((ex[3], end or dt.date.max, row, ex))
-    for r in new_rows:
-        lst = pairs.get((r.psn_no, r.code))
-        if lst is not None:
-            lst.append((r.beg, r.end or dt.date.max, r, None))
-    out: list[tuple[Row, RowError]] = []
-    for spans in pairs.values():
-        if len(spans) < 2:
-            continue
-        spans.sort(key=lambda x: (x[0], x[1]))
-        for a, b in zip(spans, spans[1:], strict=False):
-            if a[1] >= b[0]:
-                blame = b[2] if b[2] is not None else a[2]
-                if blame is None:
-                    continue  # two registry spans already overlapping: not this file's doing
-                other = a if blame is b[2] else b
-                where = (
-                    f"line {other[2].line}"
-                    if other[2] is not None and other[3] is None
-                    else "the registry"
-                )
-                end_txt = "至今" if other[1] == dt.date.max else str(other[1])
+        k = (ex[1], ex[2])
+        count[k] = count.get(k, 0) + 1
+    for r in added:
+        k = (r.psn_no, r.code)
+        count[k] = count.get(k, 0) + 1
+    spans: dict[tuple[str, str], list[Interval]] = {k: [] for k, n in count.items() if n > 1}
+    out: list[tuple[int, Merge]] = []
+    by_line = {r.line: r for r in valid}
+    for r, ex in covered:
+        out.append(
+            (
+                r.line,
+                (
+                    r,
+                    ex[3],
+                    ex[4],
+                    f"已含于登记库 {_span_zh(ex[3], ex[4])}（{ex[5]}）有效期不变 within the "
+                    "registry's span: valid on the union (end it with --full-list or "
+                    "`identities end`)",
+                ),
+            )
+        )
+    union: dict[tuple[str, str], tuple[list[Interval], list[int]]] = {}
+    if spans:
+        new_end = {ex[0]: r.end for r, ex in changed}
+        for ex in existing.values():
+            lst = spans.get((ex[1], ex[2]))
+            if lst is not None:
+                i = ex[0]
+                lst.append((ex[3], new_end[i] if i in new_end else ends.get(i, ex[4])))
+        for r in added:
+            lst = spans.get((r.psn_no, r.code))
+            if lst is not None:
+                lst.append((r.beg, r.end))
+        for k, lst in spans.items():
+            ivs = union_of(lst)
+            begs = [b for b, _ in ivs]
+            n_in = [0] * len(ivs)
+            for b, _ in lst:
+                n_in[bisect.bisect_right(begs, b) - 1] += 1
+            union[k] = (ivs, n_in)
+        for r in valid:
+            u = union.get((r.psn_no, r.code))
+            if u is None:
+                continue
+            ivs, n_in = u
+            j = bisect.bisect_right([b for b, _ in ivs], r.beg) - 1
+            if n_in[j] > 1:
+                b, e = ivs[j]
                 out.append(
                     (
-                        blame,
-                        RowError(
-                            name,
-                            blame.line,
-                            label_beg,
-                            f"overlaps {blame.code} {other[0]}–{end_txt} of person "
-                            f"{blame.psn_no} in {where}; overlapping spans are refused "
-                            "(end the old span first)",
+                        r.line,
+                        (
+                            r,
+                            b,
+                            e,
+                            f"与同一人同一身份的其他期间重叠或相接，合并有效 {_span_zh(b, e)} "
+                            "merged: valid on the union",
                         ),
                     )
                 )
+    for line, into in dup_lines:
+        first = by_line.get(into)
+        if first is None:
+            continue  # the line it merged into was rejected
+        b, e = first.beg, first.end
+        u = union.get((first.psn_no, first.code))
+        if u is not None:
+            b, e = u[0][bisect.bisect_right([x for x, _ in u[0]], first.beg) - 1]
+        out.append(
+            (
+                line,
+                (
+                    first,
+                    b,
+                    e,
+                    f"与第 {into} 行同一人、身份、开始日期，合并有效 {_span_zh(b, e)} "
+                    f"merged with line {into}",
+                ),
+            )
+        )
+    out.sort(key=lambda m: m[0])
     return out
 
 
@@ -694,7 +751,6 @@ def _import(
     rows, errors, bad_pairs = parsed.rows, parsed.errors, parsed.bad_pairs
     res.rows = parsed.lines
     file_label = name
-    header_label_beg = parsed.label["begndate"]
     label_cert = parsed.label["certno"]
     label_name = parsed.label["psn_name"]
     cipher = get_cipher()
@@ -755,44 +811,11 @@ def _import(
                 continue
             bad_pairs.add((r.psn_no, r.code))
 
-        # the diff, repeated while overlap refusals protect more pairs from ending
-        owned = SOURCES[source]
-        day_before = as_of_day - dt.timedelta(days=1)
-        while True:
-            added: list[Row] = []
-            changed: list[tuple[Row, Existing]] = []
-            unchanged = 0
-            keys: set[tuple[str, str, dt.date]] = set()
-            for r in valid:
-                key = (r.psn_no, r.code, r.beg)
-                keys.add(key)
-                ex = existing.get(key)
-                if ex is None:
-                    added.append(r)
-                elif ex[4] == r.end:
-                    unchanged += 1
-                else:
-                    changed.append((r, ex))
-            ends: dict[int, dt.date] = {}
-            kept: list[Existing] = []
-            if full_list:
-                for key, ex in existing.items():
-                    if ex[5] != source or ex[2] not in owned or key in keys:
-                        continue
-                    if ex[3] >= as_of_day or (ex[4] is not None and ex[4] < as_of_day):
-                        continue  # not open on as_of
-                    if (ex[1], ex[2]) in bad_pairs:
-                        kept.append(ex)  # its row was rejected: not "missing from the list"
-                        continue
-                    ends[ex[0]] = day_before
-            clashes = _overlap_errors(name, header_label_beg, added, changed, existing, ends)
-            if not clashes:
-                break
-            blamed = {id(r) for r, _ in clashes}
-            for r, e in clashes:
-                errors.append(e)
-                bad_pairs.add((r.psn_no, r.code))
-            valid = [r for r in valid if id(r) not in blamed]
+        # the diff (calc-contract §10: an identity is valid on the union of its rows)
+        added, changed, covered, unchanged, ends, kept = _compare(
+            valid, existing, source, full_list, as_of_day, bad_pairs
+        )
+        merges = _merges(valid, parsed.merged, added, changed, covered, existing, ends)
 
         errors.sort(key=lambda e: (e.line, e.column))
         res.errors = errors
@@ -802,6 +825,7 @@ def _import(
             "changed": len(changed),
             "ended": len(ends),
             "unchanged": unchanged,
+            "merged": len(merges),
             "rejected": len({e.line for e in errors}),
             "kept_rejected": len(kept),
             "persons_created": 0,
@@ -916,18 +940,18 @@ def _import(
                     )
                 )
                 by_psn[r.psn_no] = (pid, None)
-            _bulk_insert(conn, "person", ("id", *pcols), prow)
+            bulk_insert(conn, "person", ("id", *pcols), prow)
             del prow
         else:
             # COPY text lines built here: psycopg's write_row adapts value by value
-            _copy_text(
+            copy_text(
                 conn,
                 "person",
                 pcols,
                 (
-                    f"{_copy_esc(r.psn_no)}\t\\\\x{ce.hex()}\t{hash_of[r.certno]}\t\\\\x{ne.hex()}\t"
+                    f"{copy_esc(r.psn_no)}\t\\\\x{ce.hex()}\t{hash_of[r.certno]}\t\\\\x{ne.hex()}\t"
                     f"{'1' if int(r.certno[16]) % 2 else '2'}\t{iso(parse_date(r.certno[6:14]))}\t"
-                    f"{_copy_opt(r.household_no)}\t{_copy_opt(r.insured_region)}\t{now_t}\t{now_t}\n"
+                    f"{copy_opt(r.household_no)}\t{copy_opt(r.insured_region)}\t{now_t}\t{now_t}\n"
                     for r, ce, ne in zip(people, cert_enc, name_enc, strict=True)
                 ),
             )
@@ -953,7 +977,7 @@ def _import(
             "updated_at",
         )
         if sqlite:
-            _bulk_insert(
+            bulk_insert(
                 conn,
                 "person_identity",
                 icols,
@@ -974,25 +998,25 @@ def _import(
                 ],
             )
         else:
-            src = _copy_esc(source)
+            src = copy_esc(source)
             batch_doc = f"batch {bid}"
-            _copy_text(
+            copy_text(
                 conn,
                 "person_identity",
                 icols,
                 (
-                    f"{by_psn[r.psn_no][0]}\t{_copy_esc(r.psn_no)}\t{r.code}\t{iso(r.beg)}\t"
-                    f"{iso(r.end)}\t{src}\t{_copy_esc(r.source_doc or batch_doc)}\t{bid}\t"
+                    f"{by_psn[r.psn_no][0]}\t{copy_esc(r.psn_no)}\t{r.code}\t{iso(r.beg)}\t"
+                    f"{iso(r.end)}\t{src}\t{copy_esc(r.source_doc or batch_doc)}\t{bid}\t"
                     f"{now_t}\t{now_t}\n"
                     for r in added
                 ),
             )
-        _bulk_update(
+        bulk_update(
             conn,
             "UPDATE person_identity SET enddate = ?, updated_at = ? WHERE id = ?",
             [(dv(r.end), now_v, ex[0]) for r, ex in changed],
         )
-        _bulk_update(
+        bulk_update(
             conn,
             "UPDATE person_identity SET enddate = ?, ended_by_batch_id = ?, updated_at = ? "
             "WHERE id = ?",
@@ -1005,6 +1029,7 @@ def _import(
             "added": [],
             "changed": [],
             "ended": [],
+            "merged": [],
             "rejected": [],
         }
         detail_rows: list[tuple[Any, ...]] = []
@@ -1023,8 +1048,8 @@ def _import(
         js = json.dumps
         per_row = len(added) <= PER_ROW_AUDIT_LIMIT
         for r in added:
-            c = r.certno  # valid, so 18 characters: mask_certno's 4 + 10 stars + 4
-            mc, mn = c[:4] + "**********" + c[14:], mask_name(r.name)
+            c = r.certno  # valid, so 18 characters: mask_certno's first, 16 stars, last
+            mc, mn = c[0] + "****************" + c[17], mask_name(r.name)
             detail_rows.append(("added", r.line, r.psn_no, mc, mn, r.code, r.beg, r.end, None, ""))
             if not per_row:
                 continue
@@ -1094,11 +1119,14 @@ def _import(
                     f"不在 {as_of_day} 全量名单中（新疆规程 第六条 动态调整）",
                 )
             )
+        for line, (r, ub, ue, reason) in merges:
+            mc, mn = _masked(r.certno, r.name)
+            detail_rows.append(("merged", line, r.psn_no, mc, mn, r.code, ub, ue, None, reason))
         for e in errors:
             detail_rows.append(
                 ("rejected", e.line, "", "", "", "", None, None, None, f"{e.column}: {e.message}")
             )
-        _bulk_insert(
+        bulk_insert(
             conn,
             "audit_log",
             ("at", "actor", "action", "entity", "entity_id", "before", "after"),
@@ -1176,7 +1204,13 @@ def _import(
     return res
 
 
-_KIND_ZH = {"added": "新增", "changed": "变更", "ended": "终止", "rejected": "拒绝"}
+_KIND_ZH = {
+    "added": "新增",
+    "changed": "变更",
+    "ended": "终止",
+    "merged": "合并",
+    "rejected": "拒绝",
+}
 
 
 def _write_detail_csv(path: Path, header: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:

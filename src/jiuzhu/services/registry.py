@@ -1,7 +1,7 @@
 """The beneficiary registry: persons and their identities (救助身份), shared by CLI and API.
 
 ID numbers and names are stored encrypted (AES-GCM), found by keyed hash, and leave this
-module only masked (``1101**********1234``, ``张*``). Every change is audited with masked
+module only masked (``1****************4``, ``张*``). Every change is audited with masked
 before/after (宁医保发〔2023〕102号 第九条 全程痕迹管理).
 
 Identity spans of the same code for the same person must not overlap: an overlapping

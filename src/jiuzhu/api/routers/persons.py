@@ -1,6 +1,6 @@
 """救助对象 persons: list, search, register, and one person with identities (masked).
 
-ID numbers and names never leave the service in clear: ``1101**********1234``, ``张*``.
+ID numbers and names never leave the service in clear: ``1****************4``, ``张*``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from jiuzhu.adapters.db.uow import UnitOfWork
+from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES
+from jiuzhu.domain.errors import InputError
+from jiuzhu.domain.pii import looks_like_certno
 from jiuzhu.services import registry
 from jiuzhu.services.enrolment import enrolment_of
 
@@ -37,18 +39,52 @@ class PersonIn(BaseModel):
     insured_region: str | None = Field(None, max_length=40)
 
 
+class SearchIn(BaseModel):
+    q: str | None = Field(
+        None, max_length=60, description="人员编号 prefix, 户号, or a full ID number"
+    )
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
 @router.get("")
 def list_persons(
-    q: str | None = Query(None, description="人员编号 prefix, 户号, or a full ID number"),
+    q: str | None = Query(
+        None,
+        max_length=60,
+        description="人员编号 prefix or 户号 (an ID number never goes in a URL: "
+        "use POST /api/v1/persons:search)",
+    ),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*READERS)),
 ) -> dict[str, Any]:
-    """Persons, masked; an ID number is matched through its keyed hash."""
+    """Persons, masked. An ID number in the query string is refused (422): URLs end up
+    in access logs and proxies (issue 8 item 4)."""
+    if q and looks_like_certno(q):
+        raise InputError(
+            "an ID number must not be sent in a URL: use POST /api/v1/persons:search",
+            column="q",
+        )
     with uow.read() as s:
         total, items = registry.search_persons(s, q, limit, offset)
     return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+@router.post(":search")
+def search_persons(
+    body: SearchIn,
+    uow: UnitOfWork = Depends(get_uow),
+    p: Principal = Depends(require(*READERS)),
+) -> dict[str, Any]:
+    """Persons by 人员编号 prefix, 户号 or a full ID number (matched through its keyed
+    hash), masked; a search by ID number is audited as a look at personal data."""
+    with uow.begin() as s:
+        total, items = registry.search_persons(s, body.q, body.limit, body.offset)
+        if body.q and looks_like_certno(body.q):
+            audit(s, p.actor, "search", "person", "certno", None, {"found": total})
+    return {"total": total, "limit": body.limit, "offset": body.offset, "items": items}
 
 
 @router.post("", status_code=201)

@@ -27,12 +27,14 @@ from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import InputError, NotFound, PermissionDenied
 from jiuzhu.domain.identity import IdentitySpan
+from jiuzhu.domain.pii import mask_account as _mask_account
 from jiuzhu.domain.pii import mask_certno, mask_name
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 from jiuzhu.services.calc import CLAIM_FLAGS, CLAIM_REQUIRED
 from jiuzhu.services.reimbursement.deadline import working_days_between
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH, REGION_PREFIX, STATUS_ZH
+from jiuzhu.services.staff import effective_roles
 
 OPEN_STATUSES = ("in_review", "approved")
 """Still running against the deadline: 第二十三条 counts until the money is paid (发放到位)."""
@@ -64,7 +66,7 @@ def staff_from_db(uow: UnitOfWork, username: str) -> Staff:
         u = s.scalar(select(StaffUser).where(StaffUser.username == username))
         if u is None or not u.active:
             raise NotFound(f"没有启用的工作人员账号 {username}", field="as")
-        return Staff(u.username, frozenset(u.roles or []), u.display_name)
+        return Staff(u.username, effective_roles(s, u.roles or []), u.display_name)
 
 
 def now() -> dt.datetime:
@@ -195,7 +197,7 @@ def dec(blob: bytes | None) -> str | None:
 
 def mask_account(no: str | None) -> str:
     """Bank account ``6222020200112233445`` → ``6222***********3445``."""
-    return mask_certno(no.replace(" ", "")) if no else ""
+    return _mask_account(no) if no else ""
 
 
 # -- loading and views -----------------------------------------------------------------
