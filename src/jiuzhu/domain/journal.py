@@ -107,22 +107,26 @@ def payee_of(ev: Settled) -> tuple[str, str]:
     return "payable_person", ev.psn_no
 
 
+def _dr(account: str, amount: Fen, party: str | None, county: str | None) -> Line:
+    """A debit of ``amount``; a negative amount is a credit of its opposite."""
+    if amount < 0:
+        return Line(account, 0, -amount, party, county)
+    return Line(account, amount, 0, party, county)
+
+
 def settled_lines(ev: Settled, chart: Chart) -> tuple[Line, ...]:
     """Dr 医疗救助支出 (by visit type) maf_pay, Dr 倾斜救助 tilt_pay; Cr the payee's payable.
-    A settlement that pays nothing has an entry without lines."""
+    A settlement that pays nothing has an entry without lines. A back-pay of a higher
+    class pays differences, one of which may be negative (less tilt, more regular
+    assistance): that component is a credit."""
     role, party = payee_of(ev)
     c = ev.county
+    expense = chart.code(expense_role(ev.source, ev.med_type, ev.out_of_area))
     return _pair(
         [
-            Line(
-                chart.code(expense_role(ev.source, ev.med_type, ev.out_of_area)),
-                ev.maf_pay,
-                0,
-                party,
-                c,
-            ),
-            Line(chart.code("expense_tilt"), ev.tilt_pay, 0, party, c),
-            Line(chart.code(role), 0, ev.maf_pay + ev.tilt_pay, party, c),
+            _dr(expense, ev.maf_pay, party, c),
+            _dr(chart.code("expense_tilt"), ev.tilt_pay, party, c),
+            _dr(chart.code(role), -(ev.maf_pay + ev.tilt_pay), party, c),
         ]
     )
 

@@ -299,31 +299,25 @@ def _settle_in(
     answer = answer_json(a, year, "settled", source)
     d = a.delta
     county = (extra or {}).get("county") or person_county
-    # the money event; its handlers (the fund's posting) run now, and the entries they post
-    # are written by the settlement's own statement below (no extra round trip)
-    journal.defer(s, True)
-    try:
-        messagebus.publish(
-            s,
-            Settled(
-                claim.setl_id,
-                claim.psn_no,
-                policy.region,
-                source,
-                institution,
-                county,
-                claim.setl_time.date(),
-                claim.med_type,
-                claim.out_of_area,
-                a.maf_pay,
-                a.tilt_pay,
-                backpay_of,
-                (extra or {}).get("reimb_app_no"),
-            ),
-        )
-    finally:
-        journal.defer(s, False)
-    raw.record_settlement(
+    event = Settled(
+        claim.setl_id,
+        claim.psn_no,
+        policy.region,
+        source,
+        institution,
+        county,
+        claim.setl_time.date(),
+        claim.med_type,
+        claim.out_of_area,
+        a.maf_pay,
+        a.tilt_pay,
+        backpay_of,
+        (extra or {}).get("reimb_app_no"),
+    )
+    record_settled(
+        s,
+        raw,
+        event,
         {
             "setl_id": claim.setl_id,
             "psn_no": claim.psn_no,
@@ -363,11 +357,29 @@ def _settle_in(
             "totals_before": totals_json(before),
             "totals_after": answer["totals_after"],
         },
-        journal.take_pending(s),
     )
+    return SettlementOutcome(answer, replayed=False)
+
+
+def record_settled(
+    s: Session,
+    raw: Raw,
+    event: Settled,
+    values: dict[str, Any],
+    totals: tuple[int, int, int, int],
+    actor: str,
+    audit_after: dict[str, Any],
+) -> None:
+    """Publish the money event, then write the settlement, its totals, its audit record and
+    the entries its handlers posted (the fund's) — in one statement on PostgreSQL."""
+    journal.defer(s, True)
+    try:
+        messagebus.publish(s, event)
+    finally:
+        journal.defer(s, False)
+    raw.record_settlement(values, totals, actor, audit_after, journal.take_pending(s))
     for entry_id in raw.written:
         journal.written(s, entry_id)
-    return SettlementOutcome(answer, replayed=False)
 
 
 def reverse(

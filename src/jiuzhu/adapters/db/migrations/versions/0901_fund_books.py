@@ -85,8 +85,11 @@ _SQLITE_TRIGGERS = [
     BEGIN SELECT RAISE(ABORT, 'month is closed: nothing posts into it'); END""",
 ]
 _SETTLEMENT_CHECKS = {
-    "amounts_nonneg": "base >= 0 AND deductible >= 0 AND maf_pay >= 0 AND tilt_pay >= 0",
-    "deltas_nonneg": "d_s >= 0 AND d_p >= 0 AND d_r >= 0 AND d_tp >= 0",
+    "amounts_nonneg": "base >= 0 AND deductible >= 0",
+    # a back-pay of a higher class stores differences (more regular assistance, less tilt)
+    "paid_nonneg": "source = 'backpay' OR (maf_pay >= 0 AND tilt_pay >= 0)",
+    "paid_total_nonneg": "maf_pay + tilt_pay >= 0",
+    "deltas_nonneg": "source = 'backpay' OR (d_s >= 0 AND d_p >= 0 AND d_r >= 0 AND d_tp >= 0)",
     "status": "status IN ('settled', 'reversed')",
     "source": "source IN ('one_stop', 'import', 'manual', 'backpay')",
 }
