@@ -11,7 +11,14 @@ import typer
 from rich.table import Table
 
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.cli.common import console, fail, reports_errors
+from jiuzhu.cli.common import (
+    OperatorFileOption,
+    ParamOption,
+    console,
+    fail,
+    load_policy,
+    reports_errors,
+)
 from jiuzhu.cli.keys import cli_actor
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import InputError
@@ -187,6 +194,36 @@ def _read_lines(file: Path) -> list[Line]:
     except InputError as exc:
         raise InputError(exc.detail, file=name, column=exc.column) from None
     return out
+
+
+@app.command("post-subsidies")
+@reports_errors
+def post_subsidies(
+    year: int = typer.Option(..., "--year"),
+    document: str = typer.Option(..., "--document", help="the funding request's number"),
+    date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default today)"),
+    region: str | None = RegionOption,
+    param: list[str] | None = ParamOption,
+    operator_file: Path | None = OperatorFileOption,
+) -> None:
+    """资助参保: post the year's exemption-ledger subsidies per county (the part not yet posted)."""
+    from jiuzhu.services.fund.subsidy import post_subsidies as run
+
+    policy = load_policy(region or get_settings().region, param, operator_file)
+    day = _day(date, "--date") if date else dt.date.today()
+    rows = run(_store(), policy, year, document=document, actor=cli_actor(), day=day)
+    t = Table(
+        "县区 county",
+        "人数 persons",
+        "台账 ledger",
+        "已记 before",
+        "本次 now",
+        title=f"{year} 资助参保",
+    )
+    for r in rows:
+        t.add_row(r.county or "—", str(r.persons), format_fen(r.ledger), format_fen(r.posted_before),
+                  format_fen(r.posted_now))  # fmt: skip
+    console.print(t)
 
 
 @app.command("check")

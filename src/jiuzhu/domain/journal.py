@@ -169,13 +169,17 @@ def paid_entry(ev: Paid, chart: Chart, day: dt.date | None = None) -> Entry:
 
 
 def subsidy_entry(ev: Subsidised, chart: Chart, day: dt.date | None = None) -> Entry:
-    """Dr 资助参保支出, Cr 应付居民医保基金 (梅州规程 第六条; 双鸭山实施办法 第六条)."""
+    """Dr 资助参保支出, Cr 应付居民医保基金 (梅州规程 第六条; 双鸭山实施办法 第六条); a negative
+    amount (persons who left, refunds) posts the other way."""
     lines = (
-        Line(chart.code("expense_subsidy"), ev.amount, 0, None, ev.county),
-        Line(chart.code("payable_insurance_fund"), 0, ev.amount, None, ev.county),
+        _dr(chart.code("expense_subsidy"), ev.amount, None, ev.county),
+        _dr(chart.code("payable_insurance_fund"), -ev.amount, None, ev.county),
     )
     memo = f"资助参保 {ev.year} 年 {ev.persons} 人（{ev.document}）"
-    return Entry(ev.region, day or ev.day, "subsidy", ev.document, memo, _pair(list(lines)))
+    return Entry(
+        ev.region, day or ev.day, "subsidy", f"{ev.year}/{ev.document}/{ev.county or '-'}",
+        memo, _pair(list(lines)),
+    )  # fmt: skip
 
 
 def trial_balance_ok(rows: Iterable[tuple[str, int, int]]) -> bool:

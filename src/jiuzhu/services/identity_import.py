@@ -42,7 +42,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.crypto import get_cipher
@@ -70,8 +79,10 @@ from jiuzhu.services.registry import (
     source_problem,
 )
 
+PERSON = Table("person", MetaData(), Column("psn_no", String), Column("county", String))
+"""the two columns a list's county updates (Core: an executemany keyed by psn_no)"""
 FIELDS = ("psn_no", "certno", "psn_name", "identity", "begndate", "enddate")
-OPTIONAL = ("household_no", "insured_region", "source_doc")
+OPTIONAL = ("household_no", "insured_region", "source_doc", "county")
 HEADER_ALIASES: dict[str, str] = {
     # calc-contract §10 and the Chinese headers departments send
     "人员编号": "psn_no",
@@ -93,6 +104,9 @@ HEADER_ALIASES: dict[str, str] = {
     "参保地": "insured_region",
     "认定文件": "source_doc",
     "文件依据": "source_doc",
+    "区划代码": "county",
+    "行政区划代码": "county",
+    "县区代码": "county",
 }
 FIELD_ZH = {
     "psn_no": "人员编号",
@@ -146,6 +160,8 @@ class Row:
     household_no: str | None
     insured_region: str | None
     source_doc: str | None
+    county: str | None = None
+    """6-digit administrative division code of the insured place (宁医保发〔2023〕102号 第十七条)"""
 
 
 @dataclass
@@ -341,7 +357,7 @@ def parse_rows(
     header, it = read_table(name, data)
     idx, label = _columns(name, header)
     i_psn, i_cert, i_name, i_code, i_beg, i_end = (idx[f] for f in FIELDS)
-    i_hh, i_reg, i_doc = (idx.get(f) for f in OPTIONAL)
+    i_hh, i_reg, i_doc, i_county = (idx.get(f) for f in OPTIONAL)
     width = max(idx.values()) + 1
     rows: list[Row] = []
     errors: list[RowError] = []
@@ -371,6 +387,9 @@ def parse_rows(
         raw_beg = cells[i_beg].strip()
         raw_end = cells[i_end].strip()
         nerr = len(errors)
+        county = cells[i_county].strip() or None if i_county is not None else None
+        if county is not None and not (len(county) == 6 and county.isdigit()):
+            err(line, "county", f"county must be a 6-digit division code, got '{county}'")
         if not psn:
             err(line, "psn_no", "人员编号 is empty")
         # _certno_ok inlined (a million rows): length, digits, check digit, birth date
@@ -445,6 +464,7 @@ def parse_rows(
             cells[i_hh].strip() or None if i_hh is not None else None,
             cells[i_reg].strip() or None if i_reg is not None else None,
             cells[i_doc].strip() or None if i_doc is not None else None,
+            county,
         )
         seen[key] = row
         rows.append(row)
@@ -878,6 +898,7 @@ def _import(
             "birth_date",
             "household_no",
             "insured_region",
+            "county",
             "created_at",
             "updated_at",
         )
@@ -935,6 +956,7 @@ def _import(
                         dv(parse_date(c[6:14])),
                         r.household_no,
                         r.insured_region,
+                        r.county,
                         now_v,
                         now_v,
                     )
@@ -951,7 +973,8 @@ def _import(
                 (
                     f"{copy_esc(r.psn_no)}\t\\\\x{ce.hex()}\t{hash_of[r.certno]}\t\\\\x{ne.hex()}\t"
                     f"{'1' if int(r.certno[16]) % 2 else '2'}\t{iso(parse_date(r.certno[6:14]))}\t"
-                    f"{copy_opt(r.household_no)}\t{copy_opt(r.insured_region)}\t{now_t}\t{now_t}\n"
+                    f"{copy_opt(r.household_no)}\t{copy_opt(r.insured_region)}\t{copy_opt(r.county)}\t"
+                    f"{now_t}\t{now_t}\n"
                     for r, ce, ne in zip(people, cert_enc, name_enc, strict=True)
                 ),
             )
@@ -962,6 +985,19 @@ def _import(
                     if psn in new_people:
                         by_psn[psn] = (pid, None)
         del people, cert_enc, name_enc
+        # a county given for a person already registered: the list's is the current one
+        moved = {
+            r.psn_no: r.county
+            for r in parsed.rows
+            if r.county is not None and r.psn_no not in new_people
+        }
+        if moved:
+            conn.execute(
+                update(PERSON)
+                .where(PERSON.c.psn_no == bindparam("p"))
+                .values(county=bindparam("c")),
+                [{"p": k, "c": v} for k, v in moved.items()],
+            )
         res.counts["persons_created"] = len(new_people)
         res.timings["persons"] = time.perf_counter() - t0 - sum(res.timings.values())
         icols = (
