@@ -162,14 +162,13 @@ def test_closed_month(uow: UnitOfWork) -> None:
                   (Line("1003", 100_000), Line("4101", 0, 100_000)))  # fmt: skip
     with pytest.raises(WorkflowError, match="2024-04"):
         commands.post_manual(uow, entry, actor="t")
-    with uow.begin() as s:  # the database refuses it too
-        with pytest.raises(Exception, match="closed"):
-            s.execute(
-                text(
-                    "INSERT INTO journal_entry (region, entry_date, kind, source_id, memo, created_at) "
-                    "VALUES ('ningxia', '2024-04-20', 'manual', 'X', 'x', '2024-05-01 00:00:00')"
-                )
+    with uow.begin() as s, pytest.raises(Exception, match="closed"):  # the database too
+        s.execute(
+            text(
+                "INSERT INTO journal_entry (region, entry_date, kind, source_id, memo, created_at) "
+                "VALUES ('ningxia', '2024-04-20', 'manual', 'X', 'x', '2024-05-01 00:00:00')"
             )
+        )
 
 
 def test_manual_entries_and_bad_input(uow: UnitOfWork) -> None:
