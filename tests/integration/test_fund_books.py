@@ -218,22 +218,21 @@ def test_unbalanced_lines_fail_the_commit(uow: UnitOfWork) -> None:
     """Written around the program: PostgreSQL's deferred trigger, SQLite's pre-commit check."""
     from jiuzhu.adapters.db import journal
 
-    with pytest.raises(Exception, match="balance|≠"):
-        with uow.begin() as s:
-            entry_id = s.execute(
-                text(
-                    "INSERT INTO journal_entry (region, entry_date, kind, source_id, memo, created_at) "
-                    "VALUES ('ningxia', '2024-05-01', 'manual', 'U', 'x', '2024-05-01 00:00:00') RETURNING id"
-                )
-            ).scalar_one()
-            s.execute(
-                text(
-                    "INSERT INTO journal_line (entry_id, entry_date, region, account, debit, credit) "
-                    "VALUES (:e, '2024-05-01', 'ningxia', '1003', 100, 0)"
-                ),
-                {"e": entry_id},
+    with pytest.raises(Exception, match="balance|≠"), uow.begin() as s:
+        entry_id = s.execute(
+            text(
+                "INSERT INTO journal_entry (region, entry_date, kind, source_id, memo, created_at) "
+                "VALUES ('ningxia', '2024-05-01', 'manual', 'U', 'x', '2024-05-01 00:00:00') RETURNING id"
             )
-            journal.written(s, entry_id)
+        ).scalar_one()
+        s.execute(
+            text(
+                "INSERT INTO journal_line (entry_id, entry_date, region, account, debit, credit) "
+                "VALUES (:e, '2024-05-01', 'ningxia', '1003', 100, 0)"
+            ),
+            {"e": entry_id},
+        )
+        journal.written(s, entry_id)
     assert _tb(uow) == {}
 
 

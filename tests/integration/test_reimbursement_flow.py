@@ -29,8 +29,8 @@ from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.errors import PermissionDenied, WorkflowError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services import reimbursement as rb
-from jiuzhu.services.reimbursement.common import claim_from_body
 from jiuzhu.services.fund.queries import findings, trial_balance
+from jiuzhu.services.reimbursement.common import claim_from_body
 from jiuzhu.services.settlement import settle
 
 NX = RegionPolicy.load("ningxia")
