@@ -129,6 +129,12 @@ class SettlementIn(BaseModel):
         max_length=40,
         description="定点医药机构编号; for hospitals it must be the key's own institution",
     )
+    county: Text | None = Field(
+        None,
+        pattern=r"^[0-9]{6}$",
+        description="参保地县区 6-digit division code (else the person's, from the lists); "
+        "the fund's books split by it",
+    )
 
     def to_claim(self) -> Claim:
         if self.enddate < self.begndate:
@@ -168,6 +174,8 @@ class SettlementIn(BaseModel):
             out["age"] = self.age
         if self.deposit is not None:
             out["deposit"] = format_fen(self.deposit)
+        if self.county:
+            out["county"] = self.county
         return out
 
 

@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reimburse": ("jiuzhu.cli.reimburse", "group"),
     "warning": ("jiuzhu.cli.warning", "group"),
     "checks": ("jiuzhu.cli.checks", "group"),
+    "fund": ("jiuzhu.cli.fund", "group"),
     "serve": ("jiuzhu.cli.serve", "register"),
     "demo": ("jiuzhu.cli.demo", "register"),
 }

@@ -58,6 +58,8 @@ class Person(Base):
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     household_no: Mapped[str | None] = mapped_column(String(40), index=True)
     insured_region: Mapped[str | None] = mapped_column(String(40))
+    county: Mapped[str | None] = mapped_column(String(6))
+    """6-digit administrative division code of the insured place (宁医保发〔2023〕102号 第十七条)"""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
 
@@ -163,6 +165,8 @@ class Settlement(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     backpay_of: Mapped[str | None] = mapped_column(String(60))
+    county: Mapped[str | None] = mapped_column(String(6))
+    """the body's ``county``, else the person's (6-digit division code), for the books"""
     __table_args__ = (Index("ix_settlement_person_year", "psn_no", "year"),)
 
 

@@ -260,7 +260,19 @@ def _import(
             )
         )
         new_people, now_v = write_changes(
-            conn, cipher, bid, source, added, changed, ends, by_psn, hash_of, res, t0, progress
+            conn,
+            cipher,
+            bid,
+            source,
+            added,
+            changed,
+            ends,
+            by_psn,
+            hash_of,
+            {r.psn_no: r.county for r in parsed.rows if r.county is not None},
+            res,
+            t0,
+            progress,
         )
         details, detail_rows, per_row = audit_changes(
             conn,

@@ -20,7 +20,7 @@ from jiuzhu.services.registry import (
 )
 
 FIELDS = ("psn_no", "certno", "psn_name", "identity", "begndate", "enddate")
-OPTIONAL = ("household_no", "insured_region", "source_doc")
+OPTIONAL = ("household_no", "insured_region", "source_doc", "county")
 HEADER_ALIASES: dict[str, str] = {
     # calc-contract §10 and the Chinese headers departments send
     "人员编号": "psn_no",
@@ -42,6 +42,9 @@ HEADER_ALIASES: dict[str, str] = {
     "参保地": "insured_region",
     "认定文件": "source_doc",
     "文件依据": "source_doc",
+    "区划代码": "county",
+    "行政区划代码": "county",
+    "县区代码": "county",
 }
 FIELD_ZH = {
     "psn_no": "人员编号",
@@ -95,6 +98,8 @@ class Row:
     household_no: str | None
     insured_region: str | None
     source_doc: str | None
+    county: str | None = None
+    """6-digit administrative division code of the insured place (宁医保发〔2023〕102号 第十七条)"""
 
 
 @dataclass
@@ -243,7 +248,7 @@ def parse_rows(
     header, it = read_table(name, data)
     idx, label = _columns(name, header)
     i_psn, i_cert, i_name, i_code, i_beg, i_end = (idx[f] for f in FIELDS)
-    i_hh, i_reg, i_doc = (idx.get(f) for f in OPTIONAL)
+    i_hh, i_reg, i_doc, i_county = (idx.get(f) for f in OPTIONAL)
     width = max(idx.values()) + 1
     rows: list[Row] = []
     errors: list[RowError] = []
@@ -273,6 +278,9 @@ def parse_rows(
         raw_beg = cells[i_beg].strip()
         raw_end = cells[i_end].strip()
         nerr = len(errors)
+        county = cells[i_county].strip() or None if i_county is not None else None
+        if county is not None and not (len(county) == 6 and county.isdigit()):
+            err(line, "county", f"county must be a 6-digit division code, got '{county}'")
         if not psn:
             err(line, "psn_no", "人员编号 is empty")
         # _certno_ok inlined (a million rows): length, digits, check digit, birth date
@@ -347,6 +355,7 @@ def parse_rows(
             cells[i_hh].strip() or None if i_hh is not None else None,
             cells[i_reg].strip() or None if i_reg is not None else None,
             cells[i_doc].strip() or None if i_doc is not None else None,
+            county,
         )
         seen[key] = row
         rows.append(row)

@@ -32,6 +32,7 @@ def write_changes(
     ends: Mapping[int, dt.date],
     by_psn: dict[str, tuple[int, str | None]],
     hash_of: Mapping[str, str],
+    counties: Mapping[str, str],
     res: ImportResult,
     t0: float,
     progress: Progress | None,
@@ -55,6 +56,7 @@ def write_changes(
         "birth_date",
         "household_no",
         "insured_region",
+        "county",
         "created_at",
         "updated_at",
     )
@@ -112,6 +114,7 @@ def write_changes(
                     dv(parse_date(c[6:14])),
                     r.household_no,
                     r.insured_region,
+                    r.county,
                     now_v,
                     now_v,
                 )
@@ -128,7 +131,8 @@ def write_changes(
             (
                 f"{copy_esc(r.psn_no)}\t\\\\x{ce.hex()}\t{hash_of[r.certno]}\t\\\\x{ne.hex()}\t"
                 f"{'1' if int(r.certno[16]) % 2 else '2'}\t{iso(parse_date(r.certno[6:14]))}\t"
-                f"{copy_opt(r.household_no)}\t{copy_opt(r.insured_region)}\t{now_t}\t{now_t}\n"
+                f"{copy_opt(r.household_no)}\t{copy_opt(r.insured_region)}\t"
+                f"{copy_opt(r.county)}\t{now_t}\t{now_t}\n"
                 for r, ce, ne in zip(people, cert_enc, name_enc, strict=True)
             ),
         )
@@ -139,6 +143,12 @@ def write_changes(
                 if psn in new_people:
                     by_psn[psn] = (pid, None)
     del people, cert_enc, name_enc
+    # a county given for a person already registered: the list's is the current one
+    bulk_update(
+        conn,
+        "UPDATE person SET county = ? WHERE psn_no = ?",
+        [(c, psn) for psn, c in counties.items() if psn not in new_people],
+    )
     res.counts["persons_created"] = len(new_people)
     res.timings["persons"] = time.perf_counter() - t0 - sum(res.timings.values())
     icols = (
