@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from jiuzhu.adapters.audit_chain import with_macs
 from jiuzhu.adapters.crypto import get_cipher
 from jiuzhu.adapters.db.tables import ImportBatch, PersonIdentity
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
@@ -700,6 +701,7 @@ def _import(
     cipher = get_cipher()
     as_of_day = as_of or dt.date.today()
     with uow.begin() as s:
+        s.info["audited"] = True  # the audit rows go in by bulk insert: seal after commit
         conn = s.connection()
         if conn.dialect.name == "sqlite":
             # a big list inserts into random places of the unique-hash index: give SQLite
@@ -1101,8 +1103,8 @@ def _import(
         _bulk_insert(
             conn,
             "audit_log",
-            ("at", "actor", "action", "entity", "entity_id", "before", "after"),
-            audit_rows,
+            ("at", "actor", "action", "entity", "entity_id", "before", "after", "mac"),
+            with_macs(audit_rows),
         )
         del audit_rows
         res.timings["audit"] = time.perf_counter() - t0 - sum(res.timings.values())

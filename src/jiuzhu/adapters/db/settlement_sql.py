@@ -20,6 +20,7 @@ import orjson
 import psycopg
 from sqlalchemy.orm import Session
 
+from jiuzhu.adapters.audit_chain import record_mac
 from jiuzhu.domain.identity import IdentitySpan
 
 DBAPI_INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
@@ -36,7 +37,7 @@ SETTLEMENT_COLUMNS = (
     "status", "created_at", "reversed_at", "backpay_of",
 )  # fmt: skip
 _JSON = {"body", "trace", "answer"}
-AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after")
+AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after", "mac")
 _AUDIT_JSON = {"before", "after"}
 
 
@@ -187,6 +188,8 @@ class Raw:
             return
         now = _now()
         values.setdefault("created_at", now)
+        setl_id = str(values["setl_id"])
+        mac = record_mac(now, actor, "settle", "settlement", setl_id, None, audit_after)
         cols = SETTLEMENT_COLUMNS
         marks = ", ".join(("CAST(%s AS JSON)" if c in _JSON else "%s") for c in cols)
         params = (
@@ -197,15 +200,16 @@ class Raw:
             values["year"],
             now,
             actor,
-            str(values["setl_id"]),
+            setl_id,
             dumps(audit_after),
+            mac,
         )
         self.execute(
             f"WITH ins AS (INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks})), "
             "upd AS (UPDATE person_year_totals SET s = %s, p = %s, r = %s, tp = %s, "
             "settlements = settlements + 1, updated_at = %s WHERE psn_no = %s AND year = %s) "
             f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
-            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON))",
+            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON), %s)",
             params,
         )
 
@@ -235,7 +239,9 @@ class Raw:
         after: dict[str, Any] | None,
     ) -> None:
         """The audit record, in the same transaction (see :func:`jiuzhu.adapters.db.uow.audit`)."""
-        values = (_now(), actor, action, entity, str(entity_id), before, after)
+        at = _now()
+        mac = record_mac(at, actor, action, entity, str(entity_id), before, after)
+        values = (at, actor, action, entity, str(entity_id), before, after, mac)
         marks = ", ".join(
             ("CAST(? AS JSON)" if self.pg and c in _AUDIT_JSON else "?") for c in AUDIT_COLUMNS
         )
