@@ -122,12 +122,20 @@ def test_chinese_headers_names_and_operator_codes(uow: UnitOfWork) -> None:
     assert spans(uow, "P3") == [("bianyuan", D(2024, 3, 1), None)]
 
 
-def test_change_list_updates_enddate(uow: UnitOfWork) -> None:
+def test_change_list_extends_enddate_and_never_shrinks_the_union(uow: UnitOfWork) -> None:
+    """calc-contract §10: valid on the union of the rows, whatever order files come in.
+    A later end extends the recognition; an earlier end is covered by the registry's span
+    (defect: it used to cut the identity short, so the service paid 0 where calc pays)."""
     run(uow, ROWS)
-    res = run(uow, [("P1", certno(1), "张三", "dibao", "2024-01-01", "2024-06-30")])
+    res = run(uow, [("P2", certno(2), "欧阳小明", "tekun", "2024-02-01", "")])
     assert res.counts["changed"] == 1
-    assert res.details["changed"][0]["old_enddate"] is None
-    assert spans(uow, "P1") == [("dibao", D(2024, 1, 1), D(2024, 6, 30))]
+    assert res.details["changed"][0]["old_enddate"] == "2025-12-31"
+    assert spans(uow, "P2") == [("tekun", D(2024, 2, 1), None)]
+    res = run(uow, [("P1", certno(1), "张三", "dibao", "2024-01-01", "2024-06-30")])
+    assert res.counts["changed"] == 0 and res.counts["merged"] == 1
+    assert not res.changed_anything
+    assert res.details["merged"][0]["line"] == 2 and "union" in res.details["merged"][0]["reason"]
+    assert spans(uow, "P1") == [("dibao", D(2024, 1, 1), None)]
 
 
 def test_full_list_ends_the_missing_the_day_before(uow: UnitOfWork) -> None:
@@ -163,7 +171,7 @@ def test_bad_file_is_refused_whole_with_line_and_column(uow: UnitOfWork) -> None
         ("P6", certno(6), "孙八", "nosuch", "2024-01-01", ""),
         ("P7", certno(7), "周九", "dibao", "2024-05-01", "2024-01-01"),
         ("P8", certno(8), "吴十", "dibao", "2024-02-30", ""),
-        ("P4", certno(4), "赵六", "dibao", "2024-01-01", ""),  # duplicate of line 2
+        ("P4", certno(4), "赵六", "dibao", "2024-01-01", ""),  # same as line 2: merged
         ("P9", certno(1), "冒名", "dibao", "2024-01-01", ""),  # P1's ID number
         ("P10", certno(10), "郑一", "jiance", "2024-01-01", ""),  # not civil affairs'
     ]
@@ -176,14 +184,13 @@ def test_bad_file_is_refused_whole_with_line_and_column(uow: UnitOfWork) -> None
         (4, "identity"),
         (5, "enddate"),
         (6, "begndate"),
-        (7, "begndate"),
         (8, "certno"),
         (9, "identity"),
     }
     assert all(e.file == "bad.csv" for e in res.errors)
     texts = {e.line: e.text() for e in res.errors}
     assert "check digit" in texts[3] and "bad.csv, line 3, column certno" in texts[3]
-    assert "duplicate" in texts[7] and "belongs to person P1" in texts[8]
+    assert 7 not in texts and "belongs to person P1" in texts[8]
     assert certno(1) not in texts[8]  # masked even in errors
 
 
@@ -207,24 +214,46 @@ def test_full_list_keeps_identity_of_a_rejected_row(uow: UnitOfWork) -> None:
     assert spans(uow, "P3") == [("bianyuan", D(2024, 3, 1), None)]
 
 
-def test_overlapping_spans_are_refused_not_merged(uow: UnitOfWork) -> None:
+def test_overlapping_and_touching_spans_merge_on_the_union(uow: UnitOfWork) -> None:
+    """calc-contract §10 (as updated): renewals and re-recognitions that overlap or touch
+    are kept, each with its batch, and valid on their union (defect: refused whole)."""
     run(uow, ROWS)
     res = run(uow, [("P1", certno(1), "张三", "dibao", "2024-06-01", "")], name="o.csv")
-    assert res.refused
-    assert res.errors[0].column == "begndate" and "overlaps" in res.errors[0].message
-    # in the same file too
+    assert not res.refused and res.counts["added"] == 1 and res.counts["merged"] == 1
+    m = res.details["merged"][0]
+    # 2024-01-01–open ∪ 2024-06-01–open = 2024-01-01–open
+    assert (m["line"], m["begndate"], m["enddate"]) == (2, "2024-01-01", None)
+    assert spans(uow, "P1") == [("dibao", D(2024, 1, 1), None), ("dibao", D(2024, 6, 1), None)]
+    # in the same file: overlapping, touching, and the same recognition twice
     res = run(
         uow,
         [
             ("P5", certno(5), "钱七", "dibao", "2024-01-01", "2024-12-31"),
-            ("P5", certno(5), "钱七", "dibao", "2024-12-01", ""),
+            ("P5", certno(5), "钱七", "dibao", "2024-12-01", "2025-03-31"),
+            ("P5", certno(5), "钱七", "dibao", "2025-04-01", "2025-06-30"),  # touches
+            ("P5", certno(5), "钱七", "dibao", "2025-04-01", "2025-05-31"),  # same start
+            ("P5", certno(5), "钱七", "dibao", "2025-08-01", ""),  # a gap in July
         ],
     )
-    assert res.refused and res.errors[0].line == 3
-    # a new span after the old one ended is fine
-    run(uow, [("P1", certno(1), "张三", "dibao", "2024-01-01", "2024-05-31")])
-    ok = run(uow, [("P1", certno(1), "张三", "dibao", "2024-06-01", "")])
-    assert ok.counts["added"] == 1
+    assert not res.refused, res.errors
+    assert res.counts["added"] == 4 and res.counts["merged"] == 4
+    assert [m["line"] for m in res.details["merged"]] == [2, 3, 4, 5]
+    # 01-01–12-31 ∪ 12-01–03-31 ∪ 04-01–06-30 = 2024-01-01–2025-06-30; line 5 merges into 4
+    assert {(m["begndate"], m["enddate"]) for m in res.details["merged"]} == {
+        ("2024-01-01", "2025-06-30")
+    }
+    assert spans(uow, "P5")[-1] == ("dibao", D(2025, 8, 1), None)
+    with uow.read() as s:
+        batch = s.get(ImportBatch, res.batch_id)
+        assert batch is not None and batch.counts["merged"] == 4
+        assert len(batch.report["details"]["merged"]) == 4  # type: ignore[index]
+    csv_report = Path(res.report_csv or "").read_text("utf-8-sig")
+    assert sum(ln.startswith("合并,") for ln in csv_report.splitlines()) == 4
+    # across sources: the agency's own recognition next to civil affairs'
+    res = run(uow, [("P5", certno(5), "钱七", "dibao", "2025-07-01", "2025-07-31")], "yibao")
+    assert res.counts["added"] == 1 and res.counts["merged"] == 1
+    assert res.details["merged"][0]["begndate"] == "2024-01-01"
+    assert res.details["merged"][0]["enddate"] is None
 
 
 def test_full_list_with_new_span_from_as_of(uow: UnitOfWork) -> None:
@@ -261,3 +290,43 @@ def test_existing_person_with_other_id_number_is_refused(uow: UnitOfWork) -> Non
     res = run(uow, [("P1", certno(99), "张三", "tekun", "2024-01-01", "")])
     assert res.refused and res.errors[0].column == "certno"
     assert "differs" in res.errors[0].message
+
+
+def test_every_source_row_is_kept_with_its_batch(uow: UnitOfWork) -> None:
+    """Issue 8 item 1: the batch keeps the department's file as received (rejected and
+    merged rows too), encrypted at rest; each identity names its batch."""
+    from jiuzhu.adapters.db.tables import ImportBatchFile
+    from jiuzhu.services.identity_import import batch_file
+
+    rows = [*ROWS, ("P1", certno(1), "张三", "dibao", "2024-01-01", "2024-03-31")]
+    res = run(uow, rows, name="kept.csv")
+    assert res.counts["merged"] == 1
+    with uow.read() as s:
+        name, data = batch_file(s, res.batch_id)  # type: ignore[arg-type]
+        assert name == "kept.csv" and data == csv_text(rows).encode()
+        stored = s.scalars(select(ImportBatchFile)).one().content_enc
+        assert certno(1).encode() not in stored and "张三".encode() not in stored
+        assert {i.batch_id for i in s.scalars(select(PersonIdentity))} == {res.batch_id}
+
+
+def test_full_list_with_overlapping_rows_is_valid_on_their_union(uow: UnitOfWork) -> None:
+    """新疆规程 第六条 全面比对 with calc-contract §10 rows: the full list of 2025-03-01 sets
+    P1's recognition of 2024-01-01 to end 2025-06-30 and adds the renewal from 2025-06-01
+    (overlapping): P1 is valid 2024-01-01–open; P2 is missing from the list and ends
+    2025-02-28; P3's row is unchanged."""
+    run(uow, ROWS)
+    rows = [
+        ("P1", certno(1), "张三", "dibao", "2024-01-01", "2025-06-30"),
+        ("P1", certno(1), "张三", "dibao", "2025-06-01", ""),
+        ROWS[2],
+    ]
+    res = run(uow, rows, full_list=True, as_of=D(2025, 3, 1))
+    assert not res.refused, res.errors
+    assert (res.counts["changed"], res.counts["added"], res.counts["ended"]) == (1, 1, 1)
+    assert res.counts["merged"] == 2
+    assert {(m["begndate"], m["enddate"]) for m in res.details["merged"]} == {("2024-01-01", None)}
+    assert spans(uow, "P1") == [
+        ("dibao", D(2024, 1, 1), D(2025, 6, 30)),
+        ("dibao", D(2025, 6, 1), None),
+    ]
+    assert spans(uow, "P2") == [("tekun", D(2024, 2, 1), D(2025, 2, 28))]

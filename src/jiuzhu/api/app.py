@@ -19,7 +19,28 @@ from jiuzhu.api.openapi import install_openapi
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 
-ROUTERS = ("settlements", "persons", "identities", "enrolment", "reimbursements", "admin")
+ROUTERS = (
+    "settlements",
+    "persons",
+    "identities",
+    "enrolment",
+    "reimbursements",
+    "admin",
+    "eligibility",
+)
+
+
+def stored_parameters(uow: UnitOfWork, policy: RegionPolicy) -> RegionPolicy:
+    """The policy with the operator parameters set from the staff pages (if migrated)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jiuzhu.services.parameters import with_stored
+
+    try:
+        with uow.read() as s:
+            return with_stored(policy, s)
+    except SQLAlchemyError:  # an unmigrated database: `jiuzhu serve` refuses it anyway
+        return policy
 
 
 class LoginBody(BaseModel):
@@ -37,6 +58,8 @@ def create_app(
     region = region or (policy.region if policy else get_settings().region)
     policy = policy or RegionPolicy.load(region)
     app = FastAPI(
+        docs_url=None,  # served by jiuzhu.web from vendored Swagger UI (no outside assets)
+        redoc_url=None,
         title="jiuzhu 医疗救助经办管理系统",
         version=__version__,
         description=(
@@ -47,7 +70,8 @@ def create_app(
         ),
     )
     app.state.uow = UnitOfWork(engine or make_engine(database_url))
-    app.state.policy = policy
+    app.state.base_policy = policy
+    app.state.policy = stored_parameters(app.state.uow, policy)
     app.state.region = region
     app.state.key_cache = {}
     install_error_handlers(app)
@@ -72,5 +96,8 @@ def create_app(
                 continue
             raise
         app.include_router(mod.router)
+    from jiuzhu.web import install as install_web
+
+    install_web(app)
     install_openapi(app)
     return app

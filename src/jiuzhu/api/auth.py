@@ -20,19 +20,9 @@ from jiuzhu.adapters.crypto import api_key_hash, hash_secret
 from jiuzhu.adapters.db.tables import ApiKey, StaffToken, StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import Conflict, PermissionDenied, Unauthorized
+from jiuzhu.services.staff import PERMISSIONS, effective_roles, known_role
 
-ROLES = {
-    "admin": "系统管理员",
-    "registry": "救助对象管理（身份、名单导入）",
-    "enrolment": "资助参保",
-    "settlement": "结算管理（撤销、补报）",
-    "intake": "零星报销受理",
-    "first_review": "初审",
-    "second_review": "复审",
-    "approval": "审批",
-    "finance": "基金财务",
-    "auditor": "稽核（只读）",
-}
+ROLES = PERMISSIONS
 HOSPITAL = "hospital"
 TOKEN_HOURS = 12
 
@@ -84,7 +74,7 @@ def create_user(
     actor: str,
     display_name: str | None = None,
 ) -> StaffUser:
-    unknown = [r for r in roles if r not in ROLES]
+    unknown = [r for r in roles if not known_role(session, r)]
     if unknown:
         raise Conflict(
             f"unknown role(s): {', '.join(unknown)}; known: {', '.join(ROLES)}", field="roles"
@@ -100,6 +90,20 @@ def create_user(
     session.add(u)
     session.flush()
     audit(session, actor, "create", "staff_user", username, None, {"roles": roles})
+    return u
+
+
+def verify_login(
+    session: Session, username: str, password: str, via: str = "web"
+) -> StaffUser:
+    """The staff account if the password is right: :func:`jiuzhu.services.login.verify_login`
+    (lockout, audited failures, equal work for unknown users) in transactions of its own;
+    call it before ``session`` has written anything."""
+    from jiuzhu.services.login import verify_login as check
+
+    who = check(UnitOfWork(session.get_bind().engine), username, password, via=via)  # type: ignore[union-attr]
+    u = session.get(StaffUser, who.user_id)
+    assert u is not None
     return u
 
 
@@ -138,7 +142,7 @@ def authenticate(session: Session, api_key: str | None, bearer: str | None) -> P
         u = session.get(StaffUser, tok.user_id)
         if u is None or not u.active:
             raise Unauthorized("account disabled", field="Authorization")
-        return Principal("staff", u.username, frozenset(u.roles or []))
+        return Principal("staff", u.username, effective_roles(session, u.roles or []))
     raise Unauthorized(
         "missing credentials: send X-API-Key (institutions) or Authorization: Bearer (staff)"
     )

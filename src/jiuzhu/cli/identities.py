@@ -38,6 +38,7 @@ KIND_ZH = {
     "changed": "变更 changed",
     "ended": "终止 ended",
     "unchanged": "无变化 unchanged",
+    "merged": "合并 merged (valid on the union)",
     "rejected": "拒绝 rejected",
     "persons_created": "新建人员 persons created",
     "kept_rejected": "行被拒绝而保留 kept (row rejected)",
@@ -66,6 +67,7 @@ def print_result(res: ImportResult, show: int = 10) -> None:
         "changed",
         "ended",
         "unchanged",
+        "merged",
         "rejected",
         "persons_created",
         "kept_rejected",
@@ -73,14 +75,15 @@ def print_result(res: ImportResult, show: int = 10) -> None:
         if k in res.counts:
             t.add_row(KIND_ZH[k], f"{res.counts[k]:,}")
     console.print(t)
-    for kind in ("added", "changed", "ended"):
+    for kind in ("added", "changed", "ended", "merged"):
         items = res.details.get(kind) or []
         if not items:
             continue
         d = Table(
             title=f"{KIND_ZH[kind]}（前 {min(show, len(items))} 条 / {res.counts.get(kind, 0):,}）"
         )
-        for col in ("行 line", "人员编号", "身份证号码", "姓名", "身份", "开始", "结束", "原结束"):
+        last = "原因 reason" if kind == "merged" else "原结束"
+        for col in ("行 line", "人员编号", "身份证号码", "姓名", "身份", "开始", "结束", last):
             d.add_column(col)
         for it in items[:show]:
             d.add_row(
@@ -91,7 +94,7 @@ def print_result(res: ImportResult, show: int = 10) -> None:
                 it["identity"],
                 it["begndate"] or "",
                 it["enddate"] or "",
-                it["old_enddate"] or "",
+                (it["reason"] if kind == "merged" else it["old_enddate"]) or "",
             )
         console.print(d)
 

@@ -415,9 +415,7 @@ def pay_confirm(
 ) -> None:
     """The bank confirmed the transfers: mark the batch and its applications paid."""
     uow = _uow()
-    b = rb.confirm_batch(
-        uow, batch_no, staff=_staff(uow, staff), bank_reference=bank_reference
-    )
+    b = rb.confirm_batch(uow, batch_no, staff=_staff(uow, staff), bank_reference=bank_reference)
     _print_batch(b)
 
 

@@ -28,7 +28,7 @@ from jiuzhu.services.settlement import get_settlement
 
 app = typer.Typer(help="结算 settlements: import, back-pay, show.", no_args_is_help=True)
 backpay_app = typer.Typer(
-    help="补报 back-pay of settlements paid 0 before a late identity (宁医保发〔2023〕102号 第十九条).",
+    help="补报 back-pay when a late identity pays more (宁医保发〔2023〕102号 第十九条).",
     no_args_is_help=True,
 )
 app.add_typer(backpay_app, name="backpay")
@@ -113,7 +113,8 @@ def backpay_list(
     param: list[str] | None = ParamOption,
     operator_file: Path | None = OperatorFileOption,
 ) -> None:
-    """Settlements paid 0 for want of an identity that the registry now has."""
+    """Settlements a late identity of a higher class (or any, when none) would pay more:
+    the difference is due."""
     policy = _policy(region, param, operator_file)
     cands = backpay_service.candidates(_store(), policy)
     t = Table(
@@ -122,7 +123,7 @@ def backpay_list(
         "结算时间",
         "机构",
         "现身份 identity",
-        "类别",
+        "类别 then→now",
         "应补救助 maf",
         "应补倾斜 tilt",
         title=f"待补报 back-pay due ({backpay_service.ARTICLE})",
@@ -134,7 +135,7 @@ def backpay_list(
             c.setl_time,
             c.institution or "",
             f"{IDENTITY_CODES.get(c.identity_now, c.identity_now)} {c.identity_now}",
-            c.class_now,
+            f"{c.class_then or '—'}→{c.class_now}",
             format_fen(c.maf_fen),
             format_fen(c.tilt_fen),
         )

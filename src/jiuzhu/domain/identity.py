@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from jiuzhu.policy.schema import IDENTITY_CODES
@@ -68,3 +68,28 @@ def candidates(
         if s.begndate <= last and (s.enddate is None or s.enddate >= first):
             out.append(s)
     return out
+
+
+Interval = tuple[dt.date, dt.date | None]
+"""``(begndate, enddate)``, both included; ``None`` = still valid."""
+
+
+def union_of(spans: Iterable[Interval]) -> list[Interval]:
+    """The days on which any of several spans of one identity is valid, as disjoint
+    intervals in order; spans that overlap or touch (one ends the day before the next
+    begins) merge into one (calc-contract §10: valid on the union, as ``jiuzhu calc``
+    reads the same rows)."""
+    out: list[Interval] = []
+    for beg, end in sorted(spans, key=lambda s: s[0]):
+        if out:
+            first, last = out[-1]
+            if last is None:
+                continue  # the interval before is still open: it holds this span
+            if beg <= last or beg - last == ONE_DAY:
+                out[-1] = (first, None if end is None else max(end, last))
+                continue
+        out.append((beg, end))
+    return out
+
+
+ONE_DAY = dt.timedelta(days=1)

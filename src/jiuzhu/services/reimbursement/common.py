@@ -34,6 +34,7 @@ from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 from jiuzhu.services.calc import CLAIM_FLAGS, CLAIM_REQUIRED
 from jiuzhu.services.reimbursement.deadline import working_days_between
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH, REGION_PREFIX, STATUS_ZH
+from jiuzhu.services.staff import effective_roles
 
 OPEN_STATUSES = ("in_review", "approved")
 """Still running against the deadline: 第二十三条 counts until the money is paid (发放到位)."""
@@ -65,7 +66,7 @@ def staff_from_db(uow: UnitOfWork, username: str) -> Staff:
         u = s.scalar(select(StaffUser).where(StaffUser.username == username))
         if u is None or not u.active:
             raise NotFound(f"没有启用的工作人员账号 {username}", field="as")
-        return Staff(u.username, frozenset(u.roles or []), u.display_name)
+        return Staff(u.username, effective_roles(s, u.roles or []), u.display_name)
 
 
 def now() -> dt.datetime:
