@@ -82,7 +82,6 @@ def uow(db_url: str) -> Iterator[object]:
     engine.dispose()
 
 
-
 def pytest_terminal_summary(terminalreporter: object) -> None:
     """Say so when the browser tests could not run (and why)."""
     import sys

@@ -93,9 +93,7 @@ def create_user(
     return u
 
 
-def verify_login(
-    session: Session, username: str, password: str, via: str = "web"
-) -> StaffUser:
+def verify_login(session: Session, username: str, password: str, via: str = "web") -> StaffUser:
     """The staff account if the password is right: :func:`jiuzhu.services.login.verify_login`
     (lockout, audited failures, equal work for unknown users) in transactions of its own;
     call it before ``session`` has written anything."""

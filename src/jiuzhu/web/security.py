@@ -91,7 +91,9 @@ def sign_in(uow: UnitOfWork, username: str, password: str) -> str:
     sid = secrets.token_urlsafe(32)
     with uow.begin() as s:
         s.add(
-            WebSession(sid_hash=api_key_hash(sid), user_id=who.user_id, csrf=secrets.token_urlsafe(32))
+            WebSession(
+                sid_hash=api_key_hash(sid), user_id=who.user_id, csrf=secrets.token_urlsafe(32)
+            )
         )
         audit(s, f"staff:{who.username}", "web_login", "staff_user", who.username)
     return sid
