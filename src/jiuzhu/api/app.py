@@ -17,7 +17,10 @@ from jiuzhu.api.logscrub import install_log_scrub
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 
-ROUTERS = ("settlements", "persons", "identities", "enrolment", "reimbursements", "admin")
+ROUTERS = (
+    "settlements", "persons", "identities", "enrolment", "reimbursements", "admin", "warning",
+    "checks",
+)  # fmt: skip
 
 
 class LoginBody(BaseModel):

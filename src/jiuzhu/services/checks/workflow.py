@@ -20,7 +20,13 @@ from jiuzhu.adapters.db.repositories import lock_totals, settlement_by_id
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.warning_tables import ClawBack, Finding
 from jiuzhu.domain.errors import Conflict, InputError, NotFound
-from jiuzhu.domain.warning_status import FINDING_ZH, OPEN_FINDINGS, FindingStatus, check_finding
+from jiuzhu.domain.warning_status import (
+    FINDING_ZH,
+    OPEN_FINDINGS,
+    FindingStatus,
+    check_finding,
+    finding_status,
+)
 from jiuzhu.policy.money import format_fen
 
 
@@ -64,7 +70,7 @@ def list_findings(
     with uow.read() as s:
         q = select(Finding).order_by(Finding.id)
         if status:
-            q = q.where(Finding.status == FindingStatus(status).value)
+            q = q.where(Finding.status == finding_status(status).value)
         if rule:
             q = q.where(Finding.rule == rule)
         return [view(f) for f in s.scalars(q.limit(limit).offset(offset))]
@@ -103,7 +109,7 @@ def investigate(uow: UnitOfWork, fid: int, *, actor: str, note: str | None = Non
 
 def resolve(uow: UnitOfWork, fid: int, how: str, *, actor: str, note: str) -> FindingView:
     """``how``: corrected | transferred (移交) | dismissed; a claw-back is :func:`claw_back`."""
-    target = FindingStatus(how)
+    target = finding_status(how)
     if target == FindingStatus.CLAWED_BACK:
         raise InputError("a claw-back is `checks clawback` (it reverses the payment)", column="how")
     if not note.strip():
