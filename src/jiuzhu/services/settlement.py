@@ -34,7 +34,8 @@ from jiuzhu.domain.explain import trace_json
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen, parse_fen
-from jiuzhu.services.warning.realtime import observe_settlement, unobserve_settlement
+from jiuzhu.services.warning.realtime import pending as warning_pending
+from jiuzhu.services.warning.realtime import unobserve_settlement
 
 SOURCES = ("one_stop", "import", "manual", "backpay")
 _DUPLICATE: tuple[type[Exception], ...] = (IntegrityError, *DBAPI_INTEGRITY_ERRORS)
@@ -296,7 +297,9 @@ def _settle_in(
     )
     answer = answer_json(a, year, "settled", source)
     d = a.delta
-    raw.record_settlement(
+    # 预警监测 (calc-contract §11): the sums' upsert rides on the settlement's own statement
+    warn = warning_pending(policy, claim, extra, source)
+    row = raw.record_settlement(
         {
             "setl_id": claim.setl_id,
             "psn_no": claim.psn_no,
@@ -335,9 +338,10 @@ def _settle_in(
             "totals_before": totals_json(before),
             "totals_after": answer["totals_after"],
         },
+        warn.statement if warn else None,
     )
-    # 预警监测 (calc-contract §11) in the same transaction, under the same person-year lock
-    observe_settlement(raw, policy, claim, extra, a.identity, source, actor)
+    if warn is not None:
+        warn.finish(raw, row, a.identity, actor)
     return SettlementOutcome(answer, replayed=False)
 
 

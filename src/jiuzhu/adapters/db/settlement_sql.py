@@ -176,15 +176,20 @@ class Raw:
         totals: tuple[int, int, int, int],
         actor: str,
         audit_after: dict[str, Any],
-    ) -> None:
+        then: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> Any:
         """Insert the settlement, set the person-year totals to ``totals`` (S, P, R, TP) and
         write the audit record: one statement on PostgreSQL (data-modifying CTEs, all or
-        nothing), three on SQLite."""
+        nothing), three on SQLite.
+
+        ``then``: one more data-modifying statement with ``RETURNING`` (``?`` marks; the
+        early-warning sums' upsert), run in the same round trip on PostgreSQL; its row
+        is returned."""
         if not self.pg:
             self.insert_settlement(values)
             self.update_totals(values["psn_no"], values["year"], *totals)
             self.audit(actor, "settle", "settlement", values["setl_id"], None, audit_after)
-            return
+            return self.execute(then[0], then[1]).fetchone() if then else None
         now = _now()
         values.setdefault("created_at", now)
         cols = SETTLEMENT_COLUMNS
@@ -200,14 +205,22 @@ class Raw:
             str(values["setl_id"]),
             dumps(audit_after),
         )
-        self.execute(
+        sql = (
             f"WITH ins AS (INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks})), "
             "upd AS (UPDATE person_year_totals SET s = %s, p = %s, r = %s, tp = %s, "
             "settlements = settlements + 1, updated_at = %s WHERE psn_no = %s AND year = %s) "
-            f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
-            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON))",
-            params,
         )
+        audit_sql = (
+            f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
+            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON))"
+        )
+        if then is None:
+            self.execute(sql + audit_sql, params)
+            return None
+        return self.execute(
+            f"{sql}, aud AS ({audit_sql}), w AS ({self._sql(then[0])}) SELECT * FROM w",
+            (*params, *then[1]),
+        ).fetchone()
 
     def insert_settlement(self, values: dict[str, Any]) -> None:
         values.setdefault("created_at", _now())
