@@ -148,6 +148,15 @@ def test_workflow_and_claw_back(world: UnitOfWork) -> None:
         assert s.get(PersonYearTotals, ("D", 2024)).p == before - 800_00
         assert [a.action for a in audit_trail(s, "check_finding", str(death.id))] == [
             "finding_assigned", "finding_investigating", "finding_clawed_back"]  # fmt: skip
+    # the fund's books: the hospital's payable falls by the 800.00 recovered (新疆规程 第二十四条)
+    from jiuzhu.services.fund.queries import findings as fund_findings
+    from jiuzhu.services.fund.queries import payables
+
+    owed = {p.fixmedins_code: p.unpaid for p in payables(world, D(2100, 1, 1))}
+    # H1 paid 80% of 1,000 on SD1, SD2, SG1, SJ1–SJ3 (dibao, 第十四条（二）) = 6 × 800 = 4,800;
+    # E (bianyuan, deductible 3,000) and L, M (no identity) got nothing; less the 800 clawed back
+    assert owed["H1"] == 6 * 800_00 - 800_00
+    assert fund_findings(world) == []
     assign(world, dep.id, "auditor2", actor="lead")
     investigate(world, dep.id, actor="auditor2")
     assert (

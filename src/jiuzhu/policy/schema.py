@@ -178,6 +178,8 @@ class TiltDef(_Strict):
     classes: list[str] = []
     requires_in_province: bool
     every_covered_counts_as_referred: bool = False
+    requires_referral_out_of_area: bool = False
+    """out of area only with ``referral=1`` (柳州任务清单 六（二）规范转诊且在自治区内就医)"""
     threshold: DatedSeries
     ratio: DatedSeries
     annual_cap: DatedSeries | None = None
@@ -315,7 +317,49 @@ class Document(_Strict):
     title: str
     file: str | None = None
     in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
+    """the last day in force (梅州规程 第二十四条 有效期3年)"""
     present: bool = True
+
+
+class InsuredElsewhere(_Strict):
+    """A beneficiary insured in another place's resident scheme.
+
+    ``subsidise_next_year`` (梅州规程 第六条（二）): subsidised from the next year.
+    ``return_or_cash`` (新疆规程 第十一条): returning, enrolled and subsidised here after the
+    refund elsewhere; not returning, paid the subsidy at this place's standard, at most
+    the person's own contribution."""
+
+    rule: Literal["subsidise_next_year", "return_or_cash"]
+    ref: str
+
+
+class DepositFree(_Strict):
+    """先诊疗后付费: inpatients of these identities pay no deposit, under the conditions
+    the hospital checks (referral from primary care, a hospital in the city …)."""
+
+    identities: list[str]
+    conditions: list[str] = []
+    ref: str
+
+
+class SpecialGroup(_Strict):
+    """Assisted by diagnosis rather than identity, when no identity's class applies
+    (梅州规程 第十二条（四） "两病" children): age, visit type, a hospital in the city, a
+    diagnosis code starting with one of the operator's prefixes; standards from parameters,
+    resolved only for a claim of the group (so other claims never need them)."""
+
+    id: str
+    name: str
+    max_age: int = Field(ge=0)
+    visit_types: list[VisitType]
+    local_only: bool
+    diagnoses: ParamRef
+    deductible: DatedSeries
+    ratio: DatedSeries
+    annual_cap: DatedSeries
+    tilt: bool = False
+    ref: str
 
 
 class RegionPolicyFile(_Strict):
@@ -334,6 +378,9 @@ class RegionPolicyFile(_Strict):
     classes: list[ClassDef] = Field(min_length=1)
     tilt: TiltDef | None = None
     premium_subsidy: list[PremiumSubsidy] = []
+    insured_elsewhere: InsuredElsewhere | None = None
+    deposit_free: DepositFree | None = None
+    special_groups: list[SpecialGroup] = []
     early_warning: list[EarlyWarningLine] = []
     review_flow: ReviewFlow | None = None
     materials: Materials | None = None
@@ -414,6 +461,11 @@ def _referenced_params(p: RegionPolicyFile, benefits_only: bool = False) -> list
         walk(p.tilt.annual_cap)
     if benefits_only:
         return names
+    for g in p.special_groups:  # resolved only for a claim of the group
+        names.append(g.diagnoses.param)
+        walk(g.deductible)
+        walk(g.ratio)
+        walk(g.annual_cap)
     for s in p.premium_subsidy:
         walk(s.share)
     for w in p.early_warning:

@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from jiuzhu.adapters.db import journal
 from jiuzhu.adapters.db.repositories import identity_spans, lock_totals, settlement_by_id, totals_of
 from jiuzhu.adapters.db.settlement_sql import (
     DBAPI_INTEGRITY_ERRORS,
@@ -27,13 +29,16 @@ from jiuzhu.adapters.db.settlement_sql import (
 )
 from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.adapters.db.warning_tables import ClawBack
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import Conflict, NotFound
+from jiuzhu.domain.events import Reversed, Settled
 from jiuzhu.domain.explain import trace_json
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen, parse_fen
+from jiuzhu.services import messagebus
 from jiuzhu.services.warning.realtime import pending as warning_pending
 from jiuzhu.services.warning.realtime import unobserve_settlement
 
@@ -283,7 +288,7 @@ def _settle_in(
     # the totals locked, the setl_id checked and the identities read (one round trip on
     # PostgreSQL); a twin committed while we waited for the lock is either seen here or
     # refused by the primary key on insert, and settle() then retries and replays it
-    locked, exists, spans = raw.begin_settlement(claim.setl_id, claim.psn_no, year)
+    locked, exists, spans, person_county = raw.begin_settlement(claim.setl_id, claim.psn_no, year)
     before = Totals(*locked)
     if exists:
         existing = settlement_by_id(s, claim.setl_id)
@@ -297,9 +302,28 @@ def _settle_in(
     )
     answer = answer_json(a, year, "settled", source)
     d = a.delta
-    # 预警监测 (calc-contract §11): the sums' upsert rides on the settlement's own statement
+    county = (extra or {}).get("county") or person_county
+    event = Settled(
+        claim.setl_id,
+        claim.psn_no,
+        policy.region,
+        source,
+        institution,
+        county,
+        claim.setl_time.date(),
+        claim.med_type,
+        claim.out_of_area,
+        a.maf_pay,
+        a.tilt_pay,
+        backpay_of,
+        (extra or {}).get("reimb_app_no"),
+    )
+    # 预警 early warning (calc-contract §11): the sums' upsert rides on the settlement's statement
     warn = warning_pending(policy, claim, extra, source)
-    row = raw.record_settlement(
+    row = record_settled(
+        s,
+        raw,
+        event,
         {
             "setl_id": claim.setl_id,
             "psn_no": claim.psn_no,
@@ -328,6 +352,7 @@ def _settle_in(
             "answer": answer,
             "status": "settled",
             "backpay_of": backpay_of,
+            "county": county,
         },
         (a.after.S, a.after.P, a.after.R, a.after.TP),
         actor,
@@ -345,8 +370,37 @@ def _settle_in(
     return SettlementOutcome(answer, replayed=False)
 
 
+def record_settled(
+    s: Session,
+    raw: Raw,
+    event: Settled,
+    values: dict[str, Any],
+    totals: tuple[int, int, int, int],
+    actor: str,
+    audit_after: dict[str, Any],
+    then: tuple[str, tuple[Any, ...]] | None = None,
+) -> Any:
+    """Publish the money event, then write the settlement, its totals, its audit record and
+    the entries its handlers posted (the fund's) — in one statement on PostgreSQL; ``then``
+    (the early-warning upsert) rides along and its row is returned."""
+    journal.defer(s, True)
+    try:
+        messagebus.publish(s, event)
+    finally:
+        journal.defer(s, False)
+    row = raw.record_settlement(values, totals, actor, audit_after, journal.take_pending(s), then)
+    for entry_id in raw.written:
+        journal.written(s, entry_id)
+    return row
+
+
 def reverse(
-    uow: UnitOfWork, setl_id: str, *, actor: str, institution: str | None = None
+    uow: UnitOfWork,
+    setl_id: str,
+    *,
+    actor: str,
+    institution: str | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """撤销: take the settlement's share out of the running totals; a second call changes nothing.
 
@@ -363,6 +417,11 @@ def reverse(
         s.refresh(row, with_for_update=True)
         if row.status == "reversed":
             return reversed_answer(row)
+        if s.scalar(select(ClawBack.id).where(ClawBack.setl_id == setl_id)) is not None:
+            # 追回 already took its share out of the totals (services/checks/workflow.py)
+            raise Conflict(
+                f"settlement {setl_id} was clawed back; it cannot be reversed", field="setl_id"
+            )
         before = totals_of(totals)
         totals.s -= row.d_s
         totals.p -= row.d_p
@@ -373,6 +432,7 @@ def reverse(
         row.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         s.flush()
         unobserve_settlement(Raw(s), row.region, claim_of_row(row), row.body, row.source)
+        messagebus.publish(s, Reversed(setl_id, row.region, row.setl_time.date()))
         audit(
             s,
             actor,
@@ -380,7 +440,8 @@ def reverse(
             "settlement",
             setl_id,
             {"status": "settled", "totals": totals_json(before)},
-            {"status": "reversed", "totals": totals_json(totals_of(totals))},
+            {"status": "reversed", "totals": totals_json(totals_of(totals))}
+            | ({"reason": reason} if reason else {}),
         )
         return reversed_answer(row)
 
