@@ -27,6 +27,8 @@ ROUTERS = (
     "reimbursements",
     "admin",
     "eligibility",
+    "warning",
+    "checks",
 )
 
 

@@ -239,20 +239,25 @@ class Raw:
         actor: str,
         audit_after: dict[str, Any],
         entries: Sequence[tuple[Entry, str | None]] = (),
-    ) -> None:
+        then: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> Any:
         """Insert the settlement, set the person-year totals to ``totals`` (S, P, R, TP), write
         the audit record and post ``entries`` (the journal entries its handlers posted): one
         statement on PostgreSQL (data-modifying CTEs, all or nothing), several on SQLite.
 
         An entry is booked on its own day unless that month is closed, then on today
-        (:func:`jiuzhu.adapters.db.journal.booking_day`; here inside the statement)."""
+        (:func:`jiuzhu.adapters.db.journal.booking_day`; here inside the statement).
+
+        ``then``: one more data-modifying statement with ``RETURNING`` (``?`` marks; the
+        early-warning sums' upsert, calc-contract §11), in the same round trip on
+        PostgreSQL; its row is returned."""
         if not self.pg:
             self.insert_settlement(values)
             self.update_totals(values["psn_no"], values["year"], *totals)
             self.audit(actor, "settle", "settlement", values["setl_id"], None, audit_after)
             for entry, who in entries:
                 self.insert_entry(entry, who)
-            return
+            return self.execute(then[0], then[1]).fetchone() if then else None
         now = _now()
         values.setdefault("created_at", now)
         setl_id = str(values["setl_id"])
@@ -276,11 +281,17 @@ class Raw:
             ctes.append(sql)
             params.extend(p)
         params.extend((now, actor, setl_id, dumps(audit_after), mac))
-        self.execute(
-            "WITH " + ", ".join(ctes) + f" INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
-            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON), %s)",
-            tuple(params),
+        audit_sql = (
+            f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
+            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON), %s)"
         )
+        if then is None:
+            self.execute("WITH " + ", ".join(ctes) + " " + audit_sql, tuple(params))
+            return None
+        ctes.append(f"aud AS ({audit_sql})")
+        ctes.append(f"w AS ({self._sql(then[0])})")
+        params.extend(then[1])
+        return self.execute("WITH " + ", ".join(ctes) + " SELECT * FROM w", tuple(params)).fetchone()
 
     def insert_entry(self, entry: Entry, actor: str | None) -> int:
         """One journal entry and its lines (SQLite path; the balance is checked at commit)."""
