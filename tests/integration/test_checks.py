@@ -12,7 +12,7 @@ from sqlalchemy import select
 from jiuzhu.adapters.crypto import get_cipher
 from jiuzhu.adapters.db.enrolment_tables import PersonEnrolment
 from jiuzhu.adapters.db.reimbursement_tables import ReimbApplication
-from jiuzhu.adapters.db.tables import Person, PersonIdentity, PersonYearTotals
+from jiuzhu.adapters.db.tables import Person, PersonIdentity, PersonYearTotals, Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit_trail
 from jiuzhu.adapters.db.warning_tables import ClawBack, DeathRecord
 from jiuzhu.domain.claim import Claim
@@ -22,6 +22,8 @@ from jiuzhu.services.checks.deaths import import_deaths
 from jiuzhu.services.checks.rules import Options
 from jiuzhu.services.checks.run import run_checks
 from jiuzhu.services.checks.workflow import assign, claw_back, investigate, list_findings, resolve
+from jiuzhu.services.fund.queries import findings as fund_findings
+from jiuzhu.services.fund.queries import payables as fund_payables
 from jiuzhu.services.settlement import settle
 
 D = dt.date
@@ -121,6 +123,13 @@ def test_each_rule_fires_on_its_case_only(world: UnitOfWork) -> None:
     }
 
 
+def settlements_of(uow: UnitOfWork, institution: str) -> list[Settlement]:
+    with uow.read() as s:
+        rows = list(s.scalars(select(Settlement).where(Settlement.institution == institution)))
+        s.expunge_all()
+    return rows
+
+
 def test_workflow_and_claw_back(world: UnitOfWork) -> None:
     run_checks(
         world,
@@ -146,8 +155,15 @@ def test_workflow_and_claw_back(world: UnitOfWork) -> None:
             800_00,
         )  # dibao 80% of 1,000
         assert s.get(PersonYearTotals, ("D", 2024)).p == before - 800_00
+        assert cb.fund_posted == 1
         assert [a.action for a in audit_trail(s, "check_finding", str(death.id))] == [
             "finding_assigned", "finding_investigating", "finding_clawed_back"]  # fmt: skip
+    # the fund: H1 was owed 800.00 for SD2; the claw-back entry takes it back
+    owed = {p.fixmedins_code: p.unpaid for p in fund_payables(world, dt.date(2099, 1, 1))}
+    assert owed.get("H1", 0) == sum(
+        r.maf_pay + r.tilt_pay for r in settlements_of(world, "H1") if r.status == "settled"
+    )
+    assert fund_findings(world) == []
     assign(world, dep.id, "auditor2", actor="lead")
     investigate(world, dep.id, actor="auditor2")
     assert (

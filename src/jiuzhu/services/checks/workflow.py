@@ -2,8 +2,8 @@
 
 梅州规程 第二十–二十三条 (及时改正；移交医疗保障行政部门处理); 新疆规程 第二十四条
 (已支付的予以追回). A claw-back takes the settlement's share out of the person-year
-totals (as a reversal does), records the amount and the hospital in ``claw_back`` and,
-where the fund's books are on main, emits their claw-back event so that a receivable
+totals (as a reversal does), records the amount and the hospital in ``claw_back`` and
+emits the fund's claw-back event (its entry in the same transaction) so that a receivable
 from the hospital is posted and it appears in the hospital's next clearing.
 """
 
@@ -152,18 +152,12 @@ def claw_back(uow: UnitOfWork, fid: int, *, actor: str, note: str) -> FindingVie
 
 
 def emit_fund_event(s: Session, cb: ClawBack) -> bool:
-    """The hook for the fund's books: emit their claw-back event when their message bus
-    exists (a receivable from ``cb.institution`` of ``cb.amount``); False until then."""
-    try:
-        from jiuzhu.domain import events  # type: ignore[attr-defined]
-        from jiuzhu.services import messagebus  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    event_cls = getattr(events, "ClawedBack", None) or getattr(events, "ClawBack", None)
-    if event_cls is None:
-        return False
-    messagebus.handle(
-        s, event_cls(setl_id=cb.setl_id, institution=cb.institution, amount=cb.amount)
+    """The fund's books: their claw-back event for the settlement, in this transaction (what
+    the fund owed the hospital falls by ``cb.amount``; a receivable once paid)."""
+    from jiuzhu.services.fund.commands import settlement_clawed_back
+
+    settlement_clawed_back(
+        s, cb.setl_id, reason=f"稽核发现 #{cb.finding_id}", day=cb.created_at.date()
     )
     return True
 
