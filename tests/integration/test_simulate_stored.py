@@ -7,6 +7,7 @@ import random
 import sys
 from pathlib import Path
 
+import pytest
 from settlement_support import D, add_person
 from sqlalchemy import select
 
@@ -84,3 +85,51 @@ def random_time(d: object) -> object:
 
     assert isinstance(d, dt.date)
     return dt.datetime.combine(d, dt.time(10, random.randrange(60)))
+
+
+def test_api_simulation_and_its_xlsx(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from jiuzhu.adapters.db.engine import make_engine
+    from jiuzhu.api.app import create_app
+    from jiuzhu.api.auth import create_user
+    from jiuzhu.config import get_settings
+
+    monkeypatch.setenv("JIUZHU_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    engine = make_engine(db_url)
+    uow = UnitOfWork(engine)
+    with uow.begin() as s:
+        create_user(s, "fin", "pw-fin", ["finance"], "test")
+        create_user(s, "reg", "pw-reg", ["registry"], "test")
+    add_person(uow, "A", [("dibao", D(2024, 1, 1), None)])
+    policy = RegionPolicy.load("ningxia")
+    for i, day in enumerate(["2024-02-01", "2024-05-01", "2024-08-01"]):
+        d = D.fromisoformat(day)
+        base = [3_000_000, 4_000_000, 2_000_000][i]
+        settle(uow, policy, Claim(f"S{i}", "A", random_time(d), "21", d, d, base, 0, 0),
+               source="import", actor="test")  # fmt: skip
+    change = {"classes": {"二": {"annual_cap": [{"from": "2024-01-01", "value": 60000}]}}}
+    with TestClient(create_app(policy=policy, engine=engine)) as client:
+        h = {}
+        for u in ("fin", "reg"):
+            r = client.post("/api/v1/auth/login", json={"username": u, "password": "pw-" + u})
+            h[u] = {"Authorization": f"Bearer {r.json()['token']}"}
+        body = {"year": 2024, "change": change, "name": "cap 60000"}
+        r = client.post("/api/v1/simulations", json=body, headers=h["fin"])
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert (got["paid_now"], got["paid_change"], got["difference"]) == (
+            "75900.00", "78900.00", "3000.00",
+        )  # fmt: skip
+        assert got["gainers"][0]["key"] == "*" and got["losers"] == []
+        assert client.post("/api/v1/simulations", json=body, headers=h["reg"]).status_code == 403
+        bad = {"year": 2024, "change": {"classes": {"九": {}}}}
+        r = client.post("/api/v1/simulations", json=bad, headers=h["fin"])
+        assert r.status_code in (400, 422) and "classes.九" in r.json()["error"]["message"]
+        r = client.post("/api/v1/simulations.xlsx", json=body, headers=h["fin"])
+        assert r.status_code == 200 and r.content[:2] == b"PK"
+    engine.dispose()
+    get_settings.cache_clear()

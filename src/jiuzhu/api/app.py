@@ -17,7 +17,9 @@ from jiuzhu.api.logscrub import install_log_scrub
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 
-ROUTERS = ("settlements", "persons", "identities", "enrolment", "reimbursements", "admin")
+ROUTERS = (
+    "settlements", "persons", "identities", "enrolment", "reimbursements", "admin", "simulations",
+)
 
 
 class LoginBody(BaseModel):
