@@ -79,3 +79,16 @@ def uow(db_url: str) -> Iterator[object]:
     engine = make_engine(db_url)
     yield UnitOfWork(engine)
     engine.dispose()
+
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    """Say so when the browser tests could not run (and why)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "browser"))
+    from browser_support import unavailable
+
+    why = unavailable()
+    if why:
+        terminalreporter.write_line(f"browser tests (tests/browser) skipped: {why}")  # type: ignore[attr-defined]

@@ -18,8 +18,28 @@ from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 
 ROUTERS = (
-    "settlements", "persons", "identities", "enrolment", "reimbursements", "admin", "simulations",
+    "settlements",
+    "persons",
+    "identities",
+    "enrolment",
+    "reimbursements",
+    "admin",
+    "eligibility",
+    "simulations",
 )
+
+
+def stored_parameters(uow: UnitOfWork, policy: RegionPolicy) -> RegionPolicy:
+    """The policy with the operator parameters set from the staff pages (if migrated)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jiuzhu.services.parameters import with_stored
+
+    try:
+        with uow.read() as s:
+            return with_stored(policy, s)
+    except SQLAlchemyError:  # an unmigrated database: `jiuzhu serve` refuses it anyway
+        return policy
 
 
 class LoginBody(BaseModel):
@@ -49,7 +69,8 @@ def create_app(
         ),
     )
     app.state.uow = UnitOfWork(engine or make_engine(database_url))
-    app.state.policy = policy
+    app.state.base_policy = policy
+    app.state.policy = stored_parameters(app.state.uow, policy)
     app.state.region = region
     app.state.key_cache = {}
     install_error_handlers(app)

@@ -40,6 +40,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("jiuzhu.cli.users", "group"),
     "settlements": ("jiuzhu.cli.settlements", "group"),
     "reimburse": ("jiuzhu.cli.reimburse", "group"),
+    "warning": ("jiuzhu.cli.warning", "group"),
+    "checks": ("jiuzhu.cli.checks", "group"),
+    "fund": ("jiuzhu.cli.fund", "group"),
     "serve": ("jiuzhu.cli.serve", "register"),
     "demo": ("jiuzhu.cli.demo", "register"),
 }

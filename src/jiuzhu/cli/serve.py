@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 from jiuzhu.cli.common import OperatorFileOption, ParamOption, console, load_policy, reports_errors
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import JiuzhuError
+from jiuzhu.policy.loader import RegionPolicy
 
 ENV_REGION = "JIUZHU_SERVE_REGION"
 ENV_PARAMS = "JIUZHU_SERVE_PARAMS"
@@ -42,10 +43,20 @@ def app_factory() -> ASGIApp:
     params = json.loads(os.environ.get(ENV_PARAMS) or "[]")
     operator_file = os.environ.get("JIUZHU_OPERATOR_FILE")
     policy = load_policy(region, params, Path(operator_file) if operator_file else None)
+    engine = service_engine()
+    policy = with_stored_parameters(policy, engine)
     policy.require_parameters()
     from jiuzhu.api.fastpath import with_fast_path
 
-    return with_fast_path(create_app(region=region, policy=policy, engine=service_engine()))
+    return with_fast_path(create_app(region=region, policy=policy, engine=engine))
+
+
+def with_stored_parameters(policy: RegionPolicy, engine: Engine) -> RegionPolicy:
+    """The operator parameters set from the staff pages count as set (系统管理 → 政策参数)."""
+    from jiuzhu.adapters.db.uow import UnitOfWork
+    from jiuzhu.api.app import stored_parameters
+
+    return stored_parameters(UnitOfWork(engine), policy)
 
 
 def die_with_master() -> None:
@@ -123,9 +134,16 @@ def serve(
     """Serve the API (OpenAPI at /docs) for one region on $JIUZHU_DATABASE_URL."""
     region = region or get_settings().region
     policy = load_policy(region, param, operator_file)
-    policy.require_parameters()  # MissingParameter names what the operator must set
     url = get_settings().database_url
     check_database(url)
+    from jiuzhu.adapters.db.engine import make_engine
+
+    probe = make_engine(url)
+    try:
+        policy = with_stored_parameters(policy, probe)
+    finally:
+        probe.dispose()
+    policy.require_parameters()  # MissingParameter names what the operator must set
     os.environ[ENV_REGION] = region
     os.environ[ENV_PARAMS] = json.dumps(list(param or []))
     if operator_file is not None:

@@ -7,9 +7,9 @@ type (persons, settlements, paid now, paid under the change, difference), with t
 persons who gain or lose most (psn_no masked) and the effect on the year's budget.
 With no change every settlement gets exactly what it got (a test holds this).
 
-County: neither CLAIMS.csv (calc-contract §8) nor the stored settlement carries a
-county yet; the county breakdown shows the column ``county`` of the claims file when
-there is one, else one row "（未记录 not recorded）".
+County: a stored settlement carries its county code (the body's, else the person's);
+CLAIMS.csv (calc-contract §8) has none, so a simulation over files shows one row
+"（未记录 not recorded）".
 """
 
 from __future__ import annotations

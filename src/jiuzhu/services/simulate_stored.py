@@ -1,6 +1,7 @@
 """Simulation over a year of stored settlements (政策测算 on what was really paid).
 
-The year's settlements of a region are read in one query (the claim's amounts and flags
+The year's settlements of a region are read in one query (with the county code the
+settlement carries, migration 0901) (the claim's amounts and flags
 are columns since migration 0800), on PostgreSQL as one ``COPY … TO STDOUT`` in the
 CLAIMS.csv layout that the columnar reader reads; the registry's identities likewise.
 "Paid now" is what was stored: ``maf_pay + tilt_pay`` of each settlement not reversed,
@@ -32,7 +33,7 @@ from jiuzhu.services.simulate import Run, Simulation, compare, run_policy
 
 HEADER = (
     "setl_id,psn_no,setl_time,med_type,begndate,enddate,inscp_scp_amt,hifp_pay,hifmi_pay,"
-    "hifob_pay,out_of_area,referral,emergency,in_province,_stored_paid_fen"
+    "hifob_pay,out_of_area,referral,emergency,in_province,_stored_paid_fen,_county"
 )
 _WHERE = "s.region = :region AND s.year = :year AND s.status = 'settled' AND s.source <> 'backpay'"
 _BACKPAY = (
@@ -55,7 +56,7 @@ def _pg_claims_sql() -> str:
         "COPY (SELECT s.setl_id, s.psn_no, to_char(s.setl_time, 'YYYY-MM-DD HH24:MI:SS'), "
         f"s.med_type, s.begndate::text, s.enddate::text, {amounts}, s.out_of_area, "
         "s.referral, s.emergency, s.in_province, "
-        "s.maf_pay + s.tilt_pay + COALESCE(b.bp, 0) "
+        "s.maf_pay + s.tilt_pay + COALESCE(b.bp, 0), s.county "
         f"FROM settlement s {_BACKPAY} WHERE {_WHERE}) TO STDOUT WITH (FORMAT csv)"
     )
 
@@ -144,7 +145,14 @@ class StoredYear:
     ) -> Simulation:
         a = self.stored_run(now)
         b = run_policy(self.claims, self.identities, changed)
-        return compare(self.claims, a, b, self.region, name, top=top)
+        return compare(self.claims, a, b, self.region, name, top=top, county=self.counties())
+
+    def counties(self) -> np.ndarray:
+        """Each settlement's county code (6 digits), '' when none was recorded."""
+        codes = self.claims.cols[cc.COUNTY]
+        uniq, inv = np.unique(codes, return_inverse=True)
+        labels = np.array([f"{c:06d}" if c >= 0 else "" for c in uniq.tolist()], dtype=object)
+        return labels[inv]
 
     def recompute(self, policy: RegionPolicy) -> np.ndarray:
         """Each settlement's payment re-run under ``policy`` (input order)."""
@@ -166,7 +174,7 @@ def load_year(session: Session, region: str, year: int) -> StoredYear:
                 "SELECT s.setl_id, s.psn_no, s.setl_time, s.med_type, s.begndate, s.enddate, "
                 "s.inscp_scp_amt, s.hifp_pay, s.hifmi_pay, s.hifob_pay, s.out_of_area, "
                 "s.referral, s.emergency, s.in_province, "
-                "s.maf_pay + s.tilt_pay + COALESCE(b.bp, 0) "
+                "s.maf_pay + s.tilt_pay + COALESCE(b.bp, 0), s.county "
                 f"FROM settlement s {_BACKPAY} WHERE {_WHERE}"
             ),
             params,

@@ -27,7 +27,7 @@ from jiuzhu.web.menu import menu_for
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-ASSET_VERSION = "1"
+ASSET_VERSION = "3"
 
 
 def money(fen: int | None) -> str:
@@ -68,7 +68,18 @@ def yuan(text: Any) -> str:
     return f"{sign}{int(whole):,}.{(frac + '00')[:2]}"
 
 
-templates.env.filters.update(money=money, day=day, when=when, yuan=yuan)
+def identity_zh(code: str | None) -> str:
+    """An identity code with its Chinese name (calc-contract §1), e.g. ``低保对象（dibao）``."""
+    from jiuzhu.policy.schema import IDENTITY_CODES
+
+    if not code:
+        return "无"
+    name = IDENTITY_CODES.get(code, code)
+    short = name.split("（")[-1].rstrip("）") if "（" in name else name
+    return f"{short}（{code}）"
+
+
+templates.env.filters.update(money=money, day=day, when=when, yuan=yuan, identity_zh=identity_zh)
 
 
 @pass_context
@@ -78,6 +89,17 @@ def csrf_field(ctx: Any) -> Markup:
 
 
 templates.env.globals["csrf_field"] = csrf_field
+
+PREFS = ("large", "contrast")
+
+
+def prefs_class(request: Request) -> str:
+    """大字模式 / 高对比度 from the ``jz_prefs`` cookie (rendered server-side: no flash)."""
+    chosen = request.cookies.get("jz_prefs", "").split(".")
+    return " ".join(p for p in PREFS if p in chosen)
+
+
+templates.env.globals["prefs_class"] = prefs_class
 
 
 @dataclass

@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.crypto import api_key_hash
 from jiuzhu.adapters.db.tables import StaffUser
@@ -181,3 +183,16 @@ def optional_user(request: Request) -> WebUser | None:
         return _load(request)
     except LoginRequired:
         return None
+
+
+@contextmanager
+def reading(request: Request) -> Iterator[Session]:
+    """A read-only session whose loaded rows stay readable after it ends (templates render
+    after the transaction): the rows are detached before the rollback."""
+    session = uow_of(request)._sessions()
+    try:
+        yield session
+    finally:
+        session.expunge_all()
+        session.rollback()
+        session.close()

@@ -11,7 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu.adapters.db.tables import AuditLog, Base, Settlement, _now
@@ -79,3 +89,19 @@ BUILTIN_ROLES: list[dict[str, Any]] = [
 Index("ix_settlement_setl_time", Settlement.setl_time)
 Index("ix_settlement_institution_time", Settlement.institution, Settlement.setl_time)
 Index("ix_audit_actor", AuditLog.actor, AuditLog.id)
+
+
+class OperatorParam(Base):
+    """A dated value of a region's operator parameter set by an administrator (audited);
+    merged over the operator file's series when the service starts or the value is set."""
+
+    __tablename__ = "operator_param"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(60))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[str] = mapped_column(String(2000))
+    ref: Mapped[str] = mapped_column(String(300))
+    set_by: Mapped[str] = mapped_column(String(80))
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    __table_args__ = (UniqueConstraint("region", "name", "valid_from"),)

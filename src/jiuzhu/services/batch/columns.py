@@ -24,7 +24,7 @@ BOM = b"\xef\xbb\xbf"
 
 # rows of ClaimColumns.cols
 SETL_ID0, SETL_ID1, PSN0, PSN1, TIME, VT, BEG, END, YEAR, BASE, FLAGS, LINE = range(12)
-INSCP, HIFP, HIFMI, HIFOB, STORED_PAID = 12, 13, 14, 15, 16
+INSCP, HIFP, HIFMI, HIFOB, STORED_PAID, COUNTY = 12, 13, 14, 15, 16, 17
 
 
 @dataclass
@@ -105,7 +105,7 @@ def columns_of(raw: bytes, name: str) -> ClaimColumns | None:
         if c in index:
             slot_of_field[index[c]] = slot
     buf = np.frombuffer(raw, np.uint8)
-    cols = np.empty((17, raw.count(b"\n") + 1), np.int64)
+    cols = np.empty((18, raw.count(b"\n") + 1), np.int64)
     n, status, _ = rk.read_claims(buf, pos, slot_of_field, cols)
     if status != rk.OK:
         return None

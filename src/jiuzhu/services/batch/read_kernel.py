@@ -21,7 +21,7 @@ from jiuzhu.services.batch._jit import njit
 SLOTS = (
     "setl_id", "psn_no", "setl_time", "med_type", "begndate", "enddate",
     "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay",
-    "out_of_area", "referral", "emergency", "in_province", "_stored_paid_fen",
+    "out_of_area", "referral", "emergency", "in_province", "_stored_paid_fen", "_county",
 )  # fmt: skip
 N_SLOTS = len(SLOTS)
 VISIT_TYPES = ("inpatient", "chronic_outpatient", "outpatient")
@@ -159,7 +159,8 @@ def read_claims(buf, pos, slot_of_field, cols):  # type: ignore[no-untyped-def]
     ``slot_of_field[f]``: the slot of field ``f`` (-1: ignored). ``cols`` columns:
     0,1 setl_id start/end; 2,3 psn_no start/end; 4 setl_time; 5 visit type; 6 begndate;
     7 enddate; 8 year; 9 base; 10 flags; 11 line start; 12-15 the four amounts; 16 the
-    stored payment in fen (column ``_stored_paid_fen``, simulation of stored settlements).
+    stored payment in fen (column ``_stored_paid_fen``), 17 the county code (``_county``,
+    -1 when none): simulation of stored settlements.
     Returns (rows, status, bad row index).
     """
     n_bytes = buf.shape[0]
@@ -265,6 +266,13 @@ def read_claims(buf, pos, slot_of_field, cols):  # type: ignore[no-untyped-def]
             if paid < 0:
                 return n, NOT_PLAIN, n
         cols[16, n] = paid
+        a, b = strip(buf, fs[15], fe[15])
+        county = -1
+        if b > a:
+            county = digits(buf, a, b - a) if b - a < 10 else -1
+            if county < 0:
+                return n, NOT_PLAIN, n
+        cols[17, n] = county
         n += 1
     return n, OK, -1
 

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from jiuzhu.adapters.db.tables import AuditLog
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import COUNT_CAP, page, pager, xlsx_response
-from jiuzhu.web.security import WebUser, need, uow_of
+from jiuzhu.web.security import WebUser, need, reading
 
 router = APIRouter()
 READERS = ("auditor",)
@@ -63,7 +63,7 @@ def _row(a: AuditLog) -> dict[str, Any]:
 def audit_log(request: Request, user: WebUser = Depends(need(*READERS))) -> Response:
     f = {k: request.query_params.get(k, "").strip() for k in FIELDS}
     q = _query(f)
-    with uow_of(request).read() as s:
+    with reading(request) as s:
         if request.query_params.get("export") == "xlsx":
             rows = [_row(a) for a in s.scalars(q.order_by(AuditLog.id.desc()).limit(100000))]
             return xlsx_response(

@@ -15,7 +15,7 @@ from jiuzhu.services import overview
 from jiuzhu.services.reimbursement import list_applications
 from jiuzhu.web.menu import WIDGETS, add_menu, add_widget
 from jiuzhu.web.render import money, page
-from jiuzhu.web.security import WebUser, need, uow_of
+from jiuzhu.web.security import WebUser, need, reading, uow_of
 
 router = APIRouter()
 add_menu("home", "工作台", "/", (), "home", 0)
@@ -33,13 +33,14 @@ def _on(request: Request) -> dt.date:
 
 def _settlements(request: Request, user: WebUser) -> dict[str, Any]:
     day = _on(request)
-    with uow_of(request).read() as s:
+    with reading(request) as s:
         today = overview.day_figures(s, day)
         by_class = overview.month_by_class(s, day)
         latest = overview.latest_settlement_day(s)
     classes = [r["class_id"] or "无身份" for r in by_class]
     chart = {
         "aria": {"enabled": True},
+        "animation": False,
         "tooltip": {"trigger": "axis"},
         "legend": {"data": ["医疗救助", "倾斜救助"]},
         "grid": {"left": 90, "right": 20, "bottom": 30, "top": 40},

@@ -20,7 +20,7 @@ from jiuzhu.domain.errors import JiuzhuError, NotFound
 from jiuzhu.services import staff
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import page
-from jiuzhu.web.security import WebUser, end_sessions_of, need, uow_of
+from jiuzhu.web.security import WebUser, end_sessions_of, need, reading, uow_of
 
 router = APIRouter(prefix="/system")
 ADMIN = ("admin",)
@@ -30,7 +30,7 @@ add_menu("system.keys", "医药机构接口密钥", "/system/keys", ADMIN, "syst
 
 
 def _users_ctx(request: Request, **extra: Any) -> dict[str, Any]:
-    with uow_of(request).read() as s:
+    with reading(request) as s:
         roles = staff.role_table(s)
         names = {r.code: r.name for r in roles}
         users = [
@@ -88,7 +88,7 @@ def users_create(
 
 
 def _one(request: Request, username: str) -> dict[str, Any]:
-    with uow_of(request).read() as s:
+    with reading(request) as s:
         u = s.scalar(select(StaffUser).where(StaffUser.username == username))
         if u is None:
             raise NotFound(f"没有用户 {username}")
@@ -175,7 +175,7 @@ def user_active(
 
 @router.get("/roles")
 def roles(request: Request, user: WebUser = Depends(need(*ADMIN))) -> Response:
-    with uow_of(request).read() as s:
+    with reading(request) as s:
         rows = staff.role_table(s)
     return page(
         request,
@@ -202,7 +202,7 @@ def role_save(
 
 
 def _keys_ctx(request: Request, **extra: Any) -> dict[str, Any]:
-    with uow_of(request).read() as s:
+    with reading(request) as s:
         keys = list(s.scalars(select(ApiKey).order_by(ApiKey.id.desc())))
     return {
         "title": "医药机构接口密钥",

@@ -3,10 +3,10 @@
   "use strict";
   function prefs() {
     var m = document.cookie.match(/(?:^|; )jz_prefs=([^;]*)/);
-    return m ? decodeURIComponent(m[1]).split(",").filter(Boolean) : [];
+    return m ? m[1].split(".").filter(Boolean) : [];
   }
   function save(list) {
-    document.cookie = "jz_prefs=" + encodeURIComponent(list.join(",")) + "; path=/; max-age=31536000; SameSite=Strict";
+    document.cookie = "jz_prefs=" + list.join(".") + "; path=/; max-age=31536000; SameSite=Strict";
   }
   function sync() {
     var on = prefs();

@@ -1,0 +1,122 @@
+"""Browser tests: Playwright for Python driving Debian's chromium (/usr/bin/chromium; never
+a downloaded browser) against the app served by uvicorn in a thread, on a seeded SQLite
+database. axe-core (vendored from npm ``axe-core``) checks every page visited; screenshots
+at 1366×768 go to var/screenshots (gitignored)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--lang=zh-CN",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Live:
+    def __init__(self, app: Any, uow: Any, seeded: Any) -> None:
+        import uvicorn
+
+        self.app, self.uow, self.seeded = app, uow, seeded
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cfg = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(cfg)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    from seed import seed
+    from web_support import make_users, web_app
+
+    from jiuzhu.adapters.db import migrate
+    from jiuzhu.config import get_settings
+
+    tmp = tmp_path_factory.mktemp("web")
+    old = os.environ.get("JIUZHU_VAR_DIR")
+    os.environ["JIUZHU_VAR_DIR"] = str(tmp / "var")
+    get_settings.cache_clear()
+    url = f"sqlite:///{tmp / 'jiuzhu.db'}"
+    migrate.upgrade(url)
+    try:
+        with web_app(url) as (app, uow):
+            make_users(uow, {"both": ["first_review", "second_review"]})
+            seeded = seed(uow, app.state.policy)
+            srv = Live(app, uow, seeded)
+            try:
+                yield srv
+            finally:
+                srv.stop()
+    finally:
+        if old is None:
+            os.environ.pop("JIUZHU_VAR_DIR", None)
+        else:
+            os.environ["JIUZHU_VAR_DIR"] = old
+        get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, live: Live) -> Iterator[Any]:
+    """A fresh browser context (its own cookies) at 1366×768; call it for each user."""
+    contexts = []
+
+    def make() -> Any:
+        ctx = browser.new_context(
+            viewport={"width": 1366, "height": 768},
+            locale="zh-CN",
+            bypass_csp=True,  # lets the test inject axe-core; the app itself sends the CSP
+            accept_downloads=True,
+            base_url=live.base,
+        )
+        ctx.set_default_timeout(15000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for c in contexts:
+        c.close()

@@ -1,0 +1,96 @@
+"""Every page URL of the web application with the permissions that may open it (the
+specification the role × URL test checks). ``()``: any signed-in user. A new page adds
+its line here; the test fails on a GET route that is missing from this list."""
+
+from __future__ import annotations
+
+from seed import Seeded
+
+PERSON_READERS = (
+    "registry",
+    "enrolment",
+    "settlement",
+    "intake",
+    "first_review",
+    "second_review",
+    "approval",
+    "finance",
+    "auditor",
+)
+SETTLEMENT_READERS = (
+    "settlement",
+    "registry",
+    "finance",
+    "auditor",
+    "first_review",
+    "second_review",
+    "approval",
+)
+REIMB_READERS = ("intake", "first_review", "second_review", "approval", "finance", "auditor")
+POLICY_READERS = (
+    "registry",
+    "settlement",
+    "intake",
+    "first_review",
+    "second_review",
+    "approval",
+    "finance",
+    "auditor",
+    "enrolment",
+)
+
+
+def urls(d: Seeded) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """route path → (a concrete URL, permissions)."""
+    return {
+        "/": ("/", ()),
+        "/account/password": ("/account/password", ()),
+        "/persons": ("/persons", PERSON_READERS),
+        "/persons/{psn_no}": ("/persons/P1", PERSON_READERS),
+        "/identities/import": ("/identities/import", ("registry",)),
+        "/identities/batches": ("/identities/batches", ("registry", "auditor")),
+        "/identities/batches/{batch_id}": (
+            f"/identities/batches/{d.batch_id}",
+            ("registry", "auditor"),
+        ),
+        "/enrolment": ("/enrolment?year=2025", ("enrolment", "registry", "auditor", "finance")),
+        "/settlements": ("/settlements", SETTLEMENT_READERS),
+        "/settlements/{setl_id}": ("/settlements/S1", SETTLEMENT_READERS),
+        "/settlements/backpay": ("/settlements/backpay", ("settlement",)),
+        "/reimbursements": ("/reimbursements", REIMB_READERS),
+        "/reimbursements/new": ("/reimbursements/new", ("intake",)),
+        "/reimbursements/{app_no}": (f"/reimbursements/{d.in_review}", REIMB_READERS),
+        "/reimbursements/{app_no}/documents/{kind}.pdf": (
+            f"/reimbursements/{d.in_review}/documents/receipt.pdf",
+            REIMB_READERS,
+        ),
+        "/reimbursements/queue/{level}": (
+            "/reimbursements/queue/second_review",
+            ("second_review",),
+        ),
+        "/reimbursement-batches": ("/reimbursement-batches", ("finance", "auditor")),
+        "/reimbursement-batches/{batch_no}": (
+            f"/reimbursement-batches/{d.paid_batch}",
+            ("finance", "auditor"),
+        ),
+        "/reimbursement-batches/{batch_no}/export.{fmt}": (
+            f"/reimbursement-batches/{d.paid_batch}/export.xlsx",
+            ("finance",),
+        ),
+        "/policy": ("/policy", POLICY_READERS),
+        "/system/users": ("/system/users", ("admin",)),
+        "/system/users/{username}": ("/system/users/auditor", ("admin",)),
+        "/system/roles": ("/system/roles", ("admin",)),
+        "/system/keys": ("/system/keys", ("admin",)),
+        "/audit": ("/audit", ("auditor",)),
+    }
+
+
+EXTRA = [
+    ("/reimbursements/queue/first_review", ("first_review",)),
+    ("/reimbursements/queue/approval", ("approval",)),
+    ("/reimbursements/{returned}/documents/notice.pdf", REIMB_READERS),
+]
+"""More concrete URLs of a route listed above."""
+
+PUBLIC = {"/login", "/docs"}
