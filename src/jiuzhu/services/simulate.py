@@ -130,7 +130,7 @@ def simulate(
     change_name: str,
     *,
     top: int = 10,
-    county: Sequence[str] | None = None,
+    county: Sequence[str] | np.ndarray | None = None,
 ) -> Simulation:
     """Run the claims under ``now`` and under ``changed`` and compare."""
     a = run_policy(claims, identities, now)
@@ -175,7 +175,7 @@ def compare(
     change_name: str,
     *,
     top: int = 10,
-    county: Sequence[str] | None = None,
+    county: Sequence[str] | np.ndarray | None = None,
 ) -> Simulation:
     now = a.paid()
     chg = b.paid()
