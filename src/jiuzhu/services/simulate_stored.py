@@ -21,9 +21,11 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from jiuzhu.adapters.db.tables import Settlement
+from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services.batch import columns as cc
@@ -205,3 +207,27 @@ def load_year(session: Session, region: str, year: int) -> StoredYear:
     source = IdentitySource(None)
     source.persons = persons
     return StoredYear(region, year, claims, source, time.perf_counter() - t0)
+
+
+_LOADED: dict[tuple[str, str, int], tuple[tuple[object, ...], StoredYear]] = {}
+
+
+def cached_year(uow: UnitOfWork, region: str, year: int) -> StoredYear:
+    """The region-year as last loaded by this process, unless a settlement was stored or
+    reversed since (then it is loaded again): a second change costs only the engine."""
+    with uow.read() as s:
+        stamp = tuple(
+            s.execute(
+                select(
+                    func.count(), func.max(Settlement.created_at), func.max(Settlement.reversed_at)
+                ).where(Settlement.region == region, Settlement.year == year)
+            ).one()
+        )
+        key = (str(s.get_bind().engine.url), region, year)
+        hit = _LOADED.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        loaded = load_year(s, region, year)
+    _LOADED.clear()  # one year kept: a million settlements are a few hundred MB
+    _LOADED[key] = (stamp, loaded)
+    return loaded

@@ -12,22 +12,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
-from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES
 from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.overlay import apply_overlay
 from jiuzhu.services.simulate import Simulation
-from jiuzhu.services.simulate_stored import StoredYear, load_year
+from jiuzhu.services.simulate_stored import cached_year
 
 router = APIRouter(
     prefix="/api/v1/simulations", tags=["政策测算 simulation"], responses=ERROR_RESPONSES
 )
 READERS = ("finance", "auditor", "approval")
-_LOADED: dict[tuple[str, int], tuple[tuple[Any, ...], StoredYear]] = {}
 
 
 class SimulationIn(BaseModel):
@@ -42,23 +39,6 @@ class SimulationIn(BaseModel):
     )
     name: str = Field("测算方案", max_length=100)
     top: int = Field(10, ge=0, le=100)
-
-
-def _year(uow: UnitOfWork, region: str, year: int) -> StoredYear:
-    with uow.read() as s:
-        stamp = tuple(
-            s.execute(
-                select(
-                    func.count(), func.max(Settlement.created_at), func.max(Settlement.reversed_at)
-                ).where(Settlement.region == region, Settlement.year == year)
-            ).one()
-        )
-        hit = _LOADED.get((region, year))
-        if hit is not None and hit[0] == stamp:
-            return hit[1]
-        loaded = load_year(s, region, year)
-    _LOADED[(region, year)] = (stamp, loaded)
-    return loaded
 
 
 def _json(s: Simulation) -> dict[str, Any]:
@@ -90,7 +70,7 @@ def _json(s: Simulation) -> dict[str, Any]:
 def _run(request: Request, body: SimulationIn, uow: UnitOfWork, p: Principal) -> Simulation:
     now = request.app.state.policy
     changed = apply_overlay(now, body.change, body.name, body.params)
-    result = _year(uow, now.region, body.year).simulate(now, changed, body.name, top=body.top)
+    result = cached_year(uow, now.region, body.year).simulate(now, changed, body.name, top=body.top)
     with uow.begin() as s:
         audit(s, p.actor, "simulate", "simulation", f"{now.region}-{body.year}", None,
               {"change": body.change, "params": body.params, "difference": result.difference})  # fmt: skip
