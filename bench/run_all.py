@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 BENCHES = (
-    "calc_bench", "import_bench", "service_bench", "warning_bench", "warning_overhead",
-    "checks_bench",
+    "columnar_bench", "calc_bench", "import_bench", "service_bench", "warning_bench",
+    "warning_overhead", "checks_bench",
 )  # fmt: skip
 
 

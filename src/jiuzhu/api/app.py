@@ -29,6 +29,7 @@ ROUTERS = (
     "eligibility",
     "warning",
     "checks",
+    "simulations",
 )
 
 

@@ -37,7 +37,26 @@ SETTLEMENT_COLUMNS = (
     "setl_time", "begndate", "enddate", "med_type", "identity", "class_id", "reason", "base",
     "deductible", "maf_pay", "tilt_pay", "d_s", "d_p", "d_r", "d_tp", "trace", "answer",
     "status", "created_at", "reversed_at", "backpay_of", "county",
+    "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay",
+    "out_of_area", "referral", "emergency", "in_province",
 )  # fmt: skip
+CLAIM_AMOUNTS = ("inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay")
+CLAIM_FLAGS = {"out_of_area": 0, "referral": 0, "emergency": 0, "in_province": 1}
+
+
+def claim_columns(body: dict[str, Any] | str | None) -> dict[str, int]:
+    """The claim's amounts (fen) and flags (0/1) from its stored body (migration 0800;
+    every insert): the columns simulation reads in one query."""
+    from jiuzhu.policy.money import parse_fen
+
+    b: dict[str, Any] = (json.loads(body) if isinstance(body, str) else body) or {}
+    out = {k: parse_fen(str(b.get(k) or "0")) for k in CLAIM_AMOUNTS}
+    for k, default in CLAIM_FLAGS.items():
+        v = b.get(k)
+        out[k] = default if v in (None, "") else int(bool(int(v)))
+    return out
+
+
 _JSON = {"body", "trace", "answer"}
 AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after", "mac")
 _AUDIT_JSON = {"before", "after"}
@@ -262,6 +281,7 @@ class Raw:
         values.setdefault("created_at", now)
         setl_id = str(values["setl_id"])
         mac = record_mac(now, actor, "settle", "settlement", setl_id, None, audit_after)
+        values.update(claim_columns(values.get("body")))
         cols = SETTLEMENT_COLUMNS
         marks = ", ".join(("CAST(%s AS JSON)" if c in _JSON else "%s") for c in cols)
         params: list[Any] = [
@@ -328,6 +348,7 @@ class Raw:
 
     def insert_settlement(self, values: dict[str, Any]) -> None:
         values.setdefault("created_at", _now())
+        values.update(claim_columns(values.get("body")))
         cols = SETTLEMENT_COLUMNS
         marks = ", ".join(("CAST(? AS JSON)" if self.pg and c in _JSON else "?") for c in cols)
         self.execute(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -194,6 +195,15 @@ class Settlement(Base):
     backpay_of: Mapped[str | None] = mapped_column(String(60))
     county: Mapped[str | None] = mapped_column(String(6))
     """the body's ``county``, else the person's (6-digit division code), for the books"""
+    # the claim's amounts (fen) and flags, also in ``body``: simulation reads them (0800)
+    inscp_scp_amt: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    hifp_pay: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    hifmi_pay: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    hifob_pay: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    out_of_area: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    referral: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    emergency: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    in_province: Mapped[int] = mapped_column(SmallInteger, server_default="1")
     __table_args__ = (Index("ix_settlement_person_year", "psn_no", "year"),)
 
 
