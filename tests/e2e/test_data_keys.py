@@ -56,9 +56,7 @@ def test_the_key_follows_the_database_not_the_working_directory(
     assert not (elsewhere / "var" / "keys").exists()
 
 
-def test_no_new_key_for_a_database_with_encrypted_rows(
-    env: dict[str, str], tmp_path: Path
-) -> None:
+def test_no_new_key_for_a_database_with_encrypted_rows(env: dict[str, str], tmp_path: Path) -> None:
     _load(env, tmp_path)
     (tmp_path / "db" / "keys" / "data.key").rename(tmp_path / "moved.key")
     r = jz(env, "persons", "search", certno(1), cwd=tmp_path)
@@ -92,7 +90,9 @@ def test_rotate_data_reencrypts_and_is_audited(env: dict[str, str], tmp_path: Pa
     assert after[0] != before[0] and after[1] != before[1]
     r = jz(env, "persons", "search", certno(1), cwd=tmp_path)
     assert r.returncode == 0 and "P1" in r.stdout
-    rows = sqlite3.connect(db).execute(
-        "SELECT action, entity FROM audit_log WHERE entity = 'data_key'"
-    ).fetchall()
+    rows = (
+        sqlite3.connect(db)
+        .execute("SELECT action, entity FROM audit_log WHERE entity = 'data_key'")
+        .fetchall()
+    )
     assert rows == [("rotate", "data_key")]

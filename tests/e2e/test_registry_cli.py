@@ -100,3 +100,23 @@ def test_registry_cli_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
     for c in CLEAR:
         assert c not in everything and c not in reports
         assert c.encode() not in blob
+
+
+def test_overlapping_rows_as_the_contract_sets_up(env: dict[str, str], tmp_path: Path) -> None:
+    """calc-contract §10 set-up: `jiuzhu identities import LIST.csv --source yibao` with rows
+    of one person and identity that overlap and touch exits 0 and shows the merges (the
+    union 2024-01-01–open); the same file again changes nothing. What the service pays on
+    such rows is the property test's (tests/integration/test_identity_union_property.py)."""
+    assert jz(env, "db", "upgrade", cwd=tmp_path).returncode == 0
+    lst = tmp_path / "LIST.csv"
+    rows = [
+        ("P1", certno(1), "张三丰", "dibao", "2024-01-01", "2024-06-30"),
+        ("P1", certno(1), "张三丰", "dibao", "2024-06-01", "2024-09-30"),
+        ("P1", certno(1), "张三丰", "dibao", "2024-10-01", ""),
+    ]
+    lst.write_text(csv_text(rows, HEADER), encoding="utf-8")
+    r = jz(env, "identities", "import", str(lst), "--source", "yibao", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "合并 merged" in r.stdout and "2024-01-01" in r.stdout
+    again = jz(env, "identities", "import", str(lst), "--source", "yibao", cwd=tmp_path)
+    assert again.returncode == 0 and "无变化" in again.stdout

@@ -12,14 +12,16 @@ from pathlib import Path
 import httpx
 import pytest
 from service_support import JIUZHU, Server, env_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from settlement_support import D, add_person, totals_consistent  # noqa: E402
 
 from jiuzhu.adapters.db.engine import make_engine  # noqa: E402
+from jiuzhu.adapters.db.fund_tables import JournalEntry, JournalLine  # noqa: E402
 from jiuzhu.adapters.db.tables import Settlement  # noqa: E402
 from jiuzhu.adapters.db.uow import UnitOfWork  # noqa: E402
+from jiuzhu.services.fund import queries as fund_queries  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -103,8 +105,9 @@ def test_serve_answers_the_contract_shapes(db_url: str, tmp_path: Path) -> None:
 
 def test_sigkill_mid_stream_loses_no_acknowledged_settlement(db_url: str, tmp_path: Path) -> None:
     """Four clients stream settlements for eight persons (caps are reached); the server is
-    killed with SIGKILL; after a restart every 200 received is stored with its answer, and
-    every person-year's totals equal the sum of its stored settlements' shares."""
+    killed with SIGKILL; after a restart every 200 received is stored with its answer,
+    every person-year's totals equal the sum of its stored settlements' shares, and every
+    stored settlement has its journal entry (the fund's books hold every invariant)."""
     uow = UnitOfWork(make_engine(db_url))
     persons = [f"P{i}" for i in range(8)]
     for i, p in enumerate(persons):
@@ -161,4 +164,21 @@ def test_sigkill_mid_stream_loses_no_acknowledged_settlement(db_url: str, tmp_pa
         stored = set(s.scalars(select(Settlement.setl_id)))
     assert set(acked) <= stored
     assert totals_consistent(uow) == []
+    # the fund: every stored settlement has its entry, crediting the hospital its maf + tilt
+    with uow.read() as s:
+        paid = {r.setl_id: r.maf_pay + r.tilt_pay for r in s.scalars(select(Settlement))}
+        owed = dict(
+            s.execute(
+                select(JournalEntry.source_id, func.coalesce(func.sum(JournalLine.credit), 0))
+                .outerjoin(JournalLine, (JournalLine.entry_id == JournalEntry.id)
+                           & (JournalLine.account == "210101"))
+                .where(JournalEntry.kind == "settle")
+                .group_by(JournalEntry.source_id)
+            ).all()
+        )  # fmt: skip
+    assert paid == owed
+    assert fund_queries.findings(uow) == []
+    assert [(p.fixmedins_code, p.unpaid) for p in fund_queries.payables(uow, D(2099, 1, 1))] == (
+        [("H00000000001", sum(paid.values()))] if sum(paid.values()) else []
+    )
     uow.engine.dispose()

@@ -173,3 +173,43 @@ def test_enrolment_import_all_or_nothing(uow: UnitOfWork) -> None:
     assert [(r["year"], r["status"], r["self_paid"]) for r in recs] == [
         (2025, "self_paid", "380.00")
     ]
+
+
+XINJIANG = {
+    "personal_premium": "380",
+    "subsidy_share_class1": "1",
+    "subsidy_share_class2": "0.60",
+    "subsidy_share_class3": "0.50",
+}
+
+
+def test_xinjiang_article_11_insured_elsewhere_returns_or_is_paid(uow: UnitOfWork) -> None:
+    """新疆规程 第十一条 (defect: 梅州 第六条（二） "next year" was applied):
+    returning → enrolled and subsidised here this year: dibao 380 × 60% = 228.00;
+    not returning → paid the subsidy at this place's standard, at most the own
+    contribution: 228.00 vs 200.00 paid elsewhere → 200.00; 228.00 vs 350.00 → 228.00;
+    unknown contribution → 228.00, to verify."""
+    e1 = person(uow, 1, ("dibao", D(2024, 1, 1), None))
+    e2 = person(uow, 2, ("dibao", D(2024, 1, 1), None))
+    e3 = person(uow, 3, ("dibao", D(2024, 1, 1), None))
+    e4 = person(uow, 4, ("dibao", D(2024, 1, 1), None))
+    with uow.begin() as s:
+        enrolment.set_enrolment(s, "test", e1, 2025, "elsewhere_return")
+        enrolment.set_enrolment(s, "test", e2, 2025, "elsewhere", self_paid_fen=20000)
+        enrolment.set_enrolment(s, "test", e3, 2025, "elsewhere", self_paid_fen=35000)
+        enrolment.set_enrolment(s, "test", e4, 2025, "elsewhere")
+    policy = RegionPolicy.load("xinjiang", cli_params=XINJIANG)
+    got = lines(uow, policy, 2025)
+    assert (got[e1].case, got[e1].subsidy, got[e1].subsidised_year) == (
+        "elsewhere_return",
+        22800,
+        2025,
+    )
+    assert (got[e2].case, got[e2].cash, got[e2].personal) == ("elsewhere_cash", 20000, 0)
+    assert got[e3].cash == 22800
+    assert got[e4].cash == 22800 and any("核实" in n for n in got[e4].notes)
+    assert all(ln.case_ref == "新疆规程 第十一条" for ln in got.values())
+    # 梅州 keeps its own rule: the next year (第六条（二）)
+    meizhou = RegionPolicy.load("meizhou", cli_params=MEIZHOU)
+    mz = lines(uow, meizhou, 2025)
+    assert (mz[e2].case, mz[e2].subsidy, mz[e2].subsidised_year) == ("elsewhere", 0, 2026)

@@ -290,3 +290,43 @@ def test_existing_person_with_other_id_number_is_refused(uow: UnitOfWork) -> Non
     res = run(uow, [("P1", certno(99), "张三", "tekun", "2024-01-01", "")])
     assert res.refused and res.errors[0].column == "certno"
     assert "differs" in res.errors[0].message
+
+
+def test_every_source_row_is_kept_with_its_batch(uow: UnitOfWork) -> None:
+    """Issue 8 item 1: the batch keeps the department's file as received (rejected and
+    merged rows too), encrypted at rest; each identity names its batch."""
+    from jiuzhu.adapters.db.tables import ImportBatchFile
+    from jiuzhu.services.identity_import import batch_file
+
+    rows = [*ROWS, ("P1", certno(1), "张三", "dibao", "2024-01-01", "2024-03-31")]
+    res = run(uow, rows, name="kept.csv")
+    assert res.counts["merged"] == 1
+    with uow.read() as s:
+        name, data = batch_file(s, res.batch_id)  # type: ignore[arg-type]
+        assert name == "kept.csv" and data == csv_text(rows).encode()
+        stored = s.scalars(select(ImportBatchFile)).one().content_enc
+        assert certno(1).encode() not in stored and "张三".encode() not in stored
+        assert {i.batch_id for i in s.scalars(select(PersonIdentity))} == {res.batch_id}
+
+
+def test_full_list_with_overlapping_rows_is_valid_on_their_union(uow: UnitOfWork) -> None:
+    """新疆规程 第六条 全面比对 with calc-contract §10 rows: the full list of 2025-03-01 sets
+    P1's recognition of 2024-01-01 to end 2025-06-30 and adds the renewal from 2025-06-01
+    (overlapping): P1 is valid 2024-01-01–open; P2 is missing from the list and ends
+    2025-02-28; P3's row is unchanged."""
+    run(uow, ROWS)
+    rows = [
+        ("P1", certno(1), "张三", "dibao", "2024-01-01", "2025-06-30"),
+        ("P1", certno(1), "张三", "dibao", "2025-06-01", ""),
+        ROWS[2],
+    ]
+    res = run(uow, rows, full_list=True, as_of=D(2025, 3, 1))
+    assert not res.refused, res.errors
+    assert (res.counts["changed"], res.counts["added"], res.counts["ended"]) == (1, 1, 1)
+    assert res.counts["merged"] == 2
+    assert {(m["begndate"], m["enddate"]) for m in res.details["merged"]} == {("2024-01-01", None)}
+    assert spans(uow, "P1") == [
+        ("dibao", D(2024, 1, 1), D(2025, 6, 30)),
+        ("dibao", D(2025, 6, 1), None),
+    ]
+    assert spans(uow, "P2") == [("tekun", D(2024, 2, 1), D(2025, 2, 28))]

@@ -29,6 +29,7 @@ from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.errors import PermissionDenied, WorkflowError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services import reimbursement as rb
+from jiuzhu.services.fund.queries import findings, trial_balance
 from jiuzhu.services.reimbursement.common import claim_from_body
 from jiuzhu.services.settlement import settle
 
@@ -112,6 +113,12 @@ def test_full_path_three_users_counts_in_running_totals_and_pays(nx: UnitOfWork)
     assert rb.get_application(nx, no)["status"] == "paid"
     with pytest.raises(WorkflowError):
         rb.confirm_batch(nx, b["batch_no"], staff=FINANCE)
+    # the fund: approval owed the person 26,100.00 (Dr 零星报销 24,000.00, Dr 倾斜 2,100.00,
+    # Cr 应付救助对象 26,100.00); the confirmed batch paid it (Dr 应付, Cr 支出户存款)
+    tb = {r.account_code: (r.debit, r.credit) for r in trial_balance(nx, D(2099, 1, 1))}
+    assert tb["500105"] == (2_400_000, 0) and tb["500104"] == (210_000, 0)
+    assert tb["210102"] == (2_610_000, 2_610_000) and tb["1004"] == (0, 2_610_000)
+    assert findings(nx) == []
     # the audit trail holds every step, with masked personal data only
     with nx.read() as s:
         acts = [

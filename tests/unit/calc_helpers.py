@@ -54,6 +54,8 @@ def claim(d: Mapping[str, Any]) -> Claim:
         referral=bool(int(d.get("referral", 0))),
         emergency=bool(int(d.get("emergency", 0))),
         in_province=bool(int(d.get("in_province", 1))),
+        dise_codg=str(d.get("dise_codg", "")),
+        age=int(d["age"]) if "age" in d else None,
     )
 
 

@@ -7,6 +7,8 @@ claim, worked out by hand in the comment above it. The runner checks those figur
 through ``jiuzhu.services.calc.run_claims`` and again through ``run_batch`` (the path
 of ``jiuzhu calc``), and the optional person-year ``totals`` after the run.
 
+``expect_error: TEXT``: the run must stop with a policy error containing TEXT.
+
 ``evaluate_under: DAY`` runs the claims through the engine directly under the terms
 in force on DAY (used where a case needs dates before a region's 规程 took effect).
 """
@@ -22,6 +24,7 @@ import yaml
 from calc_helpers import claim, fen, identities
 
 from jiuzhu.domain.engine import Totals, assess
+from jiuzhu.domain.errors import PolicyError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services.calc import RESULT_COLUMNS, run_batch, run_claims
@@ -63,6 +66,12 @@ def test_policy_case(region: str, params: dict[str, Any], case: dict[str, Any]) 
     policy.require_parameters()
     claims = [claim(c) for c in case["claims"]]
     spans = identities(case.get("identities") or [])
+    if "expect_error" in case:
+        # the run stops with the message (e.g. a 规程 past its period of validity)
+        with pytest.raises(PolicyError) as err:
+            run_claims(claims, spans, policy)
+        assert str(case["expect_error"]) in str(err.value)
+        return
     expected = case["expected"]
     assert [str(e["setl_id"]) for e in expected] == [c.setl_id for c in claims], (
         "expected results are listed in input order, one per claim"

@@ -127,6 +127,7 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
         "account_no_enc",
     ),
     "archive_file": ("content_enc",),
+    "import_batch_file": ("content_enc",),
 }
 """Every column encrypted under the data key (re-encrypted by ``jiuzhu keys rotate-data``)."""
 

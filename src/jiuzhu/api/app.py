@@ -17,7 +17,15 @@ from jiuzhu.api.logscrub import install_log_scrub
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 
-ROUTERS = ("settlements", "persons", "identities", "enrolment", "reimbursements", "admin")
+ROUTERS = (
+    "settlements",
+    "persons",
+    "identities",
+    "enrolment",
+    "reimbursements",
+    "admin",
+    "eligibility",
+)
 
 
 def stored_parameters(uow: UnitOfWork, policy: RegionPolicy) -> RegionPolicy:

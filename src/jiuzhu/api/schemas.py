@@ -113,11 +113,27 @@ class SettlementIn(BaseModel):
     emergency: Flag = Field(False, description="急诊抢救 0/1")
     in_province: Flag = Field(True, description="区（省）内 0/1")
     mdtrt_id: Text | None = Field(None, max_length=60, description="就诊ID (stored)")
+    dise_codg: Text | None = Field(
+        None,
+        max_length=20,
+        pattern=r"^[A-Za-z0-9.+-]*$",
+        description="主诊断编码 (医保版 ICD-10); special groups only (梅州 第十二条（四）)",
+    )
+    age: int | None = Field(None, ge=0, le=150, description="年龄（周岁，入院时）")
     medfee_sumamt: Amount | None = Field(None, description="医疗费总额 (stored)")
+    deposit: Amount | None = Field(
+        None, description="住院押金 (stored; 先诊疗后付费 check: 双鸭山 第二十二条, 柳州 七（五）)"
+    )
     fixmedins_code: Text | None = Field(
         None,
         max_length=40,
         description="定点医药机构编号; for hospitals it must be the key's own institution",
+    )
+    county: Text | None = Field(
+        None,
+        pattern=r"^[0-9]{6}$",
+        description="参保地县区 6-digit division code (else the person's, from the lists); "
+        "the fund's books split by it",
     )
 
     def to_claim(self) -> Claim:
@@ -140,6 +156,8 @@ class SettlementIn(BaseModel):
             self.referral,
             self.emergency,
             self.in_province,
+            self.dise_codg or "",
+            self.age,
         )
 
     def extra(self) -> dict[str, Any]:
@@ -150,6 +168,14 @@ class SettlementIn(BaseModel):
             out["mdtrt_id"] = self.mdtrt_id
         if self.medfee_sumamt is not None:
             out["medfee_sumamt"] = format_fen(self.medfee_sumamt)
+        if self.dise_codg:
+            out["dise_codg"] = self.dise_codg
+        if self.age is not None:
+            out["age"] = self.age
+        if self.deposit is not None:
+            out["deposit"] = format_fen(self.deposit)
+        if self.county:
+            out["county"] = self.county
         return out
 
 

@@ -24,6 +24,7 @@ from jiuzhu.domain.explain import explain_lines
 from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.schema import IDENTITY_CODES
 from jiuzhu.services import calc as calc_service
+from jiuzhu.services.batch import run as batch
 
 PROGRESS_FROM = 50_000
 
@@ -66,7 +67,7 @@ def calc(
     # collector would only rescan them again and again (a third of the run time).
     gc.disable()
     code_map = operator_config(operator_file).identity_code_map
-    spans = calc_service.read_identities(identities, code_map)
+    spans = batch.IdentitySource(identities, code_map)
     carried = calc_service.read_totals(totals_in) if totals_in else None
     wanted = list(dict.fromkeys(explain or []))
     n_workers = workers if workers is not None else calc_service.available_workers()
@@ -80,7 +81,7 @@ def calc(
             transient=True,
         ) as bar:
             task = bar.add_task("calc", total=None)
-            result = calc_service.run_file(
+            result = batch.calc_file(
                 claims,
                 spans,
                 policy,
@@ -90,11 +91,9 @@ def calc(
                 progress=lambda n: bar.advance(task, n),
             )
     else:
-        result = calc_service.run_file(
-            claims, spans, policy, carried, explain=wanted, workers=n_workers
-        )
+        result = batch.calc_file(claims, spans, policy, carried, explain=wanted, workers=n_workers)
     if out is not None:
-        calc_service.write_lines(out, result.lines)
+        result.write_results(out)
     if totals_out is not None:
         calc_service.write_totals(totals_out, result.totals)
     for setl_id in wanted:
@@ -112,7 +111,7 @@ def calc(
                 soft_wrap=True,
             )
     if not quiet:
-        _print_summary(result.summary, len(result.lines), region)
+        _print_summary(result.summary, result.n_claims, region)
 
 
 def _print_summary(summary: dict[str, list[int]], n_claims: int, region: str) -> None:

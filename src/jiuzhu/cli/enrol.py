@@ -92,7 +92,9 @@ def set_status(
     psn_no: str = typer.Argument(...),
     year: int = typer.Option(..., "--year"),
     status: str = typer.Option(
-        ..., "--status", help="unenrolled | local | elsewhere | self_paid | employee (or 中文)"
+        ...,
+        "--status",
+        help="unenrolled | local | elsewhere | elsewhere_return | self_paid | employee (or 中文)",
     ),
     paid_on: str | None = typer.Option(None, "--paid-on", help="self_paid: day paid"),
     paid: str | None = typer.Option(None, "--paid", help="self_paid: amount in yuan"),

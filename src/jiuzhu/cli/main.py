@@ -30,6 +30,7 @@ def _root() -> None:
 # "register" a module-level register(app)
 COMMANDS: dict[str, tuple[str, str]] = {
     "calc": ("jiuzhu.cli.calc", "command"),
+    "simulate": ("jiuzhu.cli.simulate", "command"),
     "policy": ("jiuzhu.cli.policy", "group"),
     "db": ("jiuzhu.cli.db", "group"),
     "identities": ("jiuzhu.cli.identities", "group"),
@@ -39,6 +40,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("jiuzhu.cli.users", "group"),
     "settlements": ("jiuzhu.cli.settlements", "group"),
     "reimburse": ("jiuzhu.cli.reimburse", "group"),
+    "warning": ("jiuzhu.cli.warning", "group"),
+    "checks": ("jiuzhu.cli.checks", "group"),
+    "fund": ("jiuzhu.cli.fund", "group"),
     "serve": ("jiuzhu.cli.serve", "register"),
     "demo": ("jiuzhu.cli.demo", "register"),
 }

@@ -140,7 +140,8 @@ def show(
         rows.append((f"资助参保 {'、'.join(s.identities)}", f"{s.kind} {v}", ref))
     for w in spec.early_warning:
         v, ref = _value_text(w.line, day, policy, True)
-        rows.append((f"预警线 {'、'.join(w.identities)}", v, ref))
+        who = "所有参保人员" if w.identities == ["anyone"] else "、".join(w.identities)
+        rows.append((f"预警线 {w.id}（{who}，{w.measure}）", v, ref))
     if spec.review_flow:
         rows.append(
             (

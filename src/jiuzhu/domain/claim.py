@@ -26,6 +26,10 @@ class Claim:
     referral: bool = False
     emergency: bool = False
     in_province: bool = True
+    dise_codg: str = ""
+    """main diagnosis code (ICD-10, 医保版), optional: only special groups use it"""
+    age: int | None = None
+    """age in whole years on admission, optional (梅州规程 第十二条（四） 0–14 周岁)"""
 
     @property
     def year(self) -> int:

@@ -188,6 +188,18 @@ def assess(
     )
 
 
+def special_group(claim: Claim, terms: Terms) -> ClassTerms | None:
+    """The standards of a special group the claim belongs to by age, visit, place and
+    diagnosis (梅州规程 第十二条（四） "两病" children), when no identity's class applies."""
+    vt = claim.visit_type
+    for g in terms.special_groups:
+        if g.may_apply(claim.age, vt, claim.out_of_area, claim.dise_codg):
+            cls, prefixes = g.standards()
+            if claim.dise_codg.strip().upper().startswith(prefixes):
+                return cls
+    return None
+
+
 def evaluate(
     claim: Claim,
     spans: Sequence[IdentitySpan],
@@ -201,6 +213,8 @@ def evaluate(
     million settlements without building an :class:`Assessment` for each.
     """
     code, cls, cands = choose_identity(claim, spans, terms)
+    if cls is None and terms.special_groups and claim.dise_codg:
+        cls = special_group(claim, terms) or cls
     if steps is not None:
         steps.append(
             Step(
@@ -304,6 +318,8 @@ def evaluate(
             if tt.eligible == "ratio_below_one"
             else (cls.id in tt.class_ids)
         ) and (claim.in_province or not tt.requires_in_province)
+        if tt.requires_referral_out_of_area and claim.out_of_area and not claim.referral:
+            eligible = False
         if eligible:
             rem = base - maf
             over = max(0, R + rem - tt.threshold) - max(0, R - tt.threshold)
@@ -346,7 +362,16 @@ def evaluate(
                 )
         elif steps is not None:
             steps.append(
-                Step("tilt_none", tt.ref, {"class": cls.id, "in_province": claim.in_province})
+                Step(
+                    "tilt_none",
+                    tt.ref,
+                    {
+                        "class": cls.id,
+                        "in_province": claim.in_province,
+                        "out_of_area": claim.out_of_area,
+                        "referral": claim.referral,
+                    },
+                )
             )
     if steps is not None:
         steps.append(Step("result", cls.ref, {"maf_pay": maf, "tilt_pay": tilt_pay}))

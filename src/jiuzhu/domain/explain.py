@@ -58,7 +58,12 @@ def step_text(s: Step) -> str:
             f"倾斜救助 {_y(d['tilt'])}"
         )
     if k == "tilt_none":
-        return f"类别 {d['class']} 本次不享受倾斜救助"
+        why = ""
+        if d.get("in_province") is False:
+            why = "（非省（区）内就医）"
+        elif d.get("out_of_area") and not d.get("referral"):
+            why = "（异地就医未规范转诊）"
+        return f"类别 {d['class']} 本次不享受倾斜救助{why}"
     if k == "result":
         return f"医疗救助支付 {_y(d['maf_pay'])}，倾斜救助支付 {_y(d['tilt_pay'])}"
     return f"{k}: {d}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -63,6 +64,7 @@ class TiltTerms:
     class_ids: frozenset[str]
     requires_in_province: bool
     every_covered_counts_as_referred: bool
+    requires_referral_out_of_area: bool
     threshold: Fen
     threshold_ref: Cited
     ratio: Ratio
@@ -70,6 +72,31 @@ class TiltTerms:
     annual_cap: Fen | None
     annual_cap_ref: Cited | None
     ref: str
+
+
+@dataclass(frozen=True)
+class GroupTerms:
+    """A special group (schema ``SpecialGroup``) on a day; its parameters are resolved on
+    first use (``standards``), so claims outside the group never need them."""
+
+    id: str
+    name: str
+    max_age: int
+    visit_types: frozenset[str]
+    local_only: bool
+    ref: str
+    standards: Callable[[], tuple[ClassTerms, tuple[str, ...]]]
+    """the group's class terms and its diagnosis-code prefixes"""
+
+    def may_apply(self, age: int | None, visit_type: str, out_of_area: bool, code: str) -> bool:
+        """Whether a claim can be of the group before the parameters are read."""
+        return (
+            bool(code)
+            and age is not None
+            and 0 <= age <= self.max_age
+            and visit_type in self.visit_types
+            and not (self.local_only and out_of_area)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +119,7 @@ class Terms:
     retro_identities: frozenset[str] = frozenset()
     retro_months: int = 0
     retro_ref: str = ""
+    special_groups: tuple[GroupTerms, ...] = ()
 
 
 @dataclass
@@ -329,6 +357,10 @@ class RegionPolicy:
             return yuan_to_fen_half_up(d), v.param
         return parse_fen(str(v)), None
 
+    def money(self, v: Scalar, day: dt.date) -> tuple[Fen, str | None]:
+        """A literal or parameter amount in fen on ``day``, with the parameter's name."""
+        return self._money(v, day)
+
     def _ratio(self, v: Scalar, day: dt.date) -> tuple[Ratio, str | None]:
         if isinstance(v, ParamRef):
             raw, _ = self.param_value(v.param, day)
@@ -372,6 +404,12 @@ class RegionPolicy:
 
     def _resolve(self, day: dt.date) -> Terms:
         spec = self.spec
+        until = spec.document.in_force_until
+        if until is not None and day > until:
+            raise PolicyError(
+                f"region {self.region}: {spec.document.number} is in force until {until} "
+                f"(its period of validity); no rules on {day}"
+            )
         classes: list[ClassTerms] = []
         by_identity: dict[str, ClassTerms] = {}
         for rank, c in enumerate(spec.classes):
@@ -398,13 +436,14 @@ class RegionPolicy:
                 else frozenset(
                     c.id for c in spec.classes if c.tilt or tt.eligible != "listed_classes"
                 )
-            )
+            ) | frozenset(g.id for g in spec.special_groups if g.tilt)
             tilt = TiltTerms(
                 tt.cap_kind,
                 tt.eligible,
                 ids,
                 tt.requires_in_province,
                 tt.every_covered_counts_as_referred,
+                tt.requires_referral_out_of_area,
                 thr,
                 thr_ref,
                 tr["inpatient"],
@@ -420,6 +459,7 @@ class RegionPolicy:
                 raise PolicyError(
                     f"identity rule '{rule}' is not one of {', '.join(IDENTITY_RULE_ZH)}"
                 )
+        groups = tuple(self._group(g, day, len(classes)) for g in spec.special_groups)
         cv = spec.covered_visit_types.value
         retro = spec.retro_start
         return Terms(
@@ -439,4 +479,30 @@ class RegionPolicy:
             retro_identities=frozenset(retro.identities) if retro else frozenset(),
             retro_months=retro.months if retro else 0,
             retro_ref=retro.ref if retro else "",
+            special_groups=groups,
+        )
+
+    def _group(self, g: Any, day: dt.date, rank: int) -> GroupTerms:
+        """A special group on ``day``; parameters read on first use (see GroupTerms)."""
+        memo: list[tuple[ClassTerms, tuple[str, ...]]] = []
+
+        def standards() -> tuple[ClassTerms, tuple[str, ...]]:
+            if not memo:
+                ded, ded_ref = self._series_money(g.deductible, day, f"{g.id} deductible")
+                ratio, ratio_ref = self._series_ratio_by_visit(g.ratio, day, f"{g.id} ratio")
+                cap, cap_ref = self._series_money(g.annual_cap, day, f"{g.id} annual cap")
+                raw, _ = self.param_value(g.diagnoses.param, day)
+                prefixes = tuple(
+                    p.strip().upper()
+                    for p in raw.replace("；", ",").replace(";", ",").split(",")
+                    if p.strip()
+                )
+                cls = ClassTerms(
+                    g.id, g.name, rank, ded, ded_ref, ratio, ratio_ref, cap, cap_ref, g.tilt, g.ref
+                )
+                memo.append((cls, prefixes))
+            return memo[0]
+
+        return GroupTerms(
+            g.id, g.name, g.max_age, frozenset(g.visit_types), g.local_only, g.ref, standards
         )

@@ -178,6 +178,8 @@ class TiltDef(_Strict):
     classes: list[str] = []
     requires_in_province: bool
     every_covered_counts_as_referred: bool = False
+    requires_referral_out_of_area: bool = False
+    """out of area only with ``referral=1`` (柳州任务清单 六（二）规范转诊且在自治区内就医)"""
     threshold: DatedSeries
     ratio: DatedSeries
     annual_cap: DatedSeries | None = None
@@ -201,12 +203,43 @@ class PremiumSubsidy(_Strict):
     ref: str
 
 
-class EarlyWarningLine(_Strict):
-    """预警监测: a line of policy-scope self-pay above which a person is flagged."""
+WarningMeasure = Literal["B", "H", "base", "hifmi_pay"]
+WARNING_MEASURE_ZH: dict[str, str] = {
+    "B": "年度政策范围内个人自付累计（基本医保、大病保险后）",
+    "H": "年度个人负担医疗费用累计（基本医保、大病保险后）",
+    "base": "本次政策范围内个人自付",
+    "hifmi_pay": "本次大病保险支付",
+}
+Department = Literal["minzheng", "xiangcun"]
+DEPARTMENT_ZH: dict[str, str] = {"minzheng": "民政部门", "xiangcun": "乡村振兴部门"}
 
-    identities: list[str]
+
+class EarlyWarningLine(_Strict):
+    """预警监测 (calc-contract §11): who is watched, what is measured, the dated line.
+
+    ``measure`` B/H is the person-year running sum, base/hifmi_pay the settlement's
+    own figure; the line fires when the measure is strictly over ``line``.
+    ``visit_types``: only these settlements count and fire (None: every settlement).
+    ``identities: [anyone]`` watches everybody, with or without an identity.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    identities: list[str] = Field(min_length=1)
+    measure: WarningMeasure
+    visit_types: list[VisitType] | None = None
     line: DatedSeries
+    departments: list[Department] = Field(min_length=1)
     ref: str
+
+    @field_validator("identities")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        if v == ["anyone"]:
+            return v
+        for code in v:
+            if code not in IDENTITY_CODES:
+                raise ValueError(f"unknown identity code '{code}' (or [anyone])")
+        return v
 
 
 ReviewLevel = Literal["first_review", "second_review", "approval"]
@@ -284,7 +317,49 @@ class Document(_Strict):
     title: str
     file: str | None = None
     in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
+    """the last day in force (梅州规程 第二十四条 有效期3年)"""
     present: bool = True
+
+
+class InsuredElsewhere(_Strict):
+    """A beneficiary insured in another place's resident scheme.
+
+    ``subsidise_next_year`` (梅州规程 第六条（二）): subsidised from the next year.
+    ``return_or_cash`` (新疆规程 第十一条): returning, enrolled and subsidised here after the
+    refund elsewhere; not returning, paid the subsidy at this place's standard, at most
+    the person's own contribution."""
+
+    rule: Literal["subsidise_next_year", "return_or_cash"]
+    ref: str
+
+
+class DepositFree(_Strict):
+    """先诊疗后付费: inpatients of these identities pay no deposit, under the conditions
+    the hospital checks (referral from primary care, a hospital in the city …)."""
+
+    identities: list[str]
+    conditions: list[str] = []
+    ref: str
+
+
+class SpecialGroup(_Strict):
+    """Assisted by diagnosis rather than identity, when no identity's class applies
+    (梅州规程 第十二条（四） "两病" children): age, visit type, a hospital in the city, a
+    diagnosis code starting with one of the operator's prefixes; standards from parameters,
+    resolved only for a claim of the group (so other claims never need them)."""
+
+    id: str
+    name: str
+    max_age: int = Field(ge=0)
+    visit_types: list[VisitType]
+    local_only: bool
+    diagnoses: ParamRef
+    deductible: DatedSeries
+    ratio: DatedSeries
+    annual_cap: DatedSeries
+    tilt: bool = False
+    ref: str
 
 
 class RegionPolicyFile(_Strict):
@@ -303,6 +378,9 @@ class RegionPolicyFile(_Strict):
     classes: list[ClassDef] = Field(min_length=1)
     tilt: TiltDef | None = None
     premium_subsidy: list[PremiumSubsidy] = []
+    insured_elsewhere: InsuredElsewhere | None = None
+    deposit_free: DepositFree | None = None
+    special_groups: list[SpecialGroup] = []
     early_warning: list[EarlyWarningLine] = []
     review_flow: ReviewFlow | None = None
     materials: Materials | None = None
@@ -340,6 +418,9 @@ class RegionPolicyFile(_Strict):
         for name in _reimbursement_params(self):
             if name not in self.parameters:
                 raise ValueError(f"parameter '{name}' is used but not declared under 'parameters'")
+        lines = [w.id for w in self.early_warning]
+        if len(set(lines)) != len(lines):
+            raise ValueError("early_warning: line ids must be unique")
         if self.retro_application:
             for code in self.retro_application.identities:
                 if code not in IDENTITY_CODES:
@@ -380,6 +461,11 @@ def _referenced_params(p: RegionPolicyFile, benefits_only: bool = False) -> list
         walk(p.tilt.annual_cap)
     if benefits_only:
         return names
+    for g in p.special_groups:  # resolved only for a claim of the group
+        names.append(g.diagnoses.param)
+        walk(g.deductible)
+        walk(g.ratio)
+        walk(g.annual_cap)
     for s in p.premium_subsidy:
         walk(s.share)
     for w in p.early_warning:

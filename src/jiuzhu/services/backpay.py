@@ -35,14 +35,21 @@ from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import PAID, Assessment, Totals, assess, choose_identity
 from jiuzhu.domain.errors import InputError
+from jiuzhu.domain.events import Settled
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen, parse_fen
-from jiuzhu.services.settlement import answer_json, claim_body, claim_fingerprint, totals_json
+from jiuzhu.services.settlement import (
+    answer_json,
+    claim_body,
+    claim_fingerprint,
+    record_settled,
+    totals_json,
+)
 
 ARTICLE = "宁医保发〔2023〕102号 第十九条"
 SUFFIX = "-BP"
-_EXTRA_KEYS = ("mdtrt_id", "medfee_sumamt")
+_EXTRA_KEYS = ("mdtrt_id", "medfee_sumamt", "dise_codg", "age")
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,8 @@ def claim_of(row: Settlement, setl_id: str | None = None) -> Claim:
         bool(b.get("referral", 0)),
         bool(b.get("emergency", 0)),
         bool(b.get("in_province", 1)),
+        str(b.get("dise_codg") or ""),
+        int(b["age"]) if b.get("age") is not None else None,
     )
 
 
@@ -215,7 +224,7 @@ def backpay_in(
     if row is None or row.status != "settled" or row.backpay_of is not None:
         return None
     bp_id = backpay_id(setl_id)
-    locked, exists, spans = raw.begin_settlement(bp_id, row.psn_no, row.year)
+    locked, exists, spans, _ = raw.begin_settlement(bp_id, row.psn_no, row.year)
     if exists:
         return None
     s.refresh(row)  # as it stands under the lock (a reversal may have won the race)
@@ -237,7 +246,24 @@ def backpay_in(
     }
     claim = claim_of(row, bp_id)
     extra = {k: row.body[k] for k in _EXTRA_KEYS if k in row.body}
-    raw.record_settlement(
+    event = Settled(
+        bp_id,
+        row.psn_no,
+        policy.region,
+        "backpay",
+        row.institution,
+        row.county,
+        row.setl_time.date(),
+        row.med_type,
+        claim.out_of_area,
+        r.maf_diff,
+        r.tilt_diff,
+        setl_id,
+    )
+    record_settled(
+        s,
+        raw,
+        event,
         {
             "setl_id": bp_id,
             "psn_no": row.psn_no,
@@ -266,6 +292,7 @@ def backpay_in(
             "answer": answer,
             "status": "settled",
             "backpay_of": setl_id,
+            "county": row.county,
         },
         (after.S, after.P, after.R, after.TP),
         actor,

@@ -193,6 +193,7 @@ def _row_parser(index: dict[str, int], name: str) -> Callable[[list[str], int, s
     amount_columns = [(c, index[c]) for c in ("inscp_scp_amt", "hifp_pay", "hifmi_pay")]
     i_hifob = index.get("hifob_pay")
     flag_idx = [(f, index.get(f), default) for f, default in CLAIM_FLAGS.items()]
+    i_dise, i_age = index.get("dise_codg"), index.get("age")
     width = 1 + max(index.values())
     dates: dict[str, dt.date] = {}
     fromisoformat = dt.datetime.fromisoformat
@@ -248,9 +249,17 @@ def _row_parser(index: dict[str, int], name: str) -> Callable[[list[str], int, s
                 t = t.strip()
                 flags.append(parse_flag(t, file=name, line=line, column=column) if t else default)
         out_of_area, referral, emergency, in_province = flags
+        dise = row[i_dise].strip() if i_dise is not None else ""
+        age = None
+        if i_age is not None and (t := row[i_age].strip()):
+            if not (t.isascii() and t.isdigit() and int(t) <= 150):
+                raise InputError(
+                    f"malformed age {t!r} (whole years, 0–150)", file=name, line=line, column="age"
+                )
+            age = int(t)
         return Claim(
             setl_id, psn, setl_time, med, b, e, inscp, hifp, hifmi, hifob,
-            out_of_area, referral, emergency, in_province,
+            out_of_area, referral, emergency, in_province, dise, age,
         )  # fmt: skip
 
     return parse

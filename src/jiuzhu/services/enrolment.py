@@ -44,6 +44,7 @@ STATUS_NAMES: dict[str, str] = {v: k for k, v in ENROLMENT_STATUSES.items()} | {
     "本市居民医保": "local",
     "本市以外居民医保": "elsewhere",
     "外地居民医保": "elsewhere",
+    "回认定地参保": "elsewhere_return",
     "自行缴费": "self_paid",
     "职工医保": "employee",
 }
@@ -56,6 +57,16 @@ CASES: dict[str, tuple[str, str]] = {
     "elsewhere": (
         "已参加本市以外居民医保：征得本人同意后资助参加下一年度",
         "梅州规程 第六条（二）",
+    ),
+    "elsewhere_return": (
+        "已参加外地居民医保，选择回身份认定地参保：待遇享受期开始前向原参保地申请退费，"
+        "退费成功后在本地参保并按规定资助",
+        "新疆规程 第十一条",
+    ),
+    "elsewhere_cash": (
+        "已参加外地居民医保，选择不回身份认定地参保：按本地标准向个人支付资助参保费用，"
+        "不超过个人缴费部分",
+        "新疆规程 第十一条",
     ),
     "self_paid_before": (
         "认定前已自行参加当年度居民医保：资助参加下一年度",
@@ -103,6 +114,8 @@ class LedgerLine:
     refund: int = 0
     notes: list[str] = field(default_factory=list)
     share_ref: str = ""
+    cash: int = 0
+    """paid to the person instead of a subsidised enrolment (新疆规程 第十一条)"""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +141,7 @@ class LedgerLine:
             "case_ref": self.case_ref,
             "subsidised_year": self.subsidised_year,
             "refund": format_fen(self.refund),
+            "cash": format_fen(self.cash),
             "notes": self.notes,
         }
 
@@ -223,6 +237,8 @@ def build_ledger(session: Session, policy: RegionPolicy, year: int) -> Ledger:
         for code in s.identities:
             entries.setdefault(code, []).append(s)
     ranks = class_rank(policy)
+    ie = policy.spec.insured_elsewhere
+    elsewhere_rule = ie.rule if ie else "subsidise_next_year"
     share_cache: dict[int, tuple[Decimal, str] | None] = {}
 
     def share_of(s: PremiumSubsidy) -> tuple[Decimal, str] | None:
@@ -286,11 +302,25 @@ def build_ledger(session: Session, policy: RegionPolicy, year: int) -> Ledger:
         status = rec.status if rec else None
         notes: list[str] = []
         refund = 0
+        cash = 0
         subsidised_year: int | None = year
         if status == "employee":
             case = "employee"
             subsidy, subsidised_year = 0, None
-        elif status == "elsewhere":
+        elif status in ("elsewhere", "elsewhere_return") and elsewhere_rule == "return_or_cash":
+            # 新疆规程 第十一条
+            if status == "elsewhere_return":
+                case = "elsewhere_return"
+                notes.append("原参保地退费成功后办理参保；待遇享受期开始后原则上不予退费")
+            else:
+                case = "elsewhere_cash"
+                own = rec.self_paid_fen if rec else None
+                if own is None:
+                    notes.append("个人在外地的缴费额未登记：支付前核实，不得超过该额")
+                else:
+                    subsidy = min(subsidy, own)
+                cash = subsidy
+        elif status in ("elsewhere", "elsewhere_return"):
             case = "elsewhere"
             subsidy, subsidised_year = 0, year + 1
         elif status == "self_paid":
@@ -348,7 +378,8 @@ def build_ledger(session: Session, policy: RegionPolicy, year: int) -> Ledger:
             refund=refund,
             notes=notes,
         )
-        if case in ("employee", "elsewhere"):
+        ln.cash = cash
+        if case in ("employee", "elsewhere", "elsewhere_cash"):
             ln.personal = 0  # not in this city's resident scheme this year
         lines.append(ln)
         if recognised > first:
@@ -533,8 +564,14 @@ def set_enrolment(
         )
     if not 1990 <= year <= 2100:
         raise InputError(f"year {year} out of range", column="year")
-    if status != "self_paid" and (self_paid_on or self_paid_fen is not None):
-        raise InputError("self-paid date and amount go with status self_paid", column="status")
+    if status != "self_paid" and self_paid_on:
+        raise InputError("the self-paid date goes with status self_paid", column="status")
+    if status not in ("self_paid", "elsewhere") and self_paid_fen is not None:
+        raise InputError(
+            "an amount goes with status self_paid (paid here) or elsewhere (the own "
+            "contribution in the other scheme, 新疆规程 第十一条)",
+            column="status",
+        )
     e = session.get(PersonEnrolment, (psn_no, year), with_for_update=True)
     before = _enrolment_dict(e) if e else None
     if e is None:

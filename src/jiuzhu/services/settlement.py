@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from jiuzhu.adapters.db import journal
 from jiuzhu.adapters.db.repositories import identity_spans, lock_totals, settlement_by_id, totals_of
 from jiuzhu.adapters.db.settlement_sql import (
     DBAPI_INTEGRITY_ERRORS,
@@ -30,10 +31,13 @@ from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import Conflict, NotFound
+from jiuzhu.domain.events import Reversed, Settled
 from jiuzhu.domain.explain import trace_json
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.policy.money import format_fen
+from jiuzhu.policy.money import format_fen, parse_fen
+from jiuzhu.services import messagebus
+from jiuzhu.services.warning.realtime import observe_settlement, unobserve_settlement
 
 SOURCES = ("one_stop", "import", "manual", "backpay")
 _DUPLICATE: tuple[type[Exception], ...] = (IntegrityError, *DBAPI_INTEGRITY_ERRORS)
@@ -281,7 +285,7 @@ def _settle_in(
     # the totals locked, the setl_id checked and the identities read (one round trip on
     # PostgreSQL); a twin committed while we waited for the lock is either seen here or
     # refused by the primary key on insert, and settle() then retries and replays it
-    locked, exists, spans = raw.begin_settlement(claim.setl_id, claim.psn_no, year)
+    locked, exists, spans, person_county = raw.begin_settlement(claim.setl_id, claim.psn_no, year)
     before = Totals(*locked)
     if exists:
         existing = settlement_by_id(s, claim.setl_id)
@@ -295,7 +299,26 @@ def _settle_in(
     )
     answer = answer_json(a, year, "settled", source)
     d = a.delta
-    raw.record_settlement(
+    county = (extra or {}).get("county") or person_county
+    event = Settled(
+        claim.setl_id,
+        claim.psn_no,
+        policy.region,
+        source,
+        institution,
+        county,
+        claim.setl_time.date(),
+        claim.med_type,
+        claim.out_of_area,
+        a.maf_pay,
+        a.tilt_pay,
+        backpay_of,
+        (extra or {}).get("reimb_app_no"),
+    )
+    record_settled(
+        s,
+        raw,
+        event,
         {
             "setl_id": claim.setl_id,
             "psn_no": claim.psn_no,
@@ -324,6 +347,7 @@ def _settle_in(
             "answer": answer,
             "status": "settled",
             "backpay_of": backpay_of,
+            "county": county,
         },
         (a.after.S, a.after.P, a.after.R, a.after.TP),
         actor,
@@ -335,7 +359,30 @@ def _settle_in(
             "totals_after": answer["totals_after"],
         },
     )
+    # 预警监测 (calc-contract §11) in the same transaction, under the same person-year lock
+    observe_settlement(raw, policy, claim, extra, a.identity, source, actor)
     return SettlementOutcome(answer, replayed=False)
+
+
+def record_settled(
+    s: Session,
+    raw: Raw,
+    event: Settled,
+    values: dict[str, Any],
+    totals: tuple[int, int, int, int],
+    actor: str,
+    audit_after: dict[str, Any],
+) -> None:
+    """Publish the money event, then write the settlement, its totals, its audit record and
+    the entries its handlers posted (the fund's) — in one statement on PostgreSQL."""
+    journal.defer(s, True)
+    try:
+        messagebus.publish(s, event)
+    finally:
+        journal.defer(s, False)
+    raw.record_settlement(values, totals, actor, audit_after, journal.take_pending(s))
+    for entry_id in raw.written:
+        journal.written(s, entry_id)
 
 
 def reverse(
@@ -370,6 +417,8 @@ def reverse(
         row.status = "reversed"
         row.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         s.flush()
+        unobserve_settlement(Raw(s), row.region, claim_of_row(row), row.body, row.source)
+        messagebus.publish(s, Reversed(setl_id, row.region, row.setl_time.date()))
         audit(
             s,
             actor,
@@ -381,6 +430,23 @@ def reverse(
             | ({"reason": reason} if reason else {}),
         )
         return reversed_answer(row)
+
+
+def claim_of_row(row: Settlement) -> Claim:
+    """The claim as stored in ``body`` (amounts are two-decimal yuan strings)."""
+    b = row.body
+    return Claim(
+        row.setl_id,
+        row.psn_no,
+        row.setl_time,
+        row.med_type,
+        row.begndate,
+        row.enddate,
+        parse_fen(b["inscp_scp_amt"]),
+        parse_fen(b["hifp_pay"]),
+        parse_fen(b["hifmi_pay"]),
+        parse_fen(b.get("hifob_pay") or "0"),
+    )
 
 
 def reversed_answer(row: Settlement) -> dict[str, Any]:

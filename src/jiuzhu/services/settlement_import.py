@@ -1,7 +1,7 @@
 """Bulk import of settlements made elsewhere (异地, off-line) through the one settlement path.
 
 The file is the claims file of ``jiuzhu calc`` (calc-contract §8) with the optional
-columns ``institution`` (定点医药机构编号), ``mdtrt_id`` and ``medfee_sumamt``. The whole
+columns ``institution`` (定点医药机构编号), ``mdtrt_id``, ``medfee_sumamt`` and ``county``. The whole
 file is validated first — every field, duplicate ``setl_id``s, and ``setl_id``s already
 stored with another body — and nothing is written unless all of it is valid. The rows are
 then settled one by one through :func:`jiuzhu.services.settlement.settle`, in ``setl_time``
@@ -29,7 +29,7 @@ from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 from jiuzhu.services.calc import read_claims
 from jiuzhu.services.settlement import claim_fingerprint, settle
 
-OPTIONAL_COLUMNS = ("institution", "mdtrt_id", "medfee_sumamt")
+OPTIONAL_COLUMNS = ("institution", "mdtrt_id", "medfee_sumamt", "county")
 CHECK_CHUNK = 500
 
 
@@ -82,6 +82,15 @@ def read_import(path: Path, default_institution: str | None = None) -> list[Impo
             if len(ex["mdtrt_id"]) > 60:
                 raise InputError("mdtrt_id longer than 60", file=name, line=line, column="mdtrt_id")
             extra["mdtrt_id"] = ex["mdtrt_id"]
+        if ex.get("county"):
+            if not (len(ex["county"]) == 6 and ex["county"].isdigit()):
+                raise InputError(
+                    f"county must be a 6-digit division code, got '{ex['county']}'",
+                    file=name,
+                    line=line,
+                    column="county",
+                )
+            extra["county"] = ex["county"]
         if ex.get("medfee_sumamt"):
             try:
                 extra["medfee_sumamt"] = format_fen(parse_fen(ex["medfee_sumamt"]))

@@ -18,10 +18,11 @@ ENROLMENT_STATUSES: dict[str, str] = {
     "unenrolled": "未参加基本医疗保险",
     "local": "已参加本市居民医保（资助登记）",
     "elsewhere": "已参加本市以外居民医保",
+    "elsewhere_return": "已参加本市以外居民医保，选择回身份认定地参保（新疆规程 第十一条）",
     "self_paid": "已自行缴纳本市当年度居民医保",
     "employee": "已参加职工基本医疗保险",
 }
-"""梅州规程 第六条（一）–（四）, 第七条（三）."""
+"""梅州规程 第六条（一）–（四）, 第七条（三）; 新疆规程 第十一条 (return or not)."""
 
 
 class PersonEnrolment(Base):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ import psycopg
 from sqlalchemy.orm import Session
 
 from jiuzhu.domain.identity import IdentitySpan
+from jiuzhu.domain.journal import Entry
 
 DBAPI_INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
     psycopg.IntegrityError,
@@ -33,7 +35,7 @@ SETTLEMENT_COLUMNS = (
     "setl_id", "psn_no", "year", "region", "source", "institution", "body_hash", "body",
     "setl_time", "begndate", "enddate", "med_type", "identity", "class_id", "reason", "base",
     "deductible", "maf_pay", "tilt_pay", "d_s", "d_p", "d_r", "d_tp", "trace", "answer",
-    "status", "created_at", "reversed_at", "backpay_of",
+    "status", "created_at", "reversed_at", "backpay_of", "county",
 )  # fmt: skip
 _JSON = {"body", "trace", "answer"}
 AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after")
@@ -60,7 +62,8 @@ def dumps(v: Any) -> str:
 _PG_CHECKS = (
     "EXISTS (SELECT 1 FROM settlement WHERE setl_id = %s), "
     "(SELECT json_agg(json_build_array(i.code, i.begndate, i.enddate) ORDER BY i.begndate, i.id) "
-    "FROM person_identity i WHERE i.psn_no = %s) "
+    "FROM person_identity i WHERE i.psn_no = %s), "
+    "(SELECT p.county FROM person p WHERE p.psn_no = %s) "
 )
 _PG_BEGIN = (
     f"SELECT t.s, t.p, t.r, t.tp, {_PG_CHECKS}"
@@ -77,6 +80,49 @@ _PG_CREATE = (
 )
 
 
+_ENTRY_COLUMNS = "region, entry_date, kind, source_id, memo, reverses, actor, created_at"
+_LINE_COLUMNS = "entry_id, entry_date, region, account, debit, credit, party, county"
+
+
+def _pg_entry_cte(
+    i: int, entry: Entry, actor: str | None, now: dt.datetime
+) -> tuple[str, list[Any]]:
+    """CTE ``je{i}`` inserting the entry (booked today if its month is closed) and ``jl{i}``
+    its lines, for the settlement statement."""
+    sql = (
+        f"je{i} AS (INSERT INTO journal_entry ({_ENTRY_COLUMNS}) VALUES (%s, "
+        "CASE WHEN EXISTS (SELECT 1 FROM fund_period f WHERE f.region = %s AND f.month = %s) "
+        "THEN CAST(%s AS DATE) ELSE CAST(%s AS DATE) END, %s, %s, %s, %s, %s, %s) "
+        "RETURNING id, entry_date)"
+    )
+    params: list[Any] = [
+        entry.region,
+        entry.region,
+        entry.day.strftime("%Y-%m"),
+        now.date(),
+        entry.day,
+        entry.kind,
+        entry.source_id,
+        entry.memo[:300],
+        entry.reverses,
+        actor,
+        now,
+    ]
+    if entry.lines:
+        values = ", ".join(
+            "(%s, CAST(%s AS BIGINT), CAST(%s AS BIGINT), %s, %s)" for _ in entry.lines
+        )
+        sql += (
+            f", jl{i} AS (INSERT INTO journal_line ({_LINE_COLUMNS}) "
+            f"SELECT je{i}.id, je{i}.entry_date, %s, v.a, v.d, v.c, v.p, v.k "
+            f"FROM je{i}, (VALUES {values}) AS v(a, d, c, p, k))"
+        )
+        params.append(entry.region)
+        for ln in entry.lines:
+            params.extend((ln.account, ln.debit, ln.credit, ln.party, ln.county))
+    return sql, params
+
+
 class Raw:
     """A DBAPI cursor on the session's connection, with the dialect's SQL and values."""
 
@@ -84,6 +130,8 @@ class Raw:
         conn = session.connection()  # begins the transaction (BEGIN IMMEDIATE on SQLite)
         self.pg = conn.dialect.name == "postgresql"
         self.cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self.written: list[int] = []
+        """ids of the journal entries written here (SQLite: balance checked at commit)"""
 
     # -- values ----------------------------------------------------------------------------
     def _v(self, v: Any, is_json: bool = False) -> Any:
@@ -127,17 +175,20 @@ class Raw:
 
     def begin_settlement(
         self, setl_id: str, psn_no: str, year: int
-    ) -> tuple[tuple[int, int, int, int], bool, list[IdentitySpan]]:
+    ) -> tuple[tuple[int, int, int, int], bool, list[IdentitySpan], str | None]:
         """Lock the person-year totals (created if missing), then tell whether ``setl_id``
-        is stored and read the person's identities: (S, P, R, TP), exists, spans.
+        is stored and read the person's identities and county: (S, P, R, TP), exists,
+        spans, county.
 
         PostgreSQL does it in one statement when the totals row exists (``_PG_BEGIN``), in
         two for the person-year's first settlement (``_PG_CREATE``).
         """
         if self.pg:
-            row = self.execute(_PG_BEGIN, (setl_id, psn_no, psn_no, year)).fetchone()
+            row = self.execute(_PG_BEGIN, (setl_id, psn_no, psn_no, psn_no, year)).fetchone()
             if row is None:
-                row = self.execute(_PG_CREATE, (psn_no, year, _now(), setl_id, psn_no)).fetchone()
+                row = self.execute(
+                    _PG_CREATE, (psn_no, year, _now(), setl_id, psn_no, psn_no)
+                ).fetchone()
             if row is not None:
                 spans = [
                     IdentitySpan(
@@ -147,9 +198,19 @@ class Raw:
                     )
                     for code, b, e in (row[5] or ())
                 ]
-                return (int(row[0]), int(row[1]), int(row[2]), int(row[3])), bool(row[4]), spans
+                totals = (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+                return totals, bool(row[4]), spans, row[6]
         totals = self.lock_totals(psn_no, year)
-        return totals, self.settlement_exists(setl_id), self.identity_spans(psn_no)
+        return (
+            totals,
+            self.settlement_exists(setl_id),
+            self.identity_spans(psn_no),
+            self.person_county(psn_no),
+        )
+
+    def person_county(self, psn_no: str) -> str | None:
+        row = self.execute("SELECT county FROM person WHERE psn_no = ?", (psn_no,)).fetchone()
+        return None if row is None else row[0]
 
     def settlement_exists(self, setl_id: str) -> bool:
         row = self.execute("SELECT 1 FROM settlement WHERE setl_id = ?", (setl_id,)).fetchone()
@@ -176,38 +237,80 @@ class Raw:
         totals: tuple[int, int, int, int],
         actor: str,
         audit_after: dict[str, Any],
+        entries: Sequence[tuple[Entry, str | None]] = (),
     ) -> None:
-        """Insert the settlement, set the person-year totals to ``totals`` (S, P, R, TP) and
-        write the audit record: one statement on PostgreSQL (data-modifying CTEs, all or
-        nothing), three on SQLite."""
+        """Insert the settlement, set the person-year totals to ``totals`` (S, P, R, TP), write
+        the audit record and post ``entries`` (the journal entries its handlers posted): one
+        statement on PostgreSQL (data-modifying CTEs, all or nothing), several on SQLite.
+
+        An entry is booked on its own day unless that month is closed, then on today
+        (:func:`jiuzhu.adapters.db.journal.booking_day`; here inside the statement)."""
         if not self.pg:
             self.insert_settlement(values)
             self.update_totals(values["psn_no"], values["year"], *totals)
             self.audit(actor, "settle", "settlement", values["setl_id"], None, audit_after)
+            for entry, who in entries:
+                self.insert_entry(entry, who)
             return
         now = _now()
         values.setdefault("created_at", now)
         cols = SETTLEMENT_COLUMNS
         marks = ", ".join(("CAST(%s AS JSON)" if c in _JSON else "%s") for c in cols)
-        params = (
+        params: list[Any] = [
             *(self._v(values.get(c), c in _JSON) for c in cols),
             *totals,
             now,
             values["psn_no"],
             values["year"],
-            now,
-            actor,
-            str(values["setl_id"]),
-            dumps(audit_after),
-        )
-        self.execute(
-            f"WITH ins AS (INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks})), "
+        ]
+        ctes = [
+            f"ins AS (INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks}))",
             "upd AS (UPDATE person_year_totals SET s = %s, p = %s, r = %s, tp = %s, "
-            "settlements = settlements + 1, updated_at = %s WHERE psn_no = %s AND year = %s) "
-            f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
+            "settlements = settlements + 1, updated_at = %s WHERE psn_no = %s AND year = %s)",
+        ]
+        for i, (entry, who) in enumerate(entries):
+            sql, p = _pg_entry_cte(i, entry, who, now)
+            ctes.append(sql)
+            params.extend(p)
+        params.extend((now, actor, str(values["setl_id"]), dumps(audit_after)))
+        self.execute(
+            "WITH " + ", ".join(ctes) + f" INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
             "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON))",
-            params,
+            tuple(params),
         )
+
+    def insert_entry(self, entry: Entry, actor: str | None) -> int:
+        """One journal entry and its lines (SQLite path; the balance is checked at commit)."""
+        day = entry.day
+        closed = "SELECT 1 FROM fund_period WHERE region = ? AND month = ?"
+        if self.execute(closed, (entry.region, day.strftime("%Y-%m"))).fetchone() is not None:
+            day = _now().date()
+        cur = self.execute(
+            "INSERT INTO journal_entry (region, entry_date, kind, source_id, memo, reverses, "
+            "actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.region,
+                self._v(day),
+                entry.kind,
+                entry.source_id,
+                entry.memo[:300],
+                entry.reverses,
+                actor,
+                self._v(_now()),
+            ),
+        )
+        entry_id = int(cur.lastrowid)
+        self.cur.executemany(
+            "INSERT INTO journal_line (entry_id, entry_date, region, account, debit, credit, "
+            "party, county) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (entry_id, self._v(day), entry.region, ln.account, ln.debit, ln.credit, ln.party,
+                 ln.county)
+                for ln in entry.lines
+            ],
+        )  # fmt: skip
+        self.written.append(entry_id)
+        return entry_id
 
     def insert_settlement(self, values: dict[str, Any]) -> None:
         values.setdefault("created_at", _now())

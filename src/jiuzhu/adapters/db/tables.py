@@ -58,6 +58,8 @@ class Person(Base):
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     household_no: Mapped[str | None] = mapped_column(String(40), index=True)
     insured_region: Mapped[str | None] = mapped_column(String(40))
+    county: Mapped[str | None] = mapped_column(String(6))
+    """6-digit administrative division code of the insured place (宁医保发〔2023〕102号 第十七条)"""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
 
@@ -96,6 +98,20 @@ class ImportBatch(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class ImportBatchFile(Base):
+    """The department's file of a batch as received, every row of it (rejected ones too):
+    zlib-compressed, base64 text, encrypted under the data key (it holds ID numbers and
+    names). With the batch report's line numbers it traces every identity to its rows."""
+
+    __tablename__ = "import_batch_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), unique=True)
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_enc: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditLog(Base):
@@ -149,6 +165,8 @@ class Settlement(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     backpay_of: Mapped[str | None] = mapped_column(String(60))
+    county: Mapped[str | None] = mapped_column(String(6))
+    """the body's ``county``, else the person's (6-digit division code), for the books"""
     __table_args__ = (Index("ix_settlement_person_year", "psn_no", "year"),)
 
 
@@ -208,6 +226,7 @@ __all__ = [
     "Person",
     "PersonIdentity",
     "ImportBatch",
+    "ImportBatchFile",
     "AuditLog",
     "Settlement",
     "PersonYearTotals",

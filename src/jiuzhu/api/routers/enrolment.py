@@ -27,7 +27,9 @@ READERS = ("enrolment", "registry", "auditor", "finance")
 
 
 class EnrolmentIn(BaseModel):
-    status: str = Field(description="unenrolled | local | elsewhere | self_paid | employee")
+    status: str = Field(
+        description="unenrolled | local | elsewhere | elsewhere_return | self_paid | employee"
+    )
     self_paid_on: dt.date | None = None
     self_paid: str | None = Field(None, description='amount self-paid, yuan, e.g. "380.00"')
     note: str | None = Field(None, max_length=200)

@@ -17,10 +17,13 @@ from typing import Any
 from sqlalchemy import select
 
 from jiuzhu.adapters.db.reimbursement_tables import ReimbApplication, ReimbPaymentBatch
+from jiuzhu.adapters.db.tables import Person
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import InputError, NotFound, WorkflowError
+from jiuzhu.domain.events import Paid, PaidLine
 from jiuzhu.domain.pii import mask_name
 from jiuzhu.policy.money import format_fen
+from jiuzhu.services import messagebus
 from jiuzhu.services.reimbursement.common import (
     Staff,
     batch_number,
@@ -270,6 +273,28 @@ def confirm_batch(
             a.status = "paid"
             a.paid_at = at
         s.flush()
+        counties = dict(
+            s.execute(
+                select(Person.psn_no, Person.county).where(
+                    Person.psn_no.in_([a.psn_no for a in apps])
+                )
+            ).all()
+        )
+        messagebus.publish(
+            s,
+            Paid(
+                batch_no,
+                b.region,
+                at.date(),
+                tuple(
+                    PaidLine(
+                        "person", a.psn_no, a.approved_total or 0, counties.get(a.psn_no), a.app_no
+                    )
+                    for a in apps
+                    if a.approved_total
+                ),
+            ),
+        )
         audit(
             s,
             staff.actor,

@@ -17,8 +17,10 @@ from typing import Any
 from jiuzhu.adapters.db.reimbursement_tables import ReimbDecision
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import InputError, PermissionDenied, WorkflowError
+from jiuzhu.domain.events import Reimbursed
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
+from jiuzhu.services import messagebus
 from jiuzhu.services.reimbursement.common import (
     Staff,
     app_view,
@@ -172,6 +174,10 @@ def review(
                 maf += r.maf_pay
                 tilt += r.tilt_pay
             app.approved_maf, app.approved_tilt, app.approved_total = maf, tilt, maf + tilt
+            messagebus.publish(
+                s,
+                Reimbursed(app_no, app.psn_no, app.region, tuple(answers), maf + tilt, at.date()),
+            )
             app.status = "approved" if maf + tilt > 0 else "completed"
             app.current_step = step + 1
             app.decided_at = at

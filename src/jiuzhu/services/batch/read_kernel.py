@@ -1,0 +1,482 @@
+"""Compiled reading of CLAIMS.csv into columns (calc-contract §8).
+
+The kernel accepts only the canonical form of every cell (ASCII digits, ``YYYY-MM-DD``,
+``YYYY-MM-DD HH:MM:SS``, amounts ``123`` or ``123.4`` or ``123.45``, flags ``0``/``1``)
+and reports anything else as "not plain" with its row: the caller then reads the file
+with the checking reader of ``services/calc.py``, which raises the located error (file,
+line, column) exactly as before, or accepts the odd but valid form. So the columnar
+path refuses exactly what the reference refuses, by construction.
+
+Days are proleptic ordinals (``datetime.date.toordinal``); times are ordinal × 86400
+plus seconds; money is integer fen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jiuzhu.services.batch._jit import njit
+
+# column slots of CLAIMS.csv, in the order of calc-contract §8
+SLOTS = (
+    "setl_id", "psn_no", "setl_time", "med_type", "begndate", "enddate",
+    "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay",
+    "out_of_area", "referral", "emergency", "in_province",
+)  # fmt: skip
+N_SLOTS = len(SLOTS)
+VISIT_TYPES = ("inpatient", "chronic_outpatient", "outpatient")
+"""Index of a claim's visit type (``domain.claim.visit_type_of``)."""
+FLAG_OUT_OF_AREA, FLAG_REFERRAL, FLAG_EMERGENCY, FLAG_IN_PROVINCE = 1, 2, 4, 8
+MAX_LINE = 131072
+"""csv's default field size limit: a longer line goes to the checking reader."""
+
+OK, NOT_PLAIN = 0, 1
+
+
+@njit
+def is_space(c: int) -> bool:
+    """ASCII whitespace as ``str.strip`` sees it."""
+    return c == 32 or (9 <= c <= 13) or (28 <= c <= 31)
+
+
+@njit
+def strip(buf, s, e):  # type: ignore[no-untyped-def]
+    while s < e and is_space(buf[s]):
+        s += 1
+    while e > s and is_space(buf[e - 1]):
+        e -= 1
+    return s, e
+
+
+@njit
+def digits(buf, s, n):  # type: ignore[no-untyped-def]
+    """The value of ``n`` ASCII digits from ``s``, or -1."""
+    v = 0
+    for i in range(s, s + n):
+        c = buf[i]
+        if c < 48 or c > 57:
+            return -1
+        v = v * 10 + (c - 48)
+    return v
+
+
+@njit
+def ordinal(y, m, d):  # type: ignore[no-untyped-def]
+    """``date(y, m, d).toordinal()``, or -1 for a day that does not exist."""
+    if y < 1 or m < 1 or m > 12 or d < 1:
+        return -1
+    leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+    dim = 31
+    if m == 2:
+        dim = 29 if leap else 28
+    elif m == 4 or m == 6 or m == 9 or m == 11:
+        dim = 30
+    if d > dim:
+        return -1
+    before = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)[m - 1]
+    if m > 2 and leap:
+        before += 1
+    y1 = y - 1
+    return y1 * 365 + y1 // 4 - y1 // 100 + y1 // 400 + before + d
+
+
+@njit
+def parse_date(buf, s, e):  # type: ignore[no-untyped-def]
+    """(ordinal, year) of a ``YYYY-MM-DD`` cell, or (-1, 0)."""
+    if e - s != 10 or buf[s + 4] != 45 or buf[s + 7] != 45:
+        return -1, 0
+    y = digits(buf, s, 4)
+    m = digits(buf, s + 5, 2)
+    d = digits(buf, s + 8, 2)
+    if y < 0 or m < 0 or d < 0:
+        return -1, 0
+    return ordinal(y, m, d), y
+
+
+@njit
+def parse_time(buf, s, e):  # type: ignore[no-untyped-def]
+    """Seconds since day 0 of a ``YYYY-MM-DD HH:MM:SS`` cell, or -1."""
+    if e - s != 19 or buf[s + 10] != 32 or buf[s + 13] != 58 or buf[s + 16] != 58:
+        return -1
+    day, _ = parse_date(buf, s, s + 10)
+    hh = digits(buf, s + 11, 2)
+    mm = digits(buf, s + 14, 2)
+    ss = digits(buf, s + 17, 2)
+    if day < 0 or hh < 0 or mm < 0 or ss < 0 or hh > 23 or mm > 59 or ss > 59:
+        return -1
+    return day * 86400 + hh * 3600 + mm * 60 + ss
+
+
+@njit
+def parse_amount(buf, s, e):  # type: ignore[no-untyped-def]
+    """Fen of ``d+`` or ``d+.d`` or ``d+.dd`` (at most 13 whole digits), or -1."""
+    n = e - s
+    dot = -1
+    for i in range(s, e):
+        if buf[i] == 46:
+            dot = i
+            break
+    whole_end = e if dot < 0 else dot
+    nw = whole_end - s
+    if nw < 1 or nw > 13:
+        return -1
+    v = digits(buf, s, nw)
+    if v < 0:
+        return -1
+    if dot < 0:
+        return v * 100
+    nf = e - dot - 1
+    if nf < 1 or nf > 2 or n != nw + 1 + nf:
+        return -1
+    f = digits(buf, dot + 1, nf)
+    if f < 0:
+        return -1
+    return v * 100 + (f * 10 if nf == 1 else f)
+
+
+@njit
+def parse_flag(buf, s, e, default):  # type: ignore[no-untyped-def]
+    """1/0 of a flag cell (empty: ``default``), or -1."""
+    s, e = strip(buf, s, e)
+    if s == e:
+        return default
+    if e - s == 1 and (buf[s] == 48 or buf[s] == 49):
+        return buf[s] - 48
+    return -1
+
+
+@njit
+def plain_text(buf, s, e):  # type: ignore[no-untyped-def]
+    """A stripped text cell: non-empty and not beginning or ending in a non-ASCII byte
+    (whose whitespace ``str.strip`` would also remove)."""
+    return e > s and buf[s] < 128 and buf[e - 1] < 128
+
+
+@njit
+def read_claims(buf, pos, slot_of_field, cols):  # type: ignore[no-untyped-def]
+    """Parse data rows from ``pos`` into ``cols`` (int64, one row per claim).
+
+    ``slot_of_field[f]``: the slot of field ``f`` (-1: ignored). ``cols`` columns:
+    0,1 setl_id start/end; 2,3 psn_no start/end; 4 setl_time; 5 visit type; 6 begndate;
+    7 enddate; 8 year; 9 base; 10 flags; 11 line start; 12-15 the four amounts.
+    Returns (rows, status, bad row index).
+    """
+    n_bytes = buf.shape[0]
+    width = slot_of_field.shape[0]
+    fs = np.empty(N_SLOTS, np.int64)
+    fe = np.empty(N_SLOTS, np.int64)
+    p = pos
+    n = 0
+    while p < n_bytes:
+        line_start = p
+        for k in range(N_SLOTS):
+            fs[k] = 0
+            fe[k] = 0
+        f = 0
+        fstart = p
+        q = p
+        while q < n_bytes:
+            c = buf[q]
+            if c == 10:
+                break
+            if c == 44:
+                if f < width and slot_of_field[f] >= 0:
+                    fs[slot_of_field[f]] = fstart
+                    fe[slot_of_field[f]] = q
+                f += 1
+                fstart = q + 1
+            q += 1
+        e = q
+        if e > line_start and buf[e - 1] == 13:
+            e -= 1
+        if f < width and slot_of_field[f] >= 0:
+            fs[slot_of_field[f]] = fstart
+            fe[slot_of_field[f]] = max(fstart, e)
+        p = q + 1
+        blank = True
+        for t in range(line_start, e):
+            if buf[t] != 44 and not is_space(buf[t]):
+                blank = False
+                break
+        if blank:
+            continue
+        if q - line_start >= MAX_LINE:
+            return n, NOT_PLAIN, n
+        # setl_id, psn_no, med_type: stripped text
+        a, b = strip(buf, fs[0], fe[0])
+        if not plain_text(buf, a, b):
+            return n, NOT_PLAIN, n
+        cols[0, n] = a
+        cols[1, n] = b
+        a, b = strip(buf, fs[1], fe[1])
+        if not plain_text(buf, a, b):
+            return n, NOT_PLAIN, n
+        cols[2, n] = a
+        cols[3, n] = b
+        t = parse_time(buf, fs[2], fe[2])
+        if t < 0:
+            return n, NOT_PLAIN, n
+        cols[4, n] = t
+        a, b = strip(buf, fs[3], fe[3])
+        if not plain_text(buf, a, b):
+            return n, NOT_PLAIN, n
+        if buf[a] == 50:
+            vt = 0
+        elif b - a == 2 and buf[a] == 49 and buf[a + 1] == 52:
+            vt = 1
+        else:
+            vt = 2
+        cols[5, n] = vt
+        d0, _ = parse_date(buf, fs[4], fe[4])
+        d1, year = parse_date(buf, fs[5], fe[5])
+        if d0 < 0 or d1 < 0 or d1 < d0:
+            return n, NOT_PLAIN, n
+        cols[6, n] = d0
+        cols[7, n] = d1
+        cols[8, n] = year
+        base = 0
+        for k in range(3):
+            v = parse_amount(buf, fs[6 + k], fe[6 + k])
+            if v < 0:
+                return n, NOT_PLAIN, n
+            cols[12 + k, n] = v
+        a, b = strip(buf, fs[9], fe[9])
+        hifob = 0
+        if b > a:
+            hifob = parse_amount(buf, a, b)
+            if hifob < 0:
+                return n, NOT_PLAIN, n
+        cols[15, n] = hifob
+        base = cols[12, n] - cols[13, n] - cols[14, n] - hifob
+        cols[9, n] = base if base > 0 else 0
+        flags = 0
+        for k in range(4):
+            v = parse_flag(buf, fs[10 + k], fe[10 + k], 1 if k == 3 else 0)
+            if v < 0:
+                return n, NOT_PLAIN, n
+            flags |= v << k
+        cols[10, n] = flags
+        cols[11, n] = line_start
+        n += 1
+    return n, OK, -1
+
+
+@njit
+def fnv1a(buf, s, e):  # type: ignore[no-untyped-def]
+    """64-bit FNV-1a of ``buf[s:e]`` (grouping key; equal bytes are checked after)."""
+    h = np.uint64(14695981039346656037)
+    prime = np.uint64(1099511628211)
+    for i in range(s, e):
+        h = (h ^ np.uint64(buf[i])) * prime
+    return h
+
+
+@njit
+def hash_spans(buf, starts, ends, out):  # type: ignore[no-untyped-def]
+    for i in range(starts.shape[0]):
+        out[i] = fnv1a(buf, starts[i], ends[i])
+
+
+@njit
+def compare(buf, a0, a1, b0, b1):  # type: ignore[no-untyped-def]
+    """-1, 0, 1 as ``buf[a0:a1]`` sorts before, equal to, after ``buf[b0:b1]`` (bytes of
+    UTF-8 sort as the code points of the text)."""
+    na = a1 - a0
+    nb = b1 - b0
+    for i in range(min(na, nb)):
+        x = buf[a0 + i]
+        y = buf[b0 + i]
+        if x != y:
+            return -1 if x < y else 1
+    if na == nb:
+        return 0
+    return -1 if na < nb else 1
+
+
+@njit
+def same_text(x, x0, x1, y, y0, y1):  # type: ignore[no-untyped-def]
+    """Whether ``x[x0:x1]`` and ``y[y0:y1]`` hold the same bytes."""
+    if x1 - x0 != y1 - y0:
+        return False
+    for i in range(x1 - x0):  # noqa: SIM110 - all() of a generator does not compile
+        if x[x0 + i] != y[y0 + i]:
+            return False
+    return True
+
+
+@njit
+def any_duplicate(buf, order, hashes, starts, ends):  # type: ignore[no-untyped-def]
+    """Whether two rows, ``order`` sorting them by ``hashes``, have equal text."""
+    for j in range(1, order.shape[0]):
+        i0 = order[j - 1]
+        i1 = order[j]
+        if hashes[i0] != hashes[i1]:
+            continue
+        # a run of equal hashes: compare every pair of it (runs are tiny)
+        k = j - 1
+        while k >= 0 and hashes[order[k]] == hashes[i1]:
+            i0 = order[k]
+            if compare(buf, starts[i0], ends[i0], starts[i1], ends[i1]) == 0:
+                return True
+            k -= 1
+    return False
+
+
+@njit
+def group_persons(buf, order, hashes, cols, bounds):  # type: ignore[no-untyped-def]
+    """Cut ``order`` (rows sorted by person hash) into persons; order each person's rows by
+    ``setl_time``, ties by ``setl_id`` as text (calc-contract §3). ``bounds`` receives the
+    first position of each person (and the end). Returns the number of persons, or -1
+    when two different psn_no share a hash (the caller then takes the reference path).
+    """
+    n = order.shape[0]
+    g = 0
+    i = 0
+    while i < n:
+        h = hashes[order[i]]
+        j = i + 1
+        r0 = order[i]
+        while j < n and hashes[order[j]] == h:
+            r = order[j]
+            if compare(buf, cols[2, r0], cols[3, r0], cols[2, r], cols[3, r]) != 0:
+                return -1
+            j += 1
+        # insertion sort of positions i..j-1 (a person has few claims)
+        for a in range(i + 1, j):
+            x = order[a]
+            b = a - 1
+            while b >= i:
+                y = order[b]
+                if cols[4, y] < cols[4, x]:
+                    break
+                if cols[4, y] == cols[4, x] and (
+                    compare(buf, cols[0, y], cols[1, y], cols[0, x], cols[1, x]) < 0
+                ):
+                    break
+                order[b + 1] = y
+                b -= 1
+            order[b + 1] = x
+        bounds[g] = i
+        g += 1
+        i = j
+    bounds[g] = n
+    return g
+
+
+@njit
+def find_text(buf, starts, ends, needle):  # type: ignore[no-untyped-def]
+    """The first row whose text equals ``needle`` (uint8 array), or -1."""
+    m = needle.shape[0]
+    for i in range(starts.shape[0]):
+        if ends[i] - starts[i] != m:
+            continue
+        same = True
+        for k in range(m):
+            if buf[starts[i] + k] != needle[k]:
+                same = False
+                break
+        if same:
+            return i
+    return -1
+
+
+ID_SLOTS = ("psn_no", "identity", "begndate", "enddate")
+
+
+@njit
+def read_identities(buf, pos, slot_of_field, codes, code_off, code_val, max_day, cols):  # type: ignore[no-untyped-def]
+    """Parse IDENTITIES.csv rows from ``pos`` into ``cols``: 0,1 psn_no start/end; 2 code
+    index (``codes[code_off[j]:code_off[j+1]]`` reads as ``code_val[j]``, the operator's
+    outside codes included); 3 begndate; 4 enddate (``max_day`` when open).
+    Returns (rows, status)."""
+    n_bytes = buf.shape[0]
+    width = slot_of_field.shape[0]
+    fs = np.zeros(4, np.int64)
+    fe = np.zeros(4, np.int64)
+    p = pos
+    n = 0
+    while p < n_bytes:
+        line_start = p
+        for k in range(4):
+            fs[k] = 0
+            fe[k] = 0
+        f = 0
+        fstart = p
+        q = p
+        while q < n_bytes and buf[q] != 10:
+            if buf[q] == 44:
+                if f < width and slot_of_field[f] >= 0:
+                    fs[slot_of_field[f]] = fstart
+                    fe[slot_of_field[f]] = q
+                f += 1
+                fstart = q + 1
+            q += 1
+        e = q
+        if e > line_start and buf[e - 1] == 13:
+            e -= 1
+        if f < width and slot_of_field[f] >= 0:
+            fs[slot_of_field[f]] = fstart
+            fe[slot_of_field[f]] = max(fstart, e)
+        p = q + 1
+        blank = True
+        for t in range(line_start, e):
+            if buf[t] != 44 and not is_space(buf[t]):
+                blank = False
+                break
+        if blank:
+            continue
+        if q - line_start >= MAX_LINE:
+            return n, NOT_PLAIN
+        a, b = strip(buf, fs[0], fe[0])
+        if not plain_text(buf, a, b):
+            return n, NOT_PLAIN
+        cols[0, n] = a
+        cols[1, n] = b
+        a, b = strip(buf, fs[1], fe[1])
+        code = -1
+        for j in range(code_off.shape[0] - 1):
+            if same_text(codes, code_off[j], code_off[j + 1], buf, a, b):
+                code = code_val[j]
+                break
+        if code < 0:
+            return n, NOT_PLAIN
+        cols[2, n] = code
+        d0, _ = parse_date(buf, fs[2], fe[2])
+        if d0 < 0:
+            return n, NOT_PLAIN
+        a, b = strip(buf, fs[3], fe[3])
+        if a == b:
+            d1 = max_day
+        else:
+            d1, _ = parse_date(buf, fs[3], fe[3])
+            if d1 < d0:
+                return n, NOT_PLAIN
+        cols[3, n] = d0
+        cols[4, n] = d1
+        n += 1
+    return n, OK
+
+
+@njit
+def group_by_hash(order, hashes, bounds):  # type: ignore[no-untyped-def]
+    """Cut ``order`` (rows sorted by hash) where the hash changes; returns the groups."""
+    n = order.shape[0]
+    g = 0
+    for i in range(n):
+        if i == 0 or hashes[order[i]] != hashes[order[i - 1]]:
+            bounds[g] = i
+            g += 1
+    bounds[g] = n
+    return g
+
+
+@njit
+def one_text_per_group(buf, starts, ends, order, bounds, n_groups):  # type: ignore[no-untyped-def]
+    """Whether every row of each group has the text of the group's first row."""
+    for g in range(n_groups):
+        r0 = order[bounds[g]]
+        for pos in range(bounds[g] + 1, bounds[g + 1]):
+            r = order[pos]
+            if compare(buf, starts[r0], ends[r0], starts[r], ends[r]) != 0:
+                return False
+    return True

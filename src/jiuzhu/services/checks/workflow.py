@@ -1,0 +1,179 @@
+"""Findings workflow: assign, investigate, resolve (corrected, clawed back, 移交), audited.
+
+梅州规程 第二十–二十三条 (及时改正；移交医疗保障行政部门处理); 新疆规程 第二十四条
+(已支付的予以追回). A claw-back takes the settlement's share out of the person-year
+totals (as a reversal does), records the amount and the hospital in ``claw_back`` and,
+where the fund's books are on main, emits their claw-back event so that a receivable
+from the hospital is posted and it appears in the hospital's next clearing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jiuzhu.adapters.db.repositories import lock_totals, settlement_by_id
+from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.adapters.db.warning_tables import ClawBack, Finding
+from jiuzhu.domain.errors import Conflict, InputError, NotFound
+from jiuzhu.domain.warning_status import FINDING_ZH, OPEN_FINDINGS, FindingStatus, check_finding
+from jiuzhu.policy.money import format_fen
+
+
+@dataclass(frozen=True)
+class FindingView:
+    id: int
+    rule: str
+    category: str
+    article: str
+    subject: str
+    psn_no: str | None
+    setl_id: str | None
+    institution: str | None
+    amount: str
+    evidence: dict[str, Any]
+    status: str
+    status_zh: str
+    assignee: str | None
+    resolution: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def view(f: Finding) -> FindingView:
+    return FindingView(
+        f.id, f.rule, f.category, f.article, f.subject, f.psn_no, f.setl_id, f.institution,
+        format_fen(f.amount), f.evidence, f.status, FINDING_ZH[FindingStatus(f.status)],
+        f.assignee, f.resolution,
+    )  # fmt: skip
+
+
+def list_findings(
+    uow: UnitOfWork,
+    *,
+    status: str | None = None,
+    rule: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[FindingView]:
+    with uow.read() as s:
+        q = select(Finding).order_by(Finding.id)
+        if status:
+            q = q.where(Finding.status == FindingStatus(status).value)
+        if rule:
+            q = q.where(Finding.rule == rule)
+        return [view(f) for f in s.scalars(q.limit(limit).offset(offset))]
+
+
+def _finding(s: Session, fid: int) -> Finding:
+    f = s.get(Finding, fid, with_for_update=True)
+    if f is None:
+        raise NotFound(f"no finding {fid}", field="id")
+    return f
+
+
+def _step(s: Session, f: Finding, target: FindingStatus, actor: str, **changes: Any) -> None:
+    before = {"status": f.status, "assignee": f.assignee}
+    f.status = check_finding(f.status, target).value
+    for k, v in changes.items():
+        setattr(f, k, v)
+    s.flush()
+    audit(s, actor, f"finding_{target.value}", "check_finding", str(f.id), before,
+          {"status": f.status, **{k: v for k, v in changes.items()}})  # fmt: skip
+
+
+def assign(uow: UnitOfWork, fid: int, assignee: str, *, actor: str) -> FindingView:
+    with uow.begin() as s:
+        f = _finding(s, fid)
+        _step(s, f, FindingStatus.ASSIGNED, actor, assignee=assignee)
+        return view(f)
+
+
+def investigate(uow: UnitOfWork, fid: int, *, actor: str, note: str | None = None) -> FindingView:
+    with uow.begin() as s:
+        f = _finding(s, fid)
+        _step(s, f, FindingStatus.INVESTIGATING, actor, resolution=note)
+        return view(f)
+
+
+def resolve(uow: UnitOfWork, fid: int, how: str, *, actor: str, note: str) -> FindingView:
+    """``how``: corrected | transferred (移交) | dismissed; a claw-back is :func:`claw_back`."""
+    target = FindingStatus(how)
+    if target == FindingStatus.CLAWED_BACK:
+        raise InputError("a claw-back is `checks clawback` (it reverses the payment)", column="how")
+    if not note.strip():
+        raise InputError("say what was done", column="note")
+    with uow.begin() as s:
+        f = _finding(s, fid)
+        _step(s, f, target, actor, resolution=note)
+        return view(f)
+
+
+def claw_back(uow: UnitOfWork, fid: int, *, actor: str, note: str) -> FindingView:
+    """追回 the finding's settlement: its share leaves the totals; recorded with hospital
+    and amount; the fund's claw-back event where the fund exists (see module doc)."""
+    with uow.begin() as s:
+        f = _finding(s, fid)
+        if not f.setl_id:
+            raise Conflict(f"finding {fid} is not about a settlement", field="id")
+        row = settlement_by_id(s, f.setl_id)
+        if row is None:
+            raise NotFound(f"no settlement {f.setl_id}", field="setl_id")
+        totals = lock_totals(s, row.psn_no, row.year)
+        s.refresh(row, with_for_update=True)
+        if row.status != "settled":
+            raise Conflict(
+                f"settlement {row.setl_id} is {row.status}: nothing to claw back", field="setl_id"
+            )
+        totals.s -= row.d_s
+        totals.p -= row.d_p
+        totals.r -= row.d_r
+        totals.tp -= row.d_tp
+        totals.settlements -= 1
+        row.status = "reversed"
+        row.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        cb = ClawBack(
+            finding_id=f.id, setl_id=row.setl_id, psn_no=row.psn_no, institution=row.institution,
+            maf_pay=row.maf_pay, tilt_pay=row.tilt_pay, amount=row.maf_pay + row.tilt_pay, actor=actor,
+        )  # fmt: skip
+        s.add(cb)
+        s.flush()
+        cb.fund_posted = int(emit_fund_event(s, cb))
+        audit(s, actor, "claw_back", "settlement", row.setl_id, {"status": "settled"},
+              {"status": "reversed", "claw_back": format_fen(cb.amount), "institution": row.institution,
+               "finding": f.id, "fund_posted": cb.fund_posted})  # fmt: skip
+        _step(s, f, FindingStatus.CLAWED_BACK, actor, resolution=note)
+        return view(f)
+
+
+def emit_fund_event(s: Session, cb: ClawBack) -> bool:
+    """The hook for the fund's books: emit their claw-back event when their message bus
+    exists (a receivable from ``cb.institution`` of ``cb.amount``); False until then."""
+    try:
+        from jiuzhu.domain import events  # type: ignore[attr-defined]
+        from jiuzhu.services import messagebus  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    event_cls = getattr(events, "ClawedBack", None) or getattr(events, "ClawBack", None)
+    if event_cls is None:
+        return False
+    messagebus.handle(
+        s, event_cls(setl_id=cb.setl_id, institution=cb.institution, amount=cb.amount)
+    )
+    return True
+
+
+def open_count(s: Session) -> int:
+    return int(
+        s.scalar(
+            select(func.count())
+            .select_from(Finding)
+            .where(Finding.status.in_([x.value for x in OPEN_FINDINGS]))
+        )
+        or 0
+    )

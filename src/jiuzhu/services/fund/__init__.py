@@ -1,0 +1,1 @@
+"""The fund (医疗救助基金): double-entry books, clearing and reports."""

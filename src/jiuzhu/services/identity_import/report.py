@@ -1,0 +1,284 @@
+"""The import's report: the result and its counts, the audit entries and detail rows
+(masked), the CSV written after the commit, and the stored file of a batch."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import json
+import os
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from jiuzhu.adapters.crypto import get_cipher
+from jiuzhu.adapters.db.bulk import (
+    bulk_insert,
+)
+from jiuzhu.adapters.db.tables import ImportBatchFile
+from jiuzhu.domain.errors import NotFound
+from jiuzhu.domain.pii import mask_certno, mask_name
+from jiuzhu.services.identity_import.compare import Merge
+from jiuzhu.services.identity_import.load import Existing, ExistingKey
+from jiuzhu.services.identity_import.rows import DETAIL_CAP, PER_ROW_AUDIT_LIMIT, Row, RowError
+from jiuzhu.services.registry import (
+    identity_key,
+)
+
+
+@dataclass
+class ImportResult:
+    """The diff report of one import (masked)."""
+
+    file: str
+    source: str
+    mode: str
+    as_of: dt.date | None
+    sha256: str
+    rows: int = 0
+    batch_id: int | None = None
+    refused: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    details: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    report_json: str | None = None
+    report_csv: str | None = None
+    elapsed: float = 0.0  # float ok (seconds, not money)
+    previous_batch: int | None = None
+    """an earlier batch of the same file (same SHA-256)"""
+    timings: dict[str, float] = field(default_factory=dict)
+    """seconds per stage (for the benchmark)"""
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(self.counts.get(k) for k in ("added", "changed", "ended", "persons_created"))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "file": self.file,
+            "source": self.source,
+            "mode": self.mode,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "sha256": self.sha256,
+            "rows": self.rows,
+            "refused": self.refused,
+            "changed_anything": self.changed_anything,
+            "previous_batch": self.previous_batch,
+            "counts": self.counts,
+            "errors": [e.as_dict() for e in self.errors],
+            "details": self.details,
+            "report_json": self.report_json,
+            "report_csv": self.report_csv,
+        }
+
+
+def _masked(cert: str, name: str) -> tuple[str, str]:
+    return mask_certno(cert), mask_name(name)
+
+
+@dataclass
+class Changes:
+    """What an import changes and reports (for the audit trail and the report)."""
+
+    added: Sequence[Row]
+    changed: Sequence[tuple[Row, Existing]]
+    ends: Mapping[int, dt.date]
+    existing: Mapping[ExistingKey, Existing]
+    new_people: Mapping[str, Row]
+    merges: Sequence[tuple[int, Merge]]
+    errors: Sequence[RowError]
+
+
+def audit_changes(
+    conn: Connection,
+    actor: str,
+    bid: int,
+    source: str,
+    now_v: Any,
+    ch: Changes,
+    as_of_day: dt.date,
+) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[Any, ...]], bool]:
+    """One audit entry per change, masked (宁医保发〔2023〕102号 第九条), and the report's
+    rows: returns the detail lists, every detail row, and whether additions were audited
+    per row."""
+    added, changed, ends, existing = ch.added, ch.changed, ch.ends, ch.existing
+    new_people, merges, errors = ch.new_people, ch.merges, ch.errors
+    details: dict[str, list[dict[str, Any]]] = {
+        "added": [],
+        "changed": [],
+        "ended": [],
+        "merged": [],
+        "rejected": [],
+    }
+    detail_rows: list[tuple[Any, ...]] = []
+    audit_rows: list[tuple[Any, ...]] = []
+    by_id = {ex[0]: ex for ex in existing.values()} if ends else {}
+
+    def ident(psn: str, code: str, beg: dt.date, end: dt.date | None) -> dict[str, Any]:
+        return {
+            "psn_no": psn,
+            "code": code,
+            "begndate": beg.isoformat(),
+            "enddate": end.isoformat() if end else None,
+            "batch_id": bid,
+        }
+
+    js = json.dumps
+    per_row = len(added) <= PER_ROW_AUDIT_LIMIT
+    for r in added:
+        c = r.certno  # valid, so 18 characters: mask_certno's first, 16 stars, last
+        mc, mn = c[0] + "****************" + c[17], mask_name(r.name)
+        detail_rows.append(("added", r.line, r.psn_no, mc, mn, r.code, r.beg, r.end, None, ""))
+        if not per_row:
+            continue
+        # hand-built JSON: json.dumps of a dict per row costs more than the insert
+        after_js = (
+            f'{{"psn_no": {js(r.psn_no, ensure_ascii=False)}, "code": "{r.code}", '
+            f'"begndate": "{r.beg.isoformat()}", '
+            f'"enddate": {js(r.end.isoformat()) if r.end else "null"}, "batch_id": {bid}, '
+            f'"certno": "{mc}", "name": {js(mn, ensure_ascii=False)}, "source": "{source}", '
+            f'"person_created": {"true" if new_people.get(r.psn_no) is r else "false"}}}'
+        )
+        audit_rows.append(
+            (
+                now_v,
+                actor,
+                "import_add",
+                "person_identity",
+                f"{r.psn_no}:{r.code}:{r.beg.isoformat()}",
+                None,
+                after_js,
+            )
+        )
+    for r, ex in changed:
+        mc, mn = _masked(r.certno, r.name)
+        before = ident(ex[1], ex[2], ex[3], ex[4])
+        after = ident(r.psn_no, r.code, r.beg, r.end)
+        audit_rows.append(
+            (
+                now_v,
+                actor,
+                "import_change",
+                "person_identity",
+                identity_key(r.psn_no, r.code, r.beg),
+                json.dumps(before, ensure_ascii=False),
+                json.dumps(after, ensure_ascii=False),
+            )
+        )
+        detail_rows.append(("changed", r.line, r.psn_no, mc, mn, r.code, r.beg, r.end, ex[4], ""))
+    for i, d in ends.items():
+        ex = by_id[i]
+        before = ident(ex[1], ex[2], ex[3], ex[4])
+        after = ident(ex[1], ex[2], ex[3], d)
+        audit_rows.append(
+            (
+                now_v,
+                actor,
+                "import_end",
+                "person_identity",
+                identity_key(ex[1], ex[2], ex[3]),
+                json.dumps(before, ensure_ascii=False),
+                json.dumps(after, ensure_ascii=False),
+            )
+        )
+        detail_rows.append(
+            (
+                "ended",
+                None,
+                ex[1],
+                "",
+                "",
+                ex[2],
+                ex[3],
+                d,
+                ex[4],
+                f"不在 {as_of_day} 全量名单中（新疆规程 第六条 动态调整）",
+            )
+        )
+    for line, (r, ub, ue, reason) in merges:
+        mc, mn = _masked(r.certno, r.name)
+        detail_rows.append(("merged", line, r.psn_no, mc, mn, r.code, ub, ue, None, reason))
+    for e in errors:
+        detail_rows.append(
+            ("rejected", e.line, "", "", "", "", None, None, None, f"{e.column}: {e.message}")
+        )
+    bulk_insert(
+        conn,
+        "audit_log",
+        ("at", "actor", "action", "entity", "entity_id", "before", "after"),
+        audit_rows,
+    )
+    del audit_rows
+    return details, detail_rows, per_row
+
+
+def fill_details(
+    details: dict[str, list[dict[str, Any]]], detail_rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """The first ``DETAIL_CAP`` rows of each kind, as the batch row and the API show them."""
+    for kind, line, psn, mc, mn, code, beg, end, old, reason in detail_rows:
+        lst = details[kind]
+        if len(lst) < DETAIL_CAP:
+            lst.append(
+                {
+                    "line": line,
+                    "psn_no": psn,
+                    "certno": mc,
+                    "name": mn,
+                    "identity": code,
+                    "begndate": beg.isoformat() if beg else None,
+                    "enddate": end.isoformat() if end else None,
+                    "old_enddate": old.isoformat() if old else None,
+                    "reason": reason,
+                }
+            )
+
+
+def batch_file(s: Session, batch_id: int) -> tuple[str, bytes]:
+    """The file of a batch as the department sent it (name, bytes): every source row."""
+    f = s.scalar(select(ImportBatchFile).where(ImportBatchFile.batch_id == batch_id))
+    if f is None:
+        raise NotFound(f"batch {batch_id} has no stored file", field="batch_id")
+    data = zlib.decompress(base64.b64decode(get_cipher().decrypt(f.content_enc)))
+    return f.file_name or "", data
+
+
+_KIND_ZH = {
+    "added": "新增",
+    "changed": "变更",
+    "ended": "终止",
+    "merged": "合并",
+    "rejected": "拒绝",
+}
+
+
+def write_detail_csv(path: Path, header: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """``reports.write_csv`` (UTF-8 with BOM, temp file then rename) for a million rows:
+    each date formatted once, not once per row; ``csv`` writes None as an empty cell."""
+    iso_of: dict[dt.date, str] = {}
+
+    def iso(d: dt.date | None) -> str | None:
+        if d is None:
+            return None
+        v = iso_of.get(d)
+        if v is None:
+            v = iso_of[d] = d.isoformat()
+        return v
+
+    kind_zh = _KIND_ZH
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(
+            (kind_zh[k], line, psn, mc, mn, code, iso(beg), iso(end), iso(old), reason)
+            for k, line, psn, mc, mn, code, beg, end, old, reason in rows
+        )
+    os.replace(tmp, path)

@@ -1,0 +1,244 @@
+"""What a policy change would have paid (政策测算): the same settlements under the policy
+now and under the change, side by side (双鸭山 第二十九条; 宁夏 第二十六条 budget estimates).
+
+Both runs go through the columnar engine (``services/batch``), which equals the
+reference engine to the fen. The figures come back per class, county, month and visit
+type (persons, settlements, paid now, paid under the change, difference), with the
+persons who gain or lose most (psn_no masked) and the effect on the year's budget.
+With no change every settlement gets exactly what it got (a test holds this).
+
+County: neither CLAIMS.csv (calc-contract §8) nor the stored settlement carries a
+county yet; the county breakdown shows the column ``county`` of the claims file when
+there is one, else one row "（未记录 not recorded）".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from jiuzhu.domain.errors import InputError, PolicyError
+from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.services import calc as reference
+from jiuzhu.services.batch import columns as cc
+from jiuzhu.services.batch import read_kernel as rk
+from jiuzhu.services.batch.run import Figures, IdentitySource, compute
+from jiuzhu.services.batch.tables import PolicyTables
+
+VISIT_ZH = {"inpatient": "住院", "chronic_outpatient": "门诊慢特病", "outpatient": "普通门诊"}
+NOT_RECORDED = "（未记录 not recorded）"
+
+
+@dataclass
+class Breakdown:
+    """One row of a breakdown: figures in fen."""
+
+    key: str
+    persons: int
+    settlements: int
+    paid_now: int
+    paid_change: int
+
+    @property
+    def difference(self) -> int:
+        return self.paid_change - self.paid_now
+
+
+@dataclass
+class Mover:
+    psn_masked: str
+    settlements: int
+    paid_now: int
+    paid_change: int
+
+    @property
+    def difference(self) -> int:
+        return self.paid_change - self.paid_now
+
+
+@dataclass
+class Simulation:
+    region: str
+    change: str
+    settlements: int
+    persons: int
+    paid_now: int
+    paid_change: int
+    by: dict[str, list[Breakdown]] = field(default_factory=dict)
+    """'class', 'county', 'month', 'visit_type' → rows."""
+    gainers: list[Mover] = field(default_factory=list)
+    losers: list[Mover] = field(default_factory=list)
+    changed_settlements: int = 0
+
+    @property
+    def difference(self) -> int:
+        return self.paid_change - self.paid_now
+
+
+def mask_psn(psn: str) -> str:
+    """``P6400000004`` → ``P64******04``: enough to find the person in the registry
+    by an authorised look-up, not enough to name them in a report."""
+    if len(psn) <= 5:
+        return "*" * len(psn)
+    return psn[:3] + "*" * (len(psn) - 5) + psn[-2:]
+
+
+@dataclass
+class Run:
+    """One engine run: the claims, the policy's tables and the figures."""
+
+    tables: PolicyTables
+    figures: Figures
+
+    def paid(self) -> np.ndarray:
+        return self.figures.maf + self.figures.tilt
+
+
+def run_policy(claims: cc.ClaimColumns, identities: IdentitySource, policy: RegionPolicy) -> Run:
+    policy.require_parameters()
+    computed = compute(claims, identities, policy)
+    if computed is None:
+        raise PolicyError(
+            f"region {policy.region}: the policy could not be laid out for the claims' days "
+            "(a value not in force on some day); `jiuzhu calc` names it"
+        )
+    return Run(*computed)
+
+
+def read_claims_columns(path: Path) -> cc.ClaimColumns:
+    """CLAIMS.csv in columns; a file not in plain form is refused with the reference's
+    located error, or (if valid) with a request to write it plainly."""
+    claims = cc.read_columns(path)
+    if claims is None:
+        reference.read_claims(path)  # raises the located error, if there is one
+        raise InputError(
+            "simulate reads CLAIMS.csv in its plain form (no quotes, cells without spaces, "
+            "amounts as 123.45); `jiuzhu calc` accepts this file",
+            file=str(path),
+        )
+    return claims
+
+
+def simulate(
+    claims: cc.ClaimColumns,
+    identities: IdentitySource,
+    now: RegionPolicy,
+    changed: RegionPolicy,
+    change_name: str,
+    *,
+    top: int = 10,
+    county: Sequence[str] | None = None,
+) -> Simulation:
+    """Run the claims under ``now`` and under ``changed`` and compare."""
+    a = run_policy(claims, identities, now)
+    b = run_policy(claims, identities, changed)
+    return compare(claims, a, b, now.region, change_name, top=top, county=county)
+
+
+def _group_of_rows(claims: cc.ClaimColumns) -> np.ndarray:
+    sizes = np.diff(claims.bounds[: claims.n_groups + 1])
+    gid = np.empty(claims.n, np.int64)
+    gid[claims.order] = np.repeat(np.arange(claims.n_groups, dtype=np.int64), sizes)
+    return gid
+
+
+def _sums(inv: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, np.int64)
+    np.add.at(out, inv, values)
+    return out
+
+
+def _breakdown(
+    labels: list[str], inv: np.ndarray, gid: np.ndarray, now: np.ndarray, chg: np.ndarray
+) -> list[Breakdown]:
+    n = len(labels)
+    counts = np.bincount(inv, minlength=n)
+    pairs = np.unique(inv * (int(gid.max(initial=0)) + 1) + gid)
+    persons = np.bincount(pairs // (int(gid.max(initial=0)) + 1), minlength=n)
+    s_now = _sums(inv, n, now)
+    s_chg = _sums(inv, n, chg)
+    return [
+        Breakdown(labels[k], int(persons[k]), int(counts[k]), int(s_now[k]), int(s_chg[k]))
+        for k in range(n)
+        if counts[k]
+    ]
+
+
+def compare(
+    claims: cc.ClaimColumns,
+    a: Run,
+    b: Run,
+    region: str,
+    change_name: str,
+    *,
+    top: int = 10,
+    county: Sequence[str] | None = None,
+) -> Simulation:
+    now = a.paid()
+    chg = b.paid()
+    gid = _group_of_rows(claims)
+    c = claims.cols
+    strings = a.tables.strings.texts
+    f = a.figures
+    # class: the class under the policy now ('' when none applies)
+    cls_text = np.where(f.klass >= 0, a.tables.class_text[f.period, np.maximum(f.klass, 0), 0], 0)
+    uniq, inv = np.unique(cls_text, return_inverse=True)
+    by: dict[str, list[Breakdown]] = {
+        "class": _breakdown(
+            [strings[int(s)] or "（无救助类别 none）" for s in uniq], inv, gid, now, chg
+        )
+    }
+    months = (c[cc.YEAR] * 100 + _month_of(c[cc.END])).astype(np.int64)
+    uniq, inv = np.unique(months, return_inverse=True)
+    by["month"] = _breakdown(
+        [f"{m // 100:04d}-{m % 100:02d}" for m in uniq.tolist()], inv, gid, now, chg
+    )
+    by["visit_type"] = _breakdown(
+        [f"{VISIT_ZH[v]} {v}" for v in rk.VISIT_TYPES], c[cc.VT].astype(np.int64), gid, now, chg
+    )
+    if county is None:
+        by["county"] = _breakdown([NOT_RECORDED], np.zeros(claims.n, np.int64), gid, now, chg)
+    else:
+        labels, inv = np.unique(np.asarray(county, dtype=object), return_inverse=True)
+        by["county"] = _breakdown([str(x) or NOT_RECORDED for x in labels], inv, gid, now, chg)
+    per_now = _sums(gid, claims.n_groups, now)
+    per_chg = _sums(gid, claims.n_groups, chg)
+    per_n = np.bincount(gid, minlength=claims.n_groups)
+    diff = per_chg - per_now
+    first = claims.first_rows()
+
+    def movers(idx: np.ndarray, sign: int) -> list[Mover]:
+        return [
+            Mover(
+                mask_psn(claims.text(int(first[g]), cc.PSN0)),
+                int(per_n[g]),
+                int(per_now[g]),
+                int(per_chg[g]),
+            )
+            for g in idx.tolist()
+            if diff[g] * sign > 0
+        ]
+
+    order = np.argsort(diff, kind="stable")
+    return Simulation(
+        region=region,
+        change=change_name,
+        settlements=claims.n,
+        persons=claims.n_groups,
+        paid_now=int(now.sum()),
+        paid_change=int(chg.sum()),
+        by=by,
+        gainers=movers(order[::-1][:top], 1),
+        losers=movers(order[:top], -1),
+        changed_settlements=int((now != chg).sum()),
+    )
+
+
+def _month_of(ordinals: np.ndarray) -> np.ndarray:
+    """Month (1–12) of each day ordinal."""
+    days = ordinals.astype("int64") - 719163  # ordinal of 1970-01-01
+    d = days.astype("datetime64[D]")
+    return (d.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.int64)

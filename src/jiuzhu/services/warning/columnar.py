@@ -1,0 +1,296 @@
+"""The fast path of `jiuzhu warning scan`: columns in numpy, loops compiled by numba.
+
+Steps: read the bytes; parse the canonical spelling (``parse_fast``), else give up;
+check setl_id unique and group persons by a 64-bit hash, both verified byte for byte
+(a collision gives up too); sort by person, year and settlement order (§3: ``setl_time``,
+ties by ``setl_id`` as text); choose identities and walk the lines (``kernel``).
+Returns None wherever the reference must decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from jiuzhu.domain.identity import IdentitySpan
+from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.policy.warning import sum_keys, warning_terms
+from jiuzhu.services.calc import CLAIM_REQUIRED
+from jiuzhu.services.warning import kernel, parse_fast
+from jiuzhu.services.warning.scan import CODES, ScanResult, csv_field, span_scores
+
+_RULES = {
+    "any_day_of_stay": kernel.RULE_ANY_DAY,
+    "on_enddate": kernel.RULE_ON_END,
+    "on_begndate": kernel.RULE_ON_BEGIN,
+}
+_MEASURES = {
+    "B": kernel.MEASURE_B,
+    "H": kernel.MEASURE_H,
+    "base": kernel.MEASURE_BASE,
+    "hifmi_pay": kernel.MEASURE_HIFMI,
+}
+_VISIT_BIT = {
+    "outpatient": 1 << parse_fast.VISIT_OUTPATIENT,
+    "inpatient": 1 << parse_fast.VISIT_INPATIENT,
+    "chronic_outpatient": 1 << parse_fast.VISIT_CHRONIC,
+}
+_ALL_VISITS = 7
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _visits(v: frozenset[str] | None) -> int:
+    return _ALL_VISITS if v is None else sum(_VISIT_BIT[x] for x in v)
+
+
+def _header(data: bytes) -> tuple[np.ndarray, int] | None:
+    end = data.find(b"\n")
+    head = data[: end if end >= 0 else len(data)].rstrip(b"\r")
+    try:
+        names = [h.strip() for h in head.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    if len(set(names)) != len(names) or any(c not in names for c in CLAIM_REQUIRED):
+        return None
+    roles = np.array([parse_fast.ROLE_OF.get(h, parse_fast.IGNORE) for h in names], np.int64)
+    return roles, (end + 1 if end >= 0 else len(data))
+
+
+def scan_fast(
+    path: Path, identities: dict[str, list[IdentitySpan]], policy: RegionPolicy
+) -> ScanResult | None:
+    """WARNINGS.csv's lines, or None where the reference reader must decide."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b'"' in data or b"\x00" in data:
+        return None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    head = _header(data)
+    if head is None:
+        return None
+    roles, start = head
+    buf = np.frombuffer(data, np.uint8)
+    ok, _line, n, sid_a, sid_b, psn_a, psn_b, sid_h, psn_h, t, bday, eday, year, visit, amt = (
+        parse_fast.parse(buf, start, roles, data.count(b"\n") + 1)
+    )
+    if not ok:
+        return None
+    if n == 0:
+        return ScanResult(b"", {})
+    sid_a, sid_b, psn_a, psn_b = sid_a[:n], sid_b[:n], psn_a[:n], psn_b[:n]
+    sid_h, psn_h, t, bday, eday, year = sid_h[:n], psn_h[:n], t[:n], bday[:n], eday[:n], year[:n]
+    visit, amt = visit[:n], amt[:n]
+    if parse_fast.distinct_ok(buf, np.argsort(sid_h), sid_h, sid_a, sid_b) != 0:
+        return None  # a duplicate setl_id (the reference names it) or a hash collision
+    by_psn = np.argsort(psn_h)
+    hs = psn_h[by_psn]
+    new = np.empty(n, np.bool_)
+    new[0] = True
+    np.not_equal(hs[1:], hs[:-1], out=new[1:])
+    # persons are told apart by two independent 63-bit hashes of psn_no: rows with the
+    # same first hash and another second one are a collision, left to the reference
+    h2 = parse_fast.second_hashes(buf, psn_a, psn_b)[by_psn]
+    if np.any((h2[1:] != h2[:-1]) & ~new[1:]):
+        return None
+    person_h2 = h2[new]
+    code = np.empty(n, np.int64)
+    code[by_psn] = np.cumsum(new) - 1
+    order = _settlement_order(data, code, year, t, sid_a, sid_b)
+    ident, day_idx, days = _identities(identities, policy, code, bday, eday, hs[new], person_h2)
+    inscp, hifp, hifmi, hifob, medfee = (amt[:, k] for k in range(5))
+    paid = hifp + hifmi + hifob
+    base = np.maximum(inscp - paid, 0)
+    burden = np.maximum(np.where(medfee >= 0, medfee, inscp) - paid, 0)
+    spec_lines = policy.spec.early_warning
+    keys = list(sum_keys(policy))
+    thr = np.full((len(days), len(spec_lines)), kernel.NOT_IN_FORCE, np.int64)
+    articles: dict[tuple[int, int], str] = {}
+    for d, day in enumerate(days):
+        for ln in warning_terms(policy, day).lines:
+            j = next(k for k, w in enumerate(spec_lines) if w.id == ln.id)
+            thr[d, j] = ln.line
+            articles[(d, j)] = ln.ref
+    who = np.zeros((len(spec_lines), len(CODES) + 1), np.bool_)
+    line_sum = np.full(len(spec_lines), -1, np.int64)
+    for j, w in enumerate(spec_lines):
+        if w.identities == ["anyone"]:
+            who[j, :] = True
+        else:
+            for c in w.identities:
+                who[j, CODES.index(c) + 1] = True
+        if w.measure in ("B", "H"):
+            line_sum[j] = keys.index(
+                (w.measure, frozenset(w.visit_types) if w.visit_types else None)
+            )
+    rows, lines, amounts = kernel.fire(
+        order, code, year, visit, base, burden, hifmi, ident, day_idx,
+        np.array([_MEASURES[m] for m, _ in keys], np.int64),
+        np.array([_visits(v) for _, v in keys], np.int64),
+        np.array([_MEASURES[w.measure] for w in spec_lines], np.int64),
+        line_sum,
+        np.array([_visits(frozenset(w.visit_types) if w.visit_types else None) for w in spec_lines], np.int64),
+        who, thr,
+    )  # fmt: skip
+    return _lines(data, buf, rows, lines, amounts, thr, day_idx, articles, spec_lines,
+                  psn_a, psn_b, sid_a, sid_b, year, t, ident)  # fmt: skip
+
+
+def _table(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    blobs = [x.encode() for x in texts]
+    off = np.zeros(len(blobs) + 1, np.int64)
+    off[1:] = np.cumsum([len(b) for b in blobs])
+    return np.frombuffer(b"".join(blobs) or b"\0", np.uint8), off
+
+
+def _lines(
+    data,
+    buf,
+    rows,
+    lines,
+    amounts,
+    thr,
+    day_idx,
+    articles,
+    spec_lines,
+    psn_a,
+    psn_b,
+    sid_a,
+    sid_b,
+    year,
+    t,
+    ident,
+) -> ScanResult:  # type: ignore[no-untyped-def]
+    """The firings as WARNINGS.csv lines, ordered by psn_no, year, line (§11)."""
+    if rows.size == 0:
+        return ScanResult(b"", {})
+    width = int((psn_b[rows] - psn_a[rows]).max())
+    words = -(-width // 8)
+    fixed = parse_fast.fixed_width(buf, rows, psn_a, psn_b, words * 8)
+    # big-endian 8-byte words, zero-padded, compare as the texts do (byte order is code
+    # point order in UTF-8, and a shorter text sorts before its extensions)
+    keys = fixed.view(">u8").astype(np.uint64)
+    ids = [w.id for w in spec_lines]
+    rank = np.argsort(np.argsort(np.array(ids)))  # line ids in text order
+    order = np.lexsort((rank[lines], year[rows], *[keys[:, w] for w in range(words - 1, -1, -1)]))
+    rows, lines, amounts = rows[order], lines[order], amounts[order]
+    d = day_idx[rows]
+    art_keys = sorted(articles)
+    art_id = {k: n for n, k in enumerate(art_keys)}
+    key_of = np.full(thr.shape, -1, np.int64)
+    for (dd, j), n in art_id.items():
+        key_of[dd, j] = n
+    line_txt, line_off = _table(ids)
+    id_txt, id_off = _table(CODES)
+    art_txt, art_off = _table([csv_field(articles[k]) for k in art_keys])
+    body = parse_fast.write_rows(
+        buf, rows, psn_a, psn_b, sid_a, sid_b, year, t, amounts, thr[d, lines],
+        lines, line_txt, line_off, ident, id_txt, id_off, key_of[d, lines], art_txt, art_off,
+    )  # fmt: skip
+    counts = np.bincount(lines, minlength=len(ids))
+    return ScanResult(body.tobytes(), {ids[j]: int(c) for j, c in enumerate(counts) if c})
+
+
+def _settlement_order(
+    data: bytes,
+    code: np.ndarray,
+    year: np.ndarray,
+    t: np.ndarray,
+    sid_a: np.ndarray,
+    sid_b: np.ndarray,
+) -> np.ndarray:
+    """Rows sorted by person, year, ``setl_time``, then ``setl_id`` as text (§3)."""
+    yoff = year - year.min()
+    toff = t - t.min()
+    bc, by, bt = (
+        int(code.max()).bit_length(),
+        int(yoff.max()).bit_length(),
+        int(toff.max()).bit_length(),
+    )
+    if bc + by + bt <= 62:
+        key = (code << (by + bt)) | (yoff << bt) | toff
+        order = np.argsort(key)
+        ks = key[order]
+    else:
+        order = np.lexsort((toff, yoff, code))
+        ks = np.stack((code[order], yoff[order], toff[order]), axis=1)
+    same = (ks[1:] == ks[:-1]) if ks.ndim == 1 else np.all(ks[1:] == ks[:-1], axis=1)
+    ties = np.flatnonzero(same)
+    if ties.size:
+        k = 0
+        while k < ties.size:
+            lo = int(ties[k])
+            hi = lo + 1
+            while k < ties.size and int(ties[k]) == hi - 1:
+                hi += 1
+                k += 1
+            run = order[lo:hi].tolist()
+            run.sort(key=lambda i: data[sid_a[i] : sid_b[i]].decode())
+            order[lo:hi] = run
+    return order
+
+
+def _identities(
+    identities: dict[str, list[IdentitySpan]],
+    policy: RegionPolicy,
+    code: np.ndarray,
+    bday: np.ndarray,
+    eday: np.ndarray,
+    person_hash: np.ndarray,
+    person_hash2: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, list[dt.date]]:
+    """Per settlement: the index in §1 of the identity §4 selects (-1: none), the index of
+    its ``enddate`` among the distinct days, and those days.
+
+    A span's person is found by the two hashes of its psn_no (as the claims' persons are
+    told apart); a person of IDENTITIES.csv with no settlement is left out."""
+    lo = int(eday.min())
+    present = np.bincount(eday - lo)
+    uniq = np.flatnonzero(present)
+    lookup = np.zeros(present.shape[0], np.int64)
+    lookup[uniq] = np.arange(uniq.shape[0])
+    day_idx = lookup[eday - lo]
+    days = [_EPOCH + dt.timedelta(days=int(d) + lo) for d in uniq]
+    rule_by_day = np.array([_RULES[warning_terms(policy, d).identity_rule] for d in days], np.int64)
+    rule = rule_by_day[day_idx]
+    n_persons = person_hash.shape[0]
+    scored = span_scores(identities, policy, days[0])
+    names = list(scored)
+    owner: list[int] = []
+    beg: list[int] = []
+    end: list[int] = []
+    score: list[int] = []
+    for k, p in enumerate(names):
+        for b, e, sc in scored[p]:
+            owner.append(k)
+            beg.append(b)
+            end.append(e)
+            score.append(sc)
+    txt, off = _table(names)
+    h1 = parse_fast.first_hashes(txt, off[:-1], off[1:])
+    h2 = parse_fast.second_hashes(txt, off[:-1], off[1:])
+    pos = np.minimum(np.searchsorted(person_hash, h1), max(0, n_persons - 1))
+    found = (person_hash[pos] == h1) & (person_hash2[pos] == h2)
+    own = np.asarray(owner, np.int64)
+    keep = found[own] if own.size else np.zeros(0, np.bool_)
+    sp_person = pos[own[keep]] if own.size else own
+    order = np.argsort(sp_person, kind="stable")
+    counts = np.bincount(sp_person, minlength=n_persons).astype(np.int64)
+    starts = np.zeros(n_persons, np.int64)
+    starts[1:] = np.cumsum(counts)[:-1]
+    best = kernel.choose(
+        np.arange(code.shape[0]), code, bday, eday, rule, starts, counts,
+        np.asarray(beg, np.int64)[keep][order], np.asarray(end, np.int64)[keep][order],
+        np.asarray(score, np.int64)[keep][order],
+    )  # fmt: skip
+    ident = np.where(best >= 0, best % 1000, -1)
+    return ident, day_idx, days

@@ -1,0 +1,126 @@
+"""Compiled loops of the scan's fast path: identity choice and the lines (calc-contract §4, §11).
+
+The same rules as :mod:`jiuzhu.domain.warning`, over arrays of settlements sorted by
+person, year and settlement order; tests/unit/test_warning_scan.py checks them
+against it on generated populations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+RULE_ANY_DAY, RULE_ON_END, RULE_ON_BEGIN = 0, 1, 2
+MEASURE_B, MEASURE_H, MEASURE_BASE, MEASURE_HIFMI = 0, 1, 2, 3
+NOT_IN_FORCE = -1
+
+
+@njit(cache=True)
+def choose(order, code, bday, eday, rule, sp_start, sp_count, sp_beg, sp_end, sp_score):  # type: ignore[no-untyped-def]
+    """Per settlement (in ``order``), the best score of the identities §4 admits, -1 if none.
+
+    ``code``: the person index of each settlement; the person's spans are
+    ``sp_start[code] … + sp_count[code]`` (end = max int when open); score =
+    class rank × 1000 + order of the code in §1 (unclassed: rank 999).
+    """
+    n = order.shape[0]
+    out = np.full(n, -1, np.int64)
+    for k in range(n):
+        i = order[k]
+        p = code[i]
+        c = sp_count[p]
+        if c == 0:
+            continue
+        r = rule[i]
+        if r == RULE_ANY_DAY:
+            first, last = bday[i], eday[i]
+        elif r == RULE_ON_END:
+            first, last = eday[i], eday[i]
+        else:
+            first, last = bday[i], bday[i]
+        best = -1
+        s0 = sp_start[p]
+        for s in range(s0, s0 + c):
+            if sp_beg[s] <= last and sp_end[s] >= first:
+                sc = sp_score[s]
+                if best < 0 or sc < best:
+                    best = sc
+        out[i] = best
+    return out
+
+
+@njit(cache=True)
+def fire(
+    order,
+    code,
+    year,
+    visit,
+    base,
+    burden,
+    hifmi,
+    ident,
+    day,
+    sum_measure,
+    sum_visits,
+    line_measure,
+    line_sum,
+    line_visits,
+    line_who,
+    thr,
+):  # type: ignore[no-untyped-def]
+    """Walk the settlements in ``order`` (grouped by person and year); returns the firings
+    as (row, line, amount) arrays.
+
+    ``sum_visits``/``line_visits``: bit masks of the visit kinds counted (bit v); ``line_who``
+    [line, identity index + 1] (column 0: no identity); ``thr`` [day index, line] the line
+    in fen, or -1 when not in force that day.
+    """
+    n = order.shape[0]
+    ns = sum_measure.shape[0]
+    nl = line_measure.shape[0]
+    sums = np.zeros(ns, np.int64)
+    fired = np.zeros(nl, np.bool_)
+    cap = 1024
+    rows = np.empty(cap, np.int64)
+    lines = np.empty(cap, np.int64)
+    amounts = np.empty(cap, np.int64)
+    m = 0
+    prev_p = -1
+    prev_y = -1
+    for k in range(n):
+        i = order[k]
+        if code[i] != prev_p or year[i] != prev_y:
+            prev_p = code[i]
+            prev_y = year[i]
+            sums[:] = 0
+            fired[:] = False
+        bit = 1 << visit[i]
+        for s in range(ns):
+            if sum_visits[s] & bit:
+                sums[s] += base[i] if sum_measure[s] == MEASURE_B else burden[i]
+        d = day[i]
+        for ln in range(nl):
+            if fired[ln] or not (line_visits[ln] & bit):
+                continue
+            t = thr[d, ln]
+            if t < 0 or not line_who[ln, ident[i] + 1]:
+                continue
+            mz = line_measure[ln]
+            if mz == MEASURE_BASE:
+                v = base[i]
+            elif mz == MEASURE_HIFMI:
+                v = hifmi[i]
+            else:
+                v = sums[line_sum[ln]]
+            if v > t:
+                fired[ln] = True
+                if m == cap:
+                    cap *= 2
+                    rows = np.concatenate((rows, np.empty(cap - m, np.int64)))
+                    lines = np.concatenate((lines, np.empty(cap - m, np.int64)))
+                    amounts = np.concatenate((amounts, np.empty(cap - m, np.int64)))
+                rows[m] = i
+                lines[m] = ln
+                amounts[m] = v
+                m += 1
+    return rows[:m], lines[:m], amounts[:m]
