@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-BENCHES = ("calc_bench", "import_bench", "service_bench")
+BENCHES = ("calc_bench", "import_bench", "service_bench", "web_bench")
 
 
 def _postgres_reachable() -> bool:

@@ -60,9 +60,9 @@ def when(v: Any) -> str:
 
 def yuan(text: Any) -> str:
     """A two-decimal amount string from a service view (``"1234.50"``) with separators."""
-    if text is None or text == "":
+    s = str(text) if text else ""  # None, "" and jinja's Undefined show nothing
+    if not s:
         return ""
-    s = str(text)
     sign = "-" if s.startswith("-") else ""
     whole, _, frac = s.lstrip("-").partition(".")
     return f"{sign}{int(whole):,}.{(frac + '00')[:2]}"
