@@ -83,11 +83,25 @@ def uow_of(request: Request) -> UnitOfWork:
     return request.app.state.uow  # type: ignore[no-any-return]
 
 
+def check_password(uow: UnitOfWork, username: str, password: str) -> int:
+    """The staff account's id if the password is right: the one check of the service
+    (``services.login.verify_login`` with its lockout and audited failures where present,
+    else ``api.auth.verify_login``)."""
+    try:
+        from jiuzhu.services.login import verify_login as one_check  # type: ignore[import-not-found]
+    except ImportError:
+        with uow.begin() as s:
+            return verify_login(s, username, password).id
+    return int(one_check(uow, username, password, via="web").user_id)
+
+
 def sign_in(uow: UnitOfWork, username: str, password: str) -> str:
-    """Check the password (api.auth.verify_login) and open a session; returns the cookie."""
+    """Check the password and open a session; returns the cookie value."""
+    uid = check_password(uow, username, password)
     sid = secrets.token_urlsafe(32)
     with uow.begin() as s:
-        u = verify_login(s, username, password)
+        u = s.get(StaffUser, uid)
+        assert u is not None
         s.add(WebSession(sid_hash=api_key_hash(sid), user_id=u.id, csrf=secrets.token_urlsafe(32)))
         audit(s, f"staff:{u.username}", "web_login", "staff_user", u.username)
     return sid
