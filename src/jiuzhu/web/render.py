@@ -27,7 +27,7 @@ from jiuzhu.web.menu import menu_for
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-ASSET_VERSION = "4"
+ASSET_VERSION = "5"
 
 
 def money(fen: int | None) -> str:
