@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 BENCHES = (
     "columnar_bench", "calc_bench", "import_bench", "service_bench", "warning_bench",
-    "warning_overhead", "checks_bench",
+    "warning_overhead", "checks_bench", "web_bench",
 )  # fmt: skip
 
 

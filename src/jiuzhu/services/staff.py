@@ -62,6 +62,18 @@ def known_role(session: Session, code: str) -> bool:
     return code in PERMISSIONS or session.get(StaffRole, code) is not None
 
 
+def roles_of(session: Session, codes: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(the permissions, the role names) of a user's codes, in one query."""
+    codes = list(codes or [])
+    rows = {r.code: r for r in role_table(session)}
+    grants: set[str] = set()
+    for c in codes:
+        grants.update(rows[c].grants or [] if c in rows else [c])
+    return frozenset(grants), tuple(
+        rows[c].name if c in rows else PERMISSIONS.get(c, c) for c in codes
+    )
+
+
 def role_names(session: Session, codes: Iterable[str]) -> list[str]:
     names = {r.code: r.name for r in role_table(session)}
     return [names.get(c, c) for c in codes]

@@ -28,7 +28,7 @@ from jiuzhu.adapters.db.tables import StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.web_tables import WebSession
 from jiuzhu.domain.errors import JiuzhuError
-from jiuzhu.services.staff import effective_roles, role_names
+from jiuzhu.services.staff import roles_of
 
 COOKIE = "jz_session"
 LOGIN_COOKIE = "jz_login"
@@ -137,8 +137,7 @@ def _load(request: Request) -> WebUser:
         if ws.ended_at is not None or not u.active:
             raise LoginRequired("会话已结束，请重新登录 session ended")
         idle = t - ws.last_seen_at
-        perms = effective_roles(s, u.roles or [])
-        names = tuple(role_names(s, u.roles or []))
+        perms, names = roles_of(s, u.roles or [])
         user = WebUser(
             u.id, u.username, u.display_name, tuple(u.roles or []), names, perms, ws.csrf, ws.id
         )
