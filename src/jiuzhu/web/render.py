@@ -27,7 +27,7 @@ from jiuzhu.web.menu import menu_for
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-ASSET_VERSION = "3"
+ASSET_VERSION = "5"
 
 
 def money(fen: int | None) -> str:
@@ -60,9 +60,9 @@ def when(v: Any) -> str:
 
 def yuan(text: Any) -> str:
     """A two-decimal amount string from a service view (``"1234.50"``) with separators."""
-    if text is None or text == "":
+    s = str(text) if text else ""  # None, "" and jinja's Undefined show nothing
+    if not s:
         return ""
-    s = str(text)
     sign = "-" if s.startswith("-") else ""
     whole, _, frac = s.lstrip("-").partition(".")
     return f"{sign}{int(whole):,}.{(frac + '00')[:2]}"
@@ -153,10 +153,15 @@ def page(
 ) -> HTMLResponse:
     """Render a page for the signed-in user; an htmx request gets ``partial`` only."""
     user = getattr(request.state, "web_user", None)
+    menu = menu_for(user) if user else []
+    path = request.url.path
+    hrefs = [it.href for _, items in menu for it in items]
+    hits = [h for h in hrefs if path == h or (h != "/" and path.startswith(h + "/"))]
     data = {
         "request": request,
         "user": user,
-        "menu": menu_for(user) if user else [],
+        "menu": menu,
+        "current_href": max(hits, key=len) if hits else None,
         "csrf": user.csrf if user else "",
         "breadcrumbs": [],
         "asset_version": ASSET_VERSION,

@@ -37,6 +37,8 @@ def _settlements(request: Request, user: WebUser) -> dict[str, Any]:
         today = overview.day_figures(s, day)
         by_class = overview.month_by_class(s, day)
         latest = overview.latest_settlement_day(s)
+    rank = {c.id: i for i, c in enumerate(request.app.state.policy.spec.classes)}
+    by_class.sort(key=lambda r: rank.get(r["class_id"], len(rank)))
     classes = [r["class_id"] or "无身份" for r in by_class]
     chart = {
         "aria": {"enabled": True},
@@ -44,7 +46,7 @@ def _settlements(request: Request, user: WebUser) -> dict[str, Any]:
         "tooltip": {"trigger": "axis"},
         "legend": {"data": ["医疗救助", "倾斜救助"]},
         "grid": {"left": 90, "right": 20, "bottom": 30, "top": 40},
-        "xAxis": {"type": "category", "data": classes, "name": "类别"},
+        "xAxis": {"type": "category", "data": classes},
         "yAxis": {"type": "value", "name": "元"},
         # amounts as two-decimal strings (fen formatted, no float arithmetic here)
         "series": [
