@@ -75,7 +75,7 @@ def run(
     )
     console.print(f"核查 run #{r.run_id}", highlight=False)
     for n, c in r.found.items():
-        console.print(f"  {n}: {c}", highlight=False)
+        console.print(f"  {n}: {c}（{r.seconds.get(n, '?')} s）", highlight=False)
     for n, why in r.skipped.items():
         console.print(f"  {n}: 未运行 skipped — {why}", highlight=False)
 
