@@ -49,6 +49,9 @@ def run(
     outlier_factor: int | None = typer.Option(
         None, "--outlier-factor", help="× the hospital's median (the operator's number)"
     ),
+    payable_days: int | None = typer.Option(
+        None, "--payable-days", help="payables overdue after this many days (the operator's number)"
+    ),
     scheduled: bool = typer.Option(
         False, "--scheduled", help="mark the run as the scheduled one (cron)"
     ),
@@ -61,6 +64,7 @@ def run(
         year=year or dt.date.today().year,
         readmission_days=readmission_days,
         outlier_factor=outlier_factor,
+        payable_days=payable_days,
     )
     r = run_checks(
         _store(),

@@ -32,6 +32,8 @@ PERMISSIONS = {
     "approval": "审批",
     "finance": "基金财务",
     "auditor": "稽核（只读）",
+    "warning": "预警监测（推送、反馈）",
+    "checks": "核查（发现处理、追回）",
 }
 """The permission codes the service checks (``api.auth.require``); roles grant them."""
 

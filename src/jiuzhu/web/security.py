@@ -27,7 +27,6 @@ from jiuzhu.adapters.crypto import api_key_hash
 from jiuzhu.adapters.db.tables import StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.web_tables import WebSession
-from jiuzhu.api.auth import verify_login
 from jiuzhu.domain.errors import JiuzhuError
 from jiuzhu.services.staff import roles_of
 
@@ -83,27 +82,20 @@ def uow_of(request: Request) -> UnitOfWork:
     return request.app.state.uow  # type: ignore[no-any-return]
 
 
-def check_password(uow: UnitOfWork, username: str, password: str) -> int:
-    """The staff account's id if the password is right: the one check of the service
-    (``services.login.verify_login`` with its lockout and audited failures where present,
-    else ``api.auth.verify_login``)."""
-    try:
-        from jiuzhu.services.login import verify_login as one_check  # type: ignore[import-not-found]
-    except ImportError:
-        with uow.begin() as s:
-            return verify_login(s, username, password).id
-    return int(one_check(uow, username, password, via="web").user_id)
-
-
 def sign_in(uow: UnitOfWork, username: str, password: str) -> str:
-    """Check the password and open a session; returns the cookie value."""
-    uid = check_password(uow, username, password)
+    """Check the password (services.login.verify_login: lockout, audited failures) and
+    open a session; returns the cookie."""
+    from jiuzhu.services.login import verify_login as check
+
+    who = check(uow, username, password, via="web")
     sid = secrets.token_urlsafe(32)
     with uow.begin() as s:
-        u = s.get(StaffUser, uid)
-        assert u is not None
-        s.add(WebSession(sid_hash=api_key_hash(sid), user_id=u.id, csrf=secrets.token_urlsafe(32)))
-        audit(s, f"staff:{u.username}", "web_login", "staff_user", u.username)
+        s.add(
+            WebSession(
+                sid_hash=api_key_hash(sid), user_id=who.user_id, csrf=secrets.token_urlsafe(32)
+            )
+        )
+        audit(s, f"staff:{who.username}", "web_login", "staff_user", who.username)
     return sid
 
 

@@ -1,6 +1,6 @@
 """登录、退出、修改密码 (sign in, sign out, change password).
 
-Login goes through the one password check (api.auth.verify_login); the login form has its
+Login goes through the one password check (services.login.verify_login); the login form has its
 own CSRF token (double submit: cookie and field) since no session exists yet.
 """
 
