@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 
 from jiuzhu.policy.money import format_fen
 from jiuzhu.reports.xlsx import Sheet, xlsx_bytes
+from jiuzhu.services.browse import COUNT_CAP  # lists say "1000+"
 from jiuzhu.web.menu import menu_for
 
 HERE = Path(__file__).parent
@@ -126,9 +127,6 @@ class Pager:
 
 
 SIZES = (10, 20, 50, 100)
-COUNT_CAP = 10000
-"""Lists count at most this many matching rows (``10000+``): an exact count of millions
-of rows would cost more than the page itself."""
 
 
 def pager(page: int | str | None, size: int | str | None) -> Pager:
@@ -207,4 +205,4 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-__all__ = ["Markup", "Pager", "page", "pager", "templates", "xlsx_response", "money", "day"]
+__all__ = ["COUNT_CAP", "Markup", "Pager", "page", "pager", "templates", "xlsx_response", "money", "day"]
