@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from jiuzhu.adapters.db.uow import UnitOfWork
@@ -18,6 +19,8 @@ from jiuzhu.services.checks import workflow
 from jiuzhu.services.checks.deaths import import_deaths
 from jiuzhu.services.checks.rules import RULES, Options
 from jiuzhu.services.checks.run import run_checks
+
+IdInt = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
 router = APIRouter(prefix="/api/v1/checks", tags=["核查 checks"], responses=ERROR_RESPONSES)
 READERS = ("checks", "auditor")
@@ -60,7 +63,7 @@ def findings(
     status: str | None = Query(None),
     rule: str | None = Query(None, max_length=40),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*READERS)),
 ) -> dict[str, Any]:
@@ -70,7 +73,7 @@ def findings(
 
 @router.post("/findings/{finding_id}:step")
 def step(
-    finding_id: int,
+    finding_id: IdInt,
     body: StepIn,
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*WRITERS)),

@@ -7,9 +7,10 @@ password is in the answer that creates it and nowhere else; the file is served e
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -23,6 +24,8 @@ from jiuzhu.domain.errors import NotFound
 from jiuzhu.services.warning import watch
 from jiuzhu.services.warning.feedback import import_feedback
 from jiuzhu.services.warning.push import push
+
+IdInt = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
 router = APIRouter(prefix="/api/v1/warning", tags=["预警监测 warning"], responses=ERROR_RESPONSES)
 READERS = ("warning", "registry", "auditor", "checks")
@@ -52,7 +55,7 @@ def list_entries(
     year: int | None = Query(None, ge=1900, le=2200),
     psn_no: str | None = Query(None, max_length=40),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*READERS)),
 ) -> dict[str, Any]:
@@ -64,14 +67,14 @@ def list_entries(
 
 @router.get("/entries/{entry_id}")
 def get_entry(
-    entry_id: int, uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*READERS))
+    entry_id: IdInt, uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*READERS))
 ) -> dict[str, Any]:
     return watch.get_entry(uow, entry_id).as_dict()
 
 
 @router.post("/entries/{entry_id}:status")
 def set_status(
-    entry_id: int,
+    entry_id: IdInt,
     body: StatusIn,
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*WRITERS)),
@@ -90,9 +93,13 @@ def create_push(
             "password": r.password, "password_note": "仅显示一次 shown once"}  # fmt: skip
 
 
-@router.get("/pushes/{batch_id}/file")
+@router.get(
+    "/pushes/{batch_id}/file",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/zip": {}}, "description": "the encrypted push file"}},
+)
 def push_file(
-    batch_id: int, uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*WRITERS))
+    batch_id: IdInt, uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*WRITERS))
 ) -> FileResponse:
     with uow.read() as s:
         name = s.scalar(select(PushBatch.file_name).where(PushBatch.id == batch_id))
