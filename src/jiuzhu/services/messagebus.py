@@ -60,6 +60,10 @@ def publish(s: Session, ev: Event) -> None:
         h(s, ev)
 
 
+handle = publish
+"""cosmicpython's name for :func:`publish`."""
+
+
 def events_of(s: Session) -> list[Event]:
     """The events published in the session's open transaction so far."""
     return list(s.info.get(_LOG, ()))

@@ -102,9 +102,10 @@ def post(
         },
     ).scalar_one()
     if entry.lines:
-        s.execute(
-            insert(JournalLine), [line_row(entry_id, day, entry.region, ln) for ln in entry.lines]
-        )
+        # one statement for all the lines: PostgreSQL checks that each statement's lines
+        # balance per entry (migration 0902)
+        rows = [line_row(entry_id, day, entry.region, ln) for ln in entry.lines]
+        s.execute(insert(JournalLine).values(rows))
     written(s, entry_id)
     return int(entry_id)
 

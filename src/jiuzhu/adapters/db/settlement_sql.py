@@ -21,6 +21,7 @@ import orjson
 import psycopg
 from sqlalchemy.orm import Session
 
+from jiuzhu.adapters.audit_chain import record_mac
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.domain.journal import Entry
 
@@ -57,7 +58,7 @@ def claim_columns(body: dict[str, Any] | str | None) -> dict[str, int]:
 
 
 _JSON = {"body", "trace", "answer"}
-AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after")
+AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after", "mac")
 _AUDIT_JSON = {"before", "after"}
 
 
@@ -257,22 +258,29 @@ class Raw:
         actor: str,
         audit_after: dict[str, Any],
         entries: Sequence[tuple[Entry, str | None]] = (),
-    ) -> None:
+        then: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> Any:
         """Insert the settlement, set the person-year totals to ``totals`` (S, P, R, TP), write
         the audit record and post ``entries`` (the journal entries its handlers posted): one
         statement on PostgreSQL (data-modifying CTEs, all or nothing), several on SQLite.
 
         An entry is booked on its own day unless that month is closed, then on today
-        (:func:`jiuzhu.adapters.db.journal.booking_day`; here inside the statement)."""
+        (:func:`jiuzhu.adapters.db.journal.booking_day`; here inside the statement).
+
+        ``then``: one more data-modifying statement with ``RETURNING`` (``?`` marks; the
+        early-warning sums' upsert, calc-contract §11), in the same round trip on
+        PostgreSQL; its row is returned."""
         if not self.pg:
             self.insert_settlement(values)
             self.update_totals(values["psn_no"], values["year"], *totals)
             self.audit(actor, "settle", "settlement", values["setl_id"], None, audit_after)
             for entry, who in entries:
                 self.insert_entry(entry, who)
-            return
+            return self.execute(then[0], then[1]).fetchone() if then else None
         now = _now()
         values.setdefault("created_at", now)
+        setl_id = str(values["setl_id"])
+        mac = record_mac(now, actor, "settle", "settlement", setl_id, None, audit_after)
         values.update(claim_columns(values.get("body")))
         cols = SETTLEMENT_COLUMNS
         marks = ", ".join(("CAST(%s AS JSON)" if c in _JSON else "%s") for c in cols)
@@ -292,12 +300,18 @@ class Raw:
             sql, p = _pg_entry_cte(i, entry, who, now)
             ctes.append(sql)
             params.extend(p)
-        params.extend((now, actor, str(values["setl_id"]), dumps(audit_after)))
-        self.execute(
-            "WITH " + ", ".join(ctes) + f" INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
-            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON))",
-            tuple(params),
+        params.extend((now, actor, setl_id, dumps(audit_after), mac))
+        audit_sql = (
+            f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
+            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON), %s)"
         )
+        if then is None:
+            self.execute("WITH " + ", ".join(ctes) + " " + audit_sql, tuple(params))
+            return None
+        ctes.append(f"aud AS ({audit_sql})")
+        ctes.append(f"w AS ({self._sql(then[0])})")
+        params.extend(then[1])
+        return self.execute("WITH " + ", ".join(ctes) + " SELECT * FROM w", tuple(params)).fetchone()
 
     def insert_entry(self, entry: Entry, actor: str | None) -> int:
         """One journal entry and its lines (SQLite path; the balance is checked at commit)."""
@@ -359,7 +373,9 @@ class Raw:
         after: dict[str, Any] | None,
     ) -> None:
         """The audit record, in the same transaction (see :func:`jiuzhu.adapters.db.uow.audit`)."""
-        values = (_now(), actor, action, entity, str(entity_id), before, after)
+        at = _now()
+        mac = record_mac(at, actor, action, entity, str(entity_id), before, after)
+        values = (at, actor, action, entity, str(entity_id), before, after, mac)
         marks = ", ".join(
             ("CAST(? AS JSON)" if self.pg and c in _AUDIT_JSON else "?") for c in AUDIT_COLUMNS
         )

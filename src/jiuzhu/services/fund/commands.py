@@ -103,6 +103,26 @@ def claw_back_in(s: Session, cmd: ClawBack, *, actor: str) -> None:
     )  # fmt: skip
 
 
+def settlement_clawed_back(s: Session, setl_id: str, *, reason: str, day: dt.date) -> None:
+    """A whole settlement recovered (its totals already taken out by the caller, e.g. the
+    checks' claw-back, 新疆规程 第二十四条): the fund's claw-back entry of its maf + tilt,
+    named by the settlement (one per settlement)."""
+    row = s.get(Settlement, setl_id)
+    if row is None:
+        raise NotFound(f"no settlement {setl_id}", field="setl_id")
+    amount = row.maf_pay + row.tilt_pay
+    if amount <= 0 or not row.institution:
+        # nothing was owed to a hospital: the entry records the claw-back without lines
+        entry = Entry(row.region, day, "clawback", setl_id, f"追回 结算 {setl_id}（{reason}）", ())
+        journal.post(s, entry)
+        return
+    role = expense_role(row.source, row.med_type, bool(row.body.get("out_of_area", 0)))
+    ev = ClawedBack(
+        setl_id, row.region, row.institution, setl_id, amount, row.county, day, reason, role
+    )
+    messagebus.publish(s, ev)
+
+
 def claw_back(uow: UnitOfWork, cmd: ClawBack, *, actor: str) -> None:
     with uow.begin() as s:
         claw_back_in(s, cmd, actor=actor)
@@ -128,4 +148,12 @@ def post_manual(uow: UnitOfWork, entry: Entry, *, actor: str) -> int:
         return entry_id
 
 
-__all__ = ["ClawBack", "Line", "claw_back", "claw_back_in", "close_month", "post_manual"]
+__all__ = [
+    "ClawBack",
+    "Line",
+    "claw_back",
+    "claw_back_in",
+    "close_month",
+    "post_manual",
+    "settlement_clawed_back",
+]

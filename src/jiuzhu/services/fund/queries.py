@@ -116,7 +116,9 @@ def findings(uow: UnitOfWork) -> list[Finding]:
             out.append(
                 Finding("settlement_posted", setl_id, "settlement without its journal entry")
             )
-        reversed_posted = select(JournalEntry.source_id).where(JournalEntry.kind == "reverse")
+        reversed_posted = select(JournalEntry.source_id).where(
+            JournalEntry.kind.in_(("reverse", "clawback"))
+        )
         q = select(Settlement.setl_id).where(
             Settlement.status == "reversed", Settlement.setl_id.not_in(reversed_posted)
         )
