@@ -97,13 +97,20 @@ class Run:
         return self.figures.maf + self.figures.tilt
 
 
-def run_policy(claims: cc.ClaimColumns, identities: IdentitySource, policy: RegionPolicy) -> Run:
+def run_policy(
+    claims: cc.ClaimColumns,
+    identities: IdentitySource,
+    policy: RegionPolicy,
+    *,
+    groups_possible: bool = False,
+) -> Run:
     policy.require_parameters()
-    computed = compute(claims, identities, policy)
+    computed = compute(claims, identities, policy, groups_possible=groups_possible)
     if computed is None:
         raise PolicyError(
             f"region {policy.region}: the policy could not be laid out for the claims' days "
-            "(a value not in force on some day); `jiuzhu calc` names it"
+            "(a value not in force on some day, or a special group whose claims need their "
+            "diagnosis); `jiuzhu calc` names the first"
         )
     return Run(*computed)
 

@@ -132,7 +132,7 @@ class StoredYear:
         """The stored payments as a run (classes and periods from the policy now)."""
         key = id(now)
         if key not in self._runs:
-            r = run_policy(self.claims, self.identities, now)
+            r = run_policy(self.claims, self.identities, now, groups_possible=True)
             self._runs[key] = (r.tables, r.figures)
         tables, f = self._runs[key]
         paid = self.stored_paid
@@ -146,7 +146,7 @@ class StoredYear:
         self, now: RegionPolicy, changed: RegionPolicy, name: str, *, top: int = 10
     ) -> Simulation:
         a = self.stored_run(now)
-        b = run_policy(self.claims, self.identities, changed)
+        b = run_policy(self.claims, self.identities, changed, groups_possible=True)
         return compare(self.claims, a, b, self.region, name, top=top, county=self.counties())
 
     def counties(self) -> np.ndarray:
@@ -158,7 +158,7 @@ class StoredYear:
 
     def recompute(self, policy: RegionPolicy) -> np.ndarray:
         """Each settlement's payment re-run under ``policy`` (input order)."""
-        computed = compute(self.claims, self.identities, policy)
+        computed = compute(self.claims, self.identities, policy, groups_possible=True)
         assert computed is not None
         return computed[1].maf + computed[1].tilt
 

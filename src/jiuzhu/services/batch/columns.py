@@ -100,6 +100,8 @@ def columns_of(raw: bytes, name: str) -> ClaimColumns | None:
     index, pos = head
     if any(c not in index for c in CLAIM_REQUIRED):
         return None
+    if "dise_codg" in index or "age" in index:
+        return None  # the special groups' fields (梅州 第十二条（四）): the reference reads them
     slot_of_field = np.full(1 + max(index.get(c, 0) for c in rk.SLOTS), -1, np.int64)
     for slot, c in enumerate(rk.SLOTS):
         if c in index:

@@ -188,6 +188,7 @@ def compute(
     carried: Mapping[TotalsKey, Totals] | None = None,
     *,
     timing: dict[str, float] | None = None,
+    groups_possible: bool = False,
 ) -> tuple[PolicyTables, Figures] | None:
     """Classify and run every claim; None where the reference path must answer.
 
@@ -199,7 +200,8 @@ def compute(
     c = claims.cols
     perm = claims.order
     end = c[cc.END][perm]
-    compiled = compile_policy(policy, end)
+    # a file read in columns has no diagnosis (columns.columns_of): no special group applies
+    compiled = compile_policy(policy, end, allow_groups=not groups_possible)
     if compiled is None:
         return None
     tables, period = compiled

@@ -81,6 +81,9 @@ def change_days(policy: RegionPolicy) -> list[dt.date]:
         add(spec.tilt.annual_cap)
     for series in policy._params.values():  # noqa: SLF001 - the resolver's own inputs
         add(series)
+    until = spec.document.in_force_until
+    if until is not None:  # the day after the document's period of validity: no rules
+        days.add(until + dt.timedelta(days=1))
     return sorted(days)
 
 
@@ -108,7 +111,8 @@ class PolicyTables:
     class_text: np.ndarray = field(init=False)
     """[p, k, 0] class id, [p, k, 1] class article, [p, k, 2 + v] ratio percent."""
     tilt: np.ndarray = field(init=False)
-    """[p, 0] on, 1 shared cap, 2 requires in-province, 3 threshold, 4 num, 5 den, 6 cap."""
+    """[p, 0] on, 1 shared cap, 2 requires in-province, 3 threshold, 4 num, 5 den, 6 cap,
+    7 requires a referral out of area (liuzhou 六（二））."""
     tilt_class: np.ndarray = field(init=False)
     """[p, k, v]: the class may get tilted assistance for this visit type."""
 
@@ -176,13 +180,19 @@ class PolicyTables:
 
 
 def compile_policy(
-    policy: RegionPolicy, end_days: np.ndarray, strings: Strings | None = None
+    policy: RegionPolicy,
+    end_days: np.ndarray,
+    strings: Strings | None = None,
+    *,
+    allow_groups: bool = False,
 ) -> tuple[PolicyTables, np.ndarray] | None:
     """The tables for the periods the claims' ``enddate`` (ordinals) fall in, and each
     claim's period; None if some needed period cannot be resolved or has more classes
     than the tables hold (the reference path then gives the answer or the error)."""
     if len(policy.spec.classes) > MAX_CLASSES:
         return None
+    if policy.spec.special_groups and not allow_groups:
+        return None  # 梅州 第十二条（四） groups need the diagnosis: the reference decides
     days = change_days(policy)
     starts = np.array([d.toordinal() for d in days], np.int64)
     strings = strings or Strings()
