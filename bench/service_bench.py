@@ -165,6 +165,36 @@ def pg_cpu_seconds() -> float:
     return total
 
 
+def db_backend_cpu_seconds(url: str) -> float:
+    """CPU time of the PostgreSQL backends serving database ``url`` (not the other
+    databases of a shared server); 0 on SQLite."""
+    if url.startswith("sqlite"):
+        return 0.0
+    from sqlalchemy import create_engine, text
+
+    tick = os.sysconf("SC_CLK_TCK")
+    eng = create_engine(url, poolclass=__import__("sqlalchemy.pool").pool.NullPool)
+    with eng.connect() as c:
+        pids = [
+            p
+            for (p,) in c.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            )
+        ]
+    eng.dispose()
+    total = 0.0
+    for pid in pids:
+        try:
+            f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(f[11]) + int(f[12])) / tick
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -473,22 +503,32 @@ def compare_postings(a: argparse.Namespace, workers: int, tmp: Path) -> bool:
             setups[-1][1] = proc
             work = bodies(psns, a.warmup + a.postings_rounds * a.postings_requests, seed=7)
             asyncio.run(drive(port, key, work[: a.warmup], a.clients))
-            setups[-1].extend([port, key, work[a.warmup :], [0, 0.0]])
+            setups[-1].extend([port, key, work[a.warmup :], [0, 0.0, 0.0, 0.0], url])
         n = a.postings_requests
         for r in range(a.postings_rounds):
             for st in setups if r % 2 == 0 else reversed(setups):
-                _, _, _, port, key, work, acc = st
+                _, proc, _, port, key, work, acc, url = st
+                cpu0, db0 = group_cpu_seconds(proc.pid), db_backend_cpu_seconds(url)
                 lat, statuses, elapsed = asyncio.run(
                     drive(port, key, work[r * n : (r + 1) * n], a.clients)
                 )
+                acc[2] += group_cpu_seconds(proc.pid) - cpu0
+                acc[3] += db_backend_cpu_seconds(url) - db0
                 if statuses.get(200, 0) != len(lat):
                     print(f"  {st[0]}: statuses {statuses}")
                     return False
                 acc[0] += len(lat)
                 acc[1] += elapsed
-        (w_n, w_t), (o_n, o_t) = setups[0][6], setups[1][6]
+        (w_n, w_t, w_cpu, w_db), (o_n, o_t, o_cpu, o_db) = setups[0][6], setups[1][6]
         with_rate, without_rate = w_n / w_t, o_n / o_t
         cost = (without_rate - with_rate) / without_rate * 100
+        w_ms, o_ms = (w_cpu + w_db) / w_n * 1000, (o_cpu + o_db) / o_n * 1000
+        print(
+            f"  CPU per settlement (server + its database backends): with postings {w_ms:.2f} ms "
+            f"({w_cpu / w_n * 1000:.2f} + {w_db / w_n * 1000:.2f}), without {o_ms:.2f} ms "
+            f"({o_cpu / o_n * 1000:.2f} + {o_db / o_n * 1000:.2f}): +{(w_ms - o_ms) / o_ms * 100:.1f}% "
+            f"CPU (the throughput a CPU-bound machine loses: {(1 - o_ms / w_ms) * 100:.1f}%)"
+        )
         print(
             f"POSTINGS side by side ({a.postings_rounds} alternating rounds of {n} per server, "
             f"{a.clients} clients, {workers} worker(s), {'sqlite' if a.sqlite else 'postgresql'}): "
