@@ -3,6 +3,9 @@
 - calc_bench: `jiuzhu calc` end to end on 1,000,000 claims / 100,000 persons (claims/s, peak memory)
 - import_bench: a 1,000,000-row full department list import (rows/s, elapsed, peak memory)
 - service_bench: settlements/s and p50/p99 latency against `jiuzhu serve` at 16 clients
+- warning_bench: `jiuzhu warning scan` over 5,000,000 settlements of 1,000,000 persons
+- warning_overhead: what real-time early warning adds to a settlement's server time
+- checks_bench: a full check run over 1,000,000 persons / 5,000,000 settlements (PostgreSQL)
 
 PostgreSQL parts run when JIUZHU_TEST_DATABASE_URL (or JIUZHU_BENCH_DATABASE_URL) is set.
 """
@@ -16,7 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-BENCHES = ("calc_bench", "import_bench", "service_bench")
+BENCHES = (
+    "columnar_bench", "calc_bench", "import_bench", "service_bench", "warning_bench",
+    "warning_overhead", "checks_bench", "web_bench",
+)  # fmt: skip
 
 
 def _postgres_reachable() -> bool:

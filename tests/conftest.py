@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("JIUZHU_DATA_KEY", "00" * 31 + "01")
+os.environ.setdefault("JIUZHU_AUDIT_KEY", "00" * 31 + "02")
 
 PG_URL = os.environ.get("JIUZHU_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -79,7 +80,6 @@ def uow(db_url: str) -> Iterator[object]:
     engine = make_engine(db_url)
     yield UnitOfWork(engine)
     engine.dispose()
-
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     """Failed logins of one account before it is locked for ``login_lock_seconds``."""
     login_lock_seconds: int = 900
+    archive_retention_years: int | None = None
+    """Retention of a filed case file (the regulations give none: the operator sets it)."""
 
     def resolved_key_dir(self) -> Path:
         """The key directory for this configuration (absolute)."""

@@ -25,6 +25,8 @@ def run(db_url: str, *args: str, ok: bool = True) -> subprocess.CompletedProcess
     env = dict(os.environ)
     env["JIUZHU_DATABASE_URL"] = db_url
     env["COLUMNS"] = "200"
+    if "--as" in args:  # staff from the CLI authenticate like the API (issue 8 item 5)
+        env["JIUZHU_PASSWORD"] = "password-" + args[args.index("--as") + 1]
     p = subprocess.run([JIUZHU, *args], env=env, capture_output=True, text=True, timeout=120)
     if ok:
         assert p.returncode == 0, f"{args}: {p.stdout}\n{p.stderr}"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,30 +15,22 @@ from service_support import JIUZHU, Server, env_for
 from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from settlement_support import D, add_person, totals_consistent  # noqa: E402
 
-from conftest import PG_URL, create_pg_database, drop_pg_database  # noqa: E402
-from jiuzhu.adapters.db import migrate  # noqa: E402
 from jiuzhu.adapters.db.engine import make_engine  # noqa: E402
 from jiuzhu.adapters.db.tables import PersonYearTotals, Settlement  # noqa: E402
 from jiuzhu.adapters.db.uow import UnitOfWork  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    if not PG_URL:
-        pytest.skip(
-            "two servers sharing one database need PostgreSQL: set JIUZHU_TEST_DATABASE_URL"
-        )
-    url = create_pg_database()
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        drop_pg_database(url)
+def pg_url(db_url: str) -> str:
+    """The fresh database of ``db_url``, PostgreSQL only (without JIUZHU_TEST_DATABASE_URL
+    its PostgreSQL variant is skipped by the fixture, with the reason)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("two servers sharing one database need PostgreSQL (SQLite: one file)")
+    return db_url
 
 
 def _claim(i: int, psn: str) -> dict[str, object]:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from jiuzhu.adapters.crypto import get_cipher
 from jiuzhu.adapters.db.enrolment_tables import PersonEnrolment
 from jiuzhu.adapters.db.reimbursement_tables import ReimbApplication
-from jiuzhu.adapters.db.tables import Person, PersonIdentity, PersonYearTotals, Settlement
+from jiuzhu.adapters.db.tables import Person, PersonIdentity, PersonYearTotals
 from jiuzhu.adapters.db.uow import UnitOfWork, audit_trail
 from jiuzhu.adapters.db.warning_tables import ClawBack, DeathRecord
 from jiuzhu.domain.claim import Claim
@@ -22,8 +22,6 @@ from jiuzhu.services.checks.deaths import import_deaths
 from jiuzhu.services.checks.rules import Options
 from jiuzhu.services.checks.run import run_checks
 from jiuzhu.services.checks.workflow import assign, claw_back, investigate, list_findings, resolve
-from jiuzhu.services.fund.queries import findings as fund_findings
-from jiuzhu.services.fund.queries import payables as fund_payables
 from jiuzhu.services.settlement import settle
 
 D = dt.date
@@ -101,11 +99,16 @@ EXPECTED = {
     "hospital_deposit": {"setl:SJ1"},
     "hospital_readmission": {"setl:SJ2"},
     "hospital_outlier": {"setl:SO99"},
+    # the oldest unpaid amount of H1 is SD1's (2024-02-05), over 30 days before 2024-06-01;
+    # H2's stays are of June and August
+    "fund_payable_overdue": {"inst:H1:2024-02-05"},
 }
 
 
 def test_each_rule_fires_on_its_case_only(world: UnitOfWork) -> None:
-    o = Options(year=2025, today=D(2024, 6, 1), readmission_days=7, outlier_factor=5)
+    o = Options(
+        year=2025, today=D(2024, 6, 1), readmission_days=7, outlier_factor=5, payable_days=30
+    )
     r = run_checks(world, actor="t", options=o)
     found = {f.rule: set() for f in list_findings(world, limit=1000)}
     for f in list_findings(world, limit=1000):
@@ -117,17 +120,12 @@ def test_each_rule_fires_on_its_case_only(world: UnitOfWork) -> None:
     again = run_checks(
         world, actor="cron", options=Options(year=2025, today=D(2024, 6, 1)), trigger="schedule"
     )
-    assert sum(again.found.values()) == 0 and set(again.skipped) == {
-        "hospital_readmission",
-        "hospital_outlier",
-    }
-
-
-def settlements_of(uow: UnitOfWork, institution: str) -> list[Settlement]:
-    with uow.read() as s:
-        rows = list(s.scalars(select(Settlement).where(Settlement.institution == institution)))
-        s.expunge_all()
-    return rows
+    assert sum(again.found.values()) == 0
+    assert set(again.skipped) == {"hospital_readmission", "hospital_outlier", "fund_payable_overdue"}
+    # 2024-02-20: SD1's amount is 15 days old, not overdue
+    early = run_checks(world, actor="t", rules=["fund_payable_overdue"],
+                       options=Options(today=D(2024, 2, 20), payable_days=30))  # fmt: skip
+    assert early.found == {"fund_payable_overdue": 0}
 
 
 def test_workflow_and_claw_back(world: UnitOfWork) -> None:
@@ -155,14 +153,16 @@ def test_workflow_and_claw_back(world: UnitOfWork) -> None:
             800_00,
         )  # dibao 80% of 1,000
         assert s.get(PersonYearTotals, ("D", 2024)).p == before - 800_00
-        assert cb.fund_posted == 1
         assert [a.action for a in audit_trail(s, "check_finding", str(death.id))] == [
             "finding_assigned", "finding_investigating", "finding_clawed_back"]  # fmt: skip
-    # the fund: H1 was owed 800.00 for SD2; the claw-back entry takes it back
-    owed = {p.fixmedins_code: p.unpaid for p in fund_payables(world, dt.date(2099, 1, 1))}
-    assert owed.get("H1", 0) == sum(
-        r.maf_pay + r.tilt_pay for r in settlements_of(world, "H1") if r.status == "settled"
-    )
+    # the fund's books: the hospital's payable falls by the 800.00 recovered (新疆规程 第二十四条)
+    from jiuzhu.services.fund.queries import findings as fund_findings
+    from jiuzhu.services.fund.queries import payables
+
+    owed = {p.fixmedins_code: p.unpaid for p in payables(world, D(2100, 1, 1))}
+    # H1 paid 80% of 1,000 on SD1, SD2, SG1, SJ1–SJ3 (dibao, 第十四条（二）) = 6 × 800 = 4,800;
+    # E (bianyuan, deductible 3,000) and L, M (no identity) got nothing; less the 800 clawed back
+    assert owed["H1"] == 6 * 800_00 - 800_00
     assert fund_findings(world) == []
     assign(world, dep.id, "auditor2", actor="lead")
     investigate(world, dep.id, actor="auditor2")
@@ -190,3 +190,15 @@ def test_bad_death_list_names_line_and_writes_nothing(uow: UnitOfWork) -> None:
     assert (e.value.line, e.value.column) == (2, "death_date")
     with uow.read() as s:
         assert s.scalar(select(DeathRecord)) is None
+
+
+def test_entry_without_its_source(world: UnitOfWork) -> None:
+    from jiuzhu.adapters.db import journal
+    from jiuzhu.domain.journal import Entry, Line
+
+    with world.begin() as s:  # a settle entry whose settlement is not there
+        lines = (Line("5001", 100, 0), Line("2201", 0, 100))
+        journal.post(s, Entry("ningxia", D(2024, 5, 1), "settle", "GONE", "test", lines), "t")
+    run_checks(world, actor="t", rules=["fund_entry_without_source"], options=Options())
+    (f,) = list_findings(world, rule="fund_entry_without_source")
+    assert f.evidence["source_id"] == "GONE" and f.evidence["kind"] == "settle"

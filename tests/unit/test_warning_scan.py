@@ -142,3 +142,21 @@ def test_written_atomically(tmp_path: Path) -> None:
     )
     assert out.read_text().splitlines()[0].startswith("psn_no,year,line,setl_id,identity,amount")
     assert [p.name for p in tmp_path.iterdir()] == ["w.csv"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_parts_parsed_at_once_give_the_same(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jiuzhu.services.warning import columnar
+
+    rnd = random.Random(100 + seed)
+    identities, claims = _population(rnd, 20, 300)
+    ids, path = _files(tmp_path, identities, claims)
+    policy = RegionPolicy.load("shuangyashan", None, {})
+    spans = read_identities(ids)
+    whole = scan_fast(path, spans, policy)
+    monkeypatch.setattr(columnar, "SPLIT_FROM", 0)
+    monkeypatch.setattr(columnar, "PARTS", 3)
+    parts = scan_fast(path, spans, policy)
+    assert whole is not None and parts is not None and parts.body == whole.body

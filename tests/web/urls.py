@@ -83,6 +83,8 @@ def urls(d: Seeded) -> dict[str, tuple[str, tuple[str, ...]]]:
         "/system/roles": ("/system/roles", ("admin",)),
         "/system/keys": ("/system/keys", ("admin",)),
         "/audit": ("/audit", ("auditor",)),
+        "/warning": ("/warning", ("warning", "registry", "auditor", "checks")),
+        "/checks": ("/checks", ("checks", "auditor")),
     }
 
 

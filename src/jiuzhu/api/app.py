@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from fastapi import Depends, FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from jiuzhu import __version__
@@ -13,7 +13,9 @@ from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import get_uow, login
 from jiuzhu.api.errors import install_error_handlers
+from jiuzhu.api.limits import BodyLimit
 from jiuzhu.api.logscrub import install_log_scrub
+from jiuzhu.api.openapi import install_openapi
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 
@@ -25,6 +27,9 @@ ROUTERS = (
     "reimbursements",
     "admin",
     "eligibility",
+    "warning",
+    "checks",
+    "simulations",
 )
 
 
@@ -42,8 +47,8 @@ def stored_parameters(uow: UnitOfWork, policy: RegionPolicy) -> RegionPolicy:
 
 
 class LoginBody(BaseModel):
-    username: str
-    password: str
+    username: str = Field(min_length=1, max_length=60)
+    password: str = Field(min_length=1, max_length=200)
 
 
 def create_app(
@@ -74,6 +79,8 @@ def create_app(
     app.state.key_cache = {}
     install_error_handlers(app)
     install_log_scrub()
+    app.state.max_body = get_settings().max_body_bytes
+    app.add_middleware(BodyLimit, limit=app.state.max_body)
 
     @app.get("/api/v1/health", tags=["service"])
     def health() -> dict[str, str]:
@@ -81,8 +88,7 @@ def create_app(
 
     @app.post("/api/v1/auth/login", tags=["service"])
     def do_login(body: LoginBody, uow: UnitOfWork = Depends(get_uow)) -> dict[str, str]:
-        with uow.begin() as s:
-            token, expires = login(s, body.username, body.password)
+        token, expires = login(uow, body.username, body.password)
         return {"token": token, "expires_at": expires.isoformat()}
 
     for name in ROUTERS:
@@ -96,4 +102,5 @@ def create_app(
     from jiuzhu.web import install as install_web
 
     install_web(app)
+    install_openapi(app)
     return app

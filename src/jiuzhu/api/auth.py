@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiuzhu.adapters.crypto import api_key_hash, hash_secret, verify_secret
+from jiuzhu.adapters.crypto import api_key_hash, hash_secret
 from jiuzhu.adapters.db.tables import ApiKey, StaffToken, StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import Conflict, PermissionDenied, Unauthorized
@@ -93,21 +93,36 @@ def create_user(
     return u
 
 
-def verify_login(session: Session, username: str, password: str) -> StaffUser:
-    """The one check of a staff password (API token and web session alike)."""
-    u = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    if u is None or not u.active or not verify_secret(password, u.password_hash):
-        raise Unauthorized("wrong username or password")
+def verify_login(session: Session, username: str, password: str, via: str = "web") -> StaffUser:
+    """The staff account if the password is right: :func:`jiuzhu.services.login.verify_login`
+    (lockout, audited failures, equal work for unknown users) in transactions of its own;
+    call it before ``session`` has written anything."""
+    from jiuzhu.services.login import verify_login as check
+
+    who = check(UnitOfWork(session.get_bind().engine), username, password, via=via)  # type: ignore[union-attr]
+    u = session.get(StaffUser, who.user_id)
+    assert u is not None
     return u
 
 
-def login(session: Session, username: str, password: str) -> tuple[str, dt.datetime]:
-    u = verify_login(session, username, password)
+def issue_token(session: Session, user_id: int) -> tuple[str, dt.datetime]:
+    """A bearer token for a staff account whose password was just checked."""
     token = "st_" + secrets.token_urlsafe(32)
     expires = _now() + dt.timedelta(hours=TOKEN_HOURS)
-    session.add(StaffToken(user_id=u.id, token_hash=api_key_hash(token), expires_at=expires))
-    audit(session, f"staff:{username}", "login", "staff_user", username)
+    session.add(StaffToken(user_id=user_id, token_hash=api_key_hash(token), expires_at=expires))
     return token, expires
+
+
+def login(
+    uow: UnitOfWork, username: str, password: str, via: str = "api"
+) -> tuple[str, dt.datetime]:
+    """Check the password (:func:`jiuzhu.services.login.verify_login`: lockout, audit,
+    the same time for unknown users) and issue a token."""
+    from jiuzhu.services.login import verify_login
+
+    who = verify_login(uow, username, password, via=via)
+    with uow.begin() as s:
+        return issue_token(s, who.user_id)
 
 
 def authenticate(session: Session, api_key: str | None, bearer: str | None) -> Principal:

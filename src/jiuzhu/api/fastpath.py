@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from jiuzhu.api.limits import limited_receive
+
 PATH = "/api/v1/settlements"
 log = logging.getLogger("uvicorn.error")
 
@@ -46,11 +48,12 @@ class SettlementFastPath:
             await self.app(scope, receive, send)
             return
         scope["app"] = self.app  # what Starlette sets; the endpoint reads request.app.state
-        request = Request(scope, receive)
         try:
+            # the app's BodyLimit middleware, which this path skips: the same 413
+            request = Request(scope, limited_receive(scope, receive, self.app.state.max_body))
             response = await self._endpoint(request, await self._caller(request))
         except Exception as exc:
-            response = await self._error(request, exc)
+            response = await self._error(Request(scope, receive), exc)
         await response(scope, receive, send)
 
     async def _error(self, request: Request, exc: Exception) -> Response:

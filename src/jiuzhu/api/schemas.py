@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -23,16 +24,42 @@ from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 # -- field types ----------------------------------------------------------------------------
 
 
+MAX_YUAN = 10**10
+"""The largest amount the service takes (ten billion yuan): far above any settlement, and
+sums of millions of them still fit the BIGINT fen columns (issue 8 item 6)."""
+_AMOUNT_TEXT = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+ID_PATTERN = r"^[0-9A-Za-z_.:-]+$"
+"""setl_id, mdtrt_id: what the national platform's IDs are made of; a ``/`` would
+make the stored settlement unreachable by its URL"""
+PSN_PATTERN = r"^[^\s/?#%\\]+$"
+
+
 def _fen(v: Any) -> int:
     if isinstance(v, float):
         # only reachable when a caller bypasses parse_json_body; refuse rather than guess
         raise ValueError("amount must be a decimal string or number, not a binary float")
     if isinstance(v, bool) or not isinstance(v, str | int | Decimal):
         raise ValueError('amount must be a string or a number, e.g. "1234.50"')
+    if isinstance(v, str) and not _AMOUNT_TEXT.fullmatch(v):
+        # ASCII digits only, no padding, no sign, no exponent: "１２３" or " 12.00" is refused
+        raise ValueError(f"malformed amount: {v[:40]!r} (ASCII digits, at most two decimals)")
+    if isinstance(v, Decimal) and not v.is_finite():
+        raise ValueError("amount must be a finite number")
+    if isinstance(v, int | Decimal) and not (0 <= v < MAX_YUAN):
+        raise ValueError(f"amount out of range: must be at least 0 and below {MAX_YUAN} yuan")
     try:
         return parse_fen(v)
     except AmountError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _text(v: Any) -> Any:
+    if isinstance(v, str):
+        if _CONTROL.search(v):
+            raise ValueError("control characters (NUL, newline, …) are not allowed")
+        return v.strip()
+    return v
 
 
 def _flag(v: Any) -> bool:
@@ -46,7 +73,7 @@ def _flag(v: Any) -> bool:
 def _date(v: Any) -> dt.date:
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         return v
-    if not isinstance(v, str) or len(v.strip()) != 10:
+    if not isinstance(v, str) or len(v) != 10 or not v.isascii():
         raise ValueError("date must be YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(v.strip())
@@ -57,7 +84,7 @@ def _date(v: Any) -> dt.date:
 def _datetime(v: Any) -> dt.datetime:
     if isinstance(v, dt.datetime):
         return v
-    s = v.strip() if isinstance(v, str) else ""
+    s = v if isinstance(v, str) and v.isascii() else ""
     if len(s) != 19 or s[10] not in " T":
         raise ValueError("time must be YYYY-MM-DD HH:MM:SS")
     try:
@@ -67,7 +94,10 @@ def _datetime(v: Any) -> dt.datetime:
 
 
 _AMOUNT_SCHEMA = {
-    "anyOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}, {"type": "number"}],
+    "anyOf": [
+        {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"},
+        {"type": "number", "minimum": 0, "exclusiveMaximum": MAX_YUAN},
+    ],
     "description": "yuan, at most two decimals (string or number; parsed exactly)",
     "examples": ["12345.67"],
 }
@@ -80,14 +110,27 @@ Flag = Annotated[
 Date = Annotated[
     dt.date,
     BeforeValidator(_date),
-    WithJsonSchema({"type": "string", "format": "date", "examples": ["2024-03-01"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "examples": ["2024-03-01"],
+        }
+    ),
 ]
 DateTime = Annotated[
     dt.datetime,
     BeforeValidator(_datetime),
-    WithJsonSchema({"type": "string", "examples": ["2024-03-05 10:20:00"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}$",
+            "examples": ["2024-03-05 10:20:00"],
+        }
+    ),
 ]
-Text = Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
+Text = Annotated[str, BeforeValidator(_text)]
 
 
 class SettlementIn(BaseModel):
@@ -96,8 +139,8 @@ class SettlementIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore", strict=False)
 
-    setl_id: Text = Field(min_length=1, max_length=60, description="结算ID")
-    psn_no: Text = Field(min_length=1, max_length=40, description="人员编号")
+    setl_id: Text = Field(min_length=1, max_length=60, pattern=ID_PATTERN, description="结算ID")
+    psn_no: Text = Field(min_length=1, max_length=40, pattern=PSN_PATTERN, description="人员编号")
     setl_time: DateTime = Field(description="结算时间 YYYY-MM-DD HH:MM:SS")
     med_type: Text = Field(
         min_length=1, max_length=10, description="医疗类别: 2x 住院, 14 门诊慢特病"
@@ -112,7 +155,9 @@ class SettlementIn(BaseModel):
     referral: Flag = Field(False, description="已办理转诊（备案） 0/1")
     emergency: Flag = Field(False, description="急诊抢救 0/1")
     in_province: Flag = Field(True, description="区（省）内 0/1")
-    mdtrt_id: Text | None = Field(None, max_length=60, description="就诊ID (stored)")
+    mdtrt_id: Text | None = Field(
+        None, max_length=60, pattern=ID_PATTERN, description="就诊ID (stored)"
+    )
     dise_codg: Text | None = Field(
         None,
         max_length=20,
@@ -127,6 +172,7 @@ class SettlementIn(BaseModel):
     fixmedins_code: Text | None = Field(
         None,
         max_length=40,
+        pattern=ID_PATTERN,
         description="定点医药机构编号; for hospitals it must be the key's own institution",
     )
     county: Text | None = Field(
@@ -140,6 +186,17 @@ class SettlementIn(BaseModel):
         if self.enddate < self.begndate:
             raise InputError(
                 f"enddate {self.enddate} is before begndate {self.begndate}", column="enddate"
+            )
+        if self.setl_time.date() < self.begndate:
+            raise InputError(
+                f"setl_time {self.setl_time} is before the stay began ({self.begndate})",
+                column="setl_time",
+            )
+        latest = dt.datetime.now() + dt.timedelta(days=1)
+        if self.setl_time.replace(tzinfo=None) > latest:
+            raise InputError(
+                f"setl_time {self.setl_time} is in the future (latest {latest:%Y-%m-%d %H:%M})",
+                column="setl_time",
             )
         return Claim(
             self.setl_id,
@@ -187,6 +244,10 @@ def parse_json_body(raw: bytes) -> Any:
     """JSON with exact decimals (``parse_float=Decimal``); malformed JSON is a 422."""
     try:
         return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError:
+        raise RequestValidationError(
+            [{"loc": ("body",), "msg": "malformed JSON: nested too deep", "type": "json_invalid"}]
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestValidationError(
             [{"loc": ("body",), "msg": f"malformed JSON: {exc}", "type": "json_invalid"}]
@@ -285,6 +346,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "not allowed for this caller"},
     404: {"model": ErrorBody, "description": "unknown (or another institution's) settlement"},
     409: {"model": ErrorBody, "description": "setl_id already used with a different body"},
+    413: {"model": ErrorBody, "description": "body larger than the service accepts"},
     422: {"model": ErrorBody, "description": "malformed body (field named); nothing written"},
 }
 

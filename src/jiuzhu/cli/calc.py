@@ -51,6 +51,12 @@ def calc(
         None, "--totals-out", help="write person-year totals after this run"
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no summary table"),
+    engine: str = typer.Option(
+        "columnar",
+        "--engine",
+        hidden=True,
+        help="columnar (default) | reference: the previous path, for side-by-side benches",
+    ),
     workers: int | None = typer.Option(
         None,
         "--workers",
@@ -90,6 +96,12 @@ def calc(
                 workers=n_workers,
                 progress=lambda n: bar.advance(task, n),
             )
+    elif engine == "reference":
+        result = batch.ReferenceOutcome(
+            calc_service.run_file(
+                claims, spans.spans(), policy, carried, explain=wanted, workers=n_workers
+            )
+        )
     else:
         result = batch.calc_file(claims, spans, policy, carried, explain=wanted, workers=n_workers)
     if out is not None:

@@ -49,6 +49,9 @@ def run(
     outlier_factor: int | None = typer.Option(
         None, "--outlier-factor", help="× the hospital's median (the operator's number)"
     ),
+    payable_days: int | None = typer.Option(
+        None, "--payable-days", help="payables overdue after this many days (the operator's number)"
+    ),
     scheduled: bool = typer.Option(
         False, "--scheduled", help="mark the run as the scheduled one (cron)"
     ),
@@ -61,6 +64,7 @@ def run(
         year=year or dt.date.today().year,
         readmission_days=readmission_days,
         outlier_factor=outlier_factor,
+        payable_days=payable_days,
     )
     r = run_checks(
         _store(),
@@ -71,7 +75,7 @@ def run(
     )
     console.print(f"核查 run #{r.run_id}", highlight=False)
     for n, c in r.found.items():
-        console.print(f"  {n}: {c}", highlight=False)
+        console.print(f"  {n}: {c}（{r.seconds.get(n, '?')} s）", highlight=False)
     for n, why in r.skipped.items():
         console.print(f"  {n}: 未运行 skipped — {why}", highlight=False)
 

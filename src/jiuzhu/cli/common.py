@@ -46,6 +46,41 @@ def reports_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def cli_login(uow: Any, username: str) -> Any:
+    """The staff account acting from the command line, authenticated as the API does
+    (issue 8 item 5): a bearer token in $JIUZHU_TOKEN (from `POST /api/v1/auth/login`)
+    that belongs to ``username``, or the password from $JIUZHU_PASSWORD or asked on the
+    terminal — checked by the one login service (lockout, audit)."""
+    import getpass
+    import os
+
+    from jiuzhu.domain.errors import Unauthorized
+    from jiuzhu.services.login import LoggedIn, verify_login
+
+    token = os.environ.get("JIUZHU_TOKEN")
+    if token:
+        from jiuzhu.adapters.db.tables import StaffUser
+        from jiuzhu.api.auth import authenticate
+
+        with uow.read() as s:
+            p = authenticate(s, None, token)
+            if p.name != username:
+                raise Unauthorized(f"$JIUZHU_TOKEN belongs to {p.name}, not {username}")
+            from sqlalchemy import select
+
+            u = s.scalar(select(StaffUser).where(StaffUser.username == username))
+            return LoggedIn(u.id, u.username, u.display_name, frozenset(u.roles or []))
+    password = os.environ.get("JIUZHU_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise Unauthorized(
+                f"--as {username} needs that account's credentials: set $JIUZHU_PASSWORD or "
+                "$JIUZHU_TOKEN, or run from a terminal to be asked for the password"
+            )
+        password = getpass.getpass(f"{username} 的密码 password: ")
+    return verify_login(uow, username, password, via="cli")
+
+
 def operator_config(path: Path | None) -> OperatorConfig:
     return load_operator_file(path or get_settings().operator_file)
 

@@ -260,13 +260,13 @@ def settle_all(uow: Any, policy: Any, claims: list[dict[str, Any]]) -> None:
             bar.advance(task)
 
 
-def ensure_credentials(uow: Any, path: Path) -> dict[str, str]:
+def ensure_credentials(uow: Any, path: Path) -> dict[str, Any]:
     """The demo's staff login and hospital key, kept in a 0600 file so a re-run shows them."""
     from jiuzhu.adapters.crypto import api_key_hash, hash_secret, verify_secret
     from jiuzhu.adapters.db.tables import ApiKey, StaffUser
     from jiuzhu.api.auth import create_api_key, create_user
 
-    creds: dict[str, str] = {}
+    creds: dict[str, Any] = {}
     if path.exists():
         creds = json.loads(path.read_text(encoding="utf-8"))
     with uow.begin() as s:
@@ -282,6 +282,9 @@ def ensure_credentials(uow: Any, path: Path) -> dict[str, str]:
         if row is None or row.revoked_at is not None:
             key = create_api_key(s, HOSPITAL, "demo", "演示医院 demonstration hospital")
         creds["api_key"], creds["institution"] = str(key), HOSPITAL
+    from jiuzhu.cli.demo_web import ensure_role_users
+
+    creds["roles"] = ensure_role_users(uow, creds)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -309,6 +312,10 @@ def prepare(url: str, persons: int, year: int) -> dict[str, Any]:
         console.print(f"演示人员 persons loaded: {n}", highlight=False)
         settle_all(uow, policy, data["claims"])
         add_late_identities(uow, data["late"])
+        from jiuzhu.cli.demo_web import demo_reimbursements
+
+        n_apps = demo_reimbursements(uow, policy, data["persons"], year)
+        console.print(f"演示零星报销 reimbursements: {n_apps}", highlight=False)
         with uow.begin() as s:
             s.add(
                 ImportBatch(
@@ -348,8 +355,17 @@ def demo(
     default_engine.cache_clear()
     year = dt.date.today().year - 1
     info = prepare(url, persons, year)
+    from jiuzhu.cli.demo_web import ROLE_LOGINS
+
+    logins = "".join(
+        f"    {name}：{u} / {info['roles'][u]}\n" for u, _, name in ROLE_LOGINS
+    )
     console.print(
         "\n[bold]jiuzhu 医疗救助 一站式结算 演示 demo[/] — 宁夏 ningxia\n"
+        f"  经办系统 web app:  http://{host}:{port}/   （用浏览器打开 open in a browser）\n"
+        f"  登录 logins (用户名 / 密码):\n"
+        f"    管理员：{info['username']} / {info['password']}\n"
+        f"{logins}"
         f"  地址 address:      http://{host}:{port}/   (OpenAPI: http://{host}:{port}/docs)\n"
         f"  工作人员 staff:    {info['username']} / {info['password']}"
         f"   (POST /api/v1/auth/login)\n"

@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "enrol": ("jiuzhu.cli.enrol", "group"),
     "keys": ("jiuzhu.cli.keys", "group"),
     "users": ("jiuzhu.cli.users", "group"),
+    "audit": ("jiuzhu.cli.audit", "group"),
+    "archive": ("jiuzhu.cli.archive", "group"),
     "settlements": ("jiuzhu.cli.settlements", "group"),
     "reimburse": ("jiuzhu.cli.reimburse", "group"),
     "warning": ("jiuzhu.cli.warning", "group"),

@@ -2,7 +2,8 @@
 
 宁医保发〔2023〕102号 第二十至二十三条; 新疆规程 第十七条; 梅州规程 第十二条（三）;
 双鸭山实施办法 第十二条; 柳州任务清单 七（四）. Every step acts as a staff account
-(``--as USER`` or $JIUZHU_USER) whose roles decide what it may do.
+(``--as USER`` or $JIUZHU_USER, authenticated by $JIUZHU_PASSWORD, $JIUZHU_TOKEN or a
+password prompt) whose roles decide what it may do.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.cli.common import (
     OperatorFileOption,
     ParamOption,
+    cli_login,
     console,
     load_policy,
     reports_errors,
@@ -47,6 +49,13 @@ TodayOption = typer.Option(None, "--today", help="YYYY-MM-DD (default: today)")
 
 def _uow() -> UnitOfWork:
     return UnitOfWork()
+
+
+def _staff(uow: UnitOfWork, username: str) -> rb.Staff:
+    """``--as USER`` authenticated like the API (password or token; issue 8 item 5), so
+    the three review levels are three people who each proved who they are."""
+    who = cli_login(uow, username)
+    return rb.Staff(who.username, who.roles, who.display_name)
 
 
 def _policy(
@@ -167,7 +176,7 @@ def intake(
         raw["received_on"] = received_on
     uow = _uow()
     policy = _policy(region, param, operator_file)
-    a = rb.intake(uow, policy, raw, staff=rb.staff_from_db(uow, staff), where=str(file))
+    a = rb.intake(uow, policy, raw, staff=_staff(uow, staff), where=str(file))
     if pdf:
         kind = "notice" if a["status"] == "returned" else "receipt"
         _write_bytes(pdf, render(rb.document_data(uow, policy, a["app_no"], kind)))
@@ -309,7 +318,7 @@ def review(
         uow,
         _policy(region, param, operator_file),
         app_no,
-        staff=rb.staff_from_db(uow, staff),
+        staff=_staff(uow, staff),
         decision="approve" if approve else "reject",
         reason=reason,
         level=level,
@@ -371,7 +380,7 @@ def pay_batch(
     b = rb.create_batch(
         uow,
         region or get_settings().region,
-        staff=rb.staff_from_db(uow, staff),
+        staff=_staff(uow, staff),
         app_nos=list(app_nos) if app_nos else None,
     )
     if as_json:
@@ -392,7 +401,7 @@ def pay_export(
     """The bank's file: full account numbers (the only place they appear)."""
     fmt = fmt or out.suffix.lower().lstrip(".")
     uow = _uow()
-    data = rb.export_batch(uow, batch_no, fmt, staff=rb.staff_from_db(uow, staff))
+    data = rb.export_batch(uow, batch_no, fmt, staff=_staff(uow, staff))
     _write_bytes(out, data)
     console.print(f"拨付文件 → {out}", highlight=False)
 
@@ -406,9 +415,7 @@ def pay_confirm(
 ) -> None:
     """The bank confirmed the transfers: mark the batch and its applications paid."""
     uow = _uow()
-    b = rb.confirm_batch(
-        uow, batch_no, staff=rb.staff_from_db(uow, staff), bank_reference=bank_reference
-    )
+    b = rb.confirm_batch(uow, batch_no, staff=_staff(uow, staff), bank_reference=bank_reference)
     _print_batch(b)
 
 

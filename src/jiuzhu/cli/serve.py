@@ -20,6 +20,7 @@ import typer
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
+from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.cli.common import OperatorFileOption, ParamOption, console, load_policy, reports_errors
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import JiuzhuError
@@ -48,7 +49,22 @@ def app_factory() -> ASGIApp:
     policy.require_parameters()
     from jiuzhu.api.fastpath import with_fast_path
 
-    return with_fast_path(create_app(region=region, policy=policy, engine=engine))
+    app = create_app(region=region, policy=policy, engine=engine)
+    start_sealer(app.state.uow)
+    return with_fast_path(app)
+
+
+def start_sealer(uow: UnitOfWork, every: float = 1.0) -> None:
+    """Chain the audit records the service writes (the settlement hot path signs each
+    record but does not wait to chain it), once a second, in a daemon thread of each
+    worker; the workers take turns on the chain head (issue 8 item 5)."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            uow.seal()
+
+    threading.Thread(target=loop, name="jiuzhu-audit-sealer", daemon=True).start()
 
 
 def with_stored_parameters(policy: RegionPolicy, engine: Engine) -> RegionPolicy:

@@ -28,8 +28,13 @@ BY_ZH = {"class": "救助类别 class", "county": "县区 county", "month": "月
 @reports_errors
 def simulate(
     region: str = typer.Option(..., "--region"),
-    identities: Path = typer.Option(..., "--identities", help="IDENTITIES.csv"),
-    claims: Path = typer.Option(..., "--claims", help="CLAIMS.csv: the settlements to re-run"),
+    identities: Path | None = typer.Option(None, "--identities", help="IDENTITIES.csv"),
+    claims: Path | None = typer.Option(
+        None, "--claims", help="CLAIMS.csv: the settlements to re-run"
+    ),
+    year: int | None = typer.Option(
+        None, "--year", help="re-run this year's stored settlements ($JIUZHU_DATABASE_URL)"
+    ),
     overlay: Path | None = typer.Option(
         None, "--overlay", help="the change: dated values laid over the region file (YAML)"
     ),
@@ -55,9 +60,19 @@ def simulate(
     changed = apply_overlay(
         now, read_overlay(overlay) if overlay else {}, name, {**base_params, **changes}
     )
-    source = IdentitySource(identities, operator_config(operator_file).identity_code_map)
-    columns = sim.read_claims_columns(claims)
-    result = sim.simulate(columns, source, now, changed, name, top=top)
+    if year is not None:
+        from jiuzhu.cli.settlements import _store
+        from jiuzhu.services.simulate_stored import load_year
+
+        with _store().read() as s:
+            stored = load_year(s, now.region, year)
+        result = stored.simulate(now, changed, name, top=top)
+    elif identities is None or claims is None:
+        raise InputError("give --year (stored settlements) or --identities and --claims")
+    else:
+        source = IdentitySource(identities, operator_config(operator_file).identity_code_map)
+        columns = sim.read_claims_columns(claims)
+        result = sim.simulate(columns, source, now, changed, name, top=top)
     print_simulation(result)
     if xlsx is not None:
         from jiuzhu.services.simulate_report import write_simulation_xlsx

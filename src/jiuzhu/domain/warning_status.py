@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from jiuzhu.domain.errors import Conflict
+from jiuzhu.domain.errors import Conflict, InputError
 
 
 class WatchStatus(StrEnum):
@@ -104,3 +104,22 @@ def check_finding(current: str, target: FindingStatus) -> FindingStatus:
             field="status",
         )
     return target
+
+
+def watch_status(text: str) -> WatchStatus:
+    """A status named by a caller; a bad name is an input error naming the choices."""
+    try:
+        return WatchStatus(text)
+    except ValueError:
+        raise InputError(
+            f"unknown status {text!r}; one of {', '.join(WatchStatus)}", column="status"
+        ) from None
+
+
+def finding_status(text: str) -> FindingStatus:
+    try:
+        return FindingStatus(text)
+    except ValueError:
+        raise InputError(
+            f"unknown status {text!r}; one of {', '.join(FindingStatus)}", column="status"
+        ) from None

@@ -4,11 +4,11 @@ parameters, each with its article (the same reading as ``jiuzhu policy show``)."
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jiuzhu.domain.errors import MissingParameter
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.schema import (
     IDENTITY_CODES,
     IDENTITY_RULE_ZH,
@@ -16,6 +16,14 @@ from jiuzhu.policy.schema import (
     DatedSeries,
     ParamRef,
 )
+from jiuzhu.services.reimbursement.rules import LEVEL_ZH
+
+
+def _is_ratio(text: str) -> bool:
+    try:
+        return Decimal("0") <= Decimal(text) <= Decimal("1")
+    except InvalidOperation:
+        return False
 
 
 def value_text(
@@ -39,7 +47,9 @@ def value_text(
         else:
             text = str(v)
             if money and text.isdigit():
-                text = format_fen(int(text) * 100)
+                text = f"{int(text):,}.00"
+            elif not money and _is_ratio(text):
+                text = f"{(Decimal(text) * 100).normalize():f}%"
             parts.append(f"{label}{text}")
     return {"text": "；".join(parts), "ref": e.ref, "missing": missing}
 
@@ -86,7 +96,7 @@ def policy_table(policy: RegionPolicy, day: dt.date) -> dict[str, Any]:
         rules.append(
             {
                 "name": "零星报销审核",
-                "text": " → ".join(spec.review_flow.levels)
+                "text": " → ".join(LEVEL_ZH.get(x, x) for x in spec.review_flow.levels)
                 + (
                     f"，{spec.review_flow.deadline_working_days} 个工作日"
                     if spec.review_flow.deadline_working_days

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from jiuzhu.adapters.db.settlement_sql import (
 )
 from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.adapters.db.warning_tables import ClawBack
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import Conflict, NotFound
@@ -37,7 +39,8 @@ from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen, parse_fen
 from jiuzhu.services import messagebus
-from jiuzhu.services.warning.realtime import observe_settlement, unobserve_settlement
+from jiuzhu.services.warning.realtime import pending as warning_pending
+from jiuzhu.services.warning.realtime import unobserve_settlement
 
 SOURCES = ("one_stop", "import", "manual", "backpay")
 _DUPLICATE: tuple[type[Exception], ...] = (IntegrityError, *DBAPI_INTEGRITY_ERRORS)
@@ -315,7 +318,9 @@ def _settle_in(
         backpay_of,
         (extra or {}).get("reimb_app_no"),
     )
-    record_settled(
+    # 预警 early warning (calc-contract §11): the sums' upsert rides on the settlement's statement
+    warn = warning_pending(policy, claim, extra, source)
+    row = record_settled(
         s,
         raw,
         event,
@@ -358,9 +363,10 @@ def _settle_in(
             "totals_before": totals_json(before),
             "totals_after": answer["totals_after"],
         },
+        warn.statement if warn else None,
     )
-    # 预警监测 (calc-contract §11) in the same transaction, under the same person-year lock
-    observe_settlement(raw, policy, claim, extra, a.identity, source, actor)
+    if warn is not None:
+        warn.finish(raw, row, a.identity, actor)
     return SettlementOutcome(answer, replayed=False)
 
 
@@ -372,17 +378,20 @@ def record_settled(
     totals: tuple[int, int, int, int],
     actor: str,
     audit_after: dict[str, Any],
-) -> None:
+    then: tuple[str, tuple[Any, ...]] | None = None,
+) -> Any:
     """Publish the money event, then write the settlement, its totals, its audit record and
-    the entries its handlers posted (the fund's) — in one statement on PostgreSQL."""
+    the entries its handlers posted (the fund's) — in one statement on PostgreSQL; ``then``
+    (the early-warning upsert) rides along and its row is returned."""
     journal.defer(s, True)
     try:
         messagebus.publish(s, event)
     finally:
         journal.defer(s, False)
-    raw.record_settlement(values, totals, actor, audit_after, journal.take_pending(s))
+    row = raw.record_settlement(values, totals, actor, audit_after, journal.take_pending(s), then)
     for entry_id in raw.written:
         journal.written(s, entry_id)
+    return row
 
 
 def reverse(
@@ -408,6 +417,11 @@ def reverse(
         s.refresh(row, with_for_update=True)
         if row.status == "reversed":
             return reversed_answer(row)
+        if s.scalar(select(ClawBack.id).where(ClawBack.setl_id == setl_id)) is not None:
+            # 追回 already took its share out of the totals (services/checks/workflow.py)
+            raise Conflict(
+                f"settlement {setl_id} was clawed back; it cannot be reversed", field="setl_id"
+            )
         before = totals_of(totals)
         totals.s -= row.d_s
         totals.p -= row.d_p

@@ -7,9 +7,9 @@ type (persons, settlements, paid now, paid under the change, difference), with t
 persons who gain or lose most (psn_no masked) and the effect on the year's budget.
 With no change every settlement gets exactly what it got (a test holds this).
 
-County: neither CLAIMS.csv (calc-contract §8) nor the stored settlement carries a
-county yet; the county breakdown shows the column ``county`` of the claims file when
-there is one, else one row "（未记录 not recorded）".
+County: a stored settlement carries its county code (the body's, else the person's);
+CLAIMS.csv (calc-contract §8) has none, so a simulation over files shows one row
+"（未记录 not recorded）".
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def simulate(
     change_name: str,
     *,
     top: int = 10,
-    county: Sequence[str] | None = None,
+    county: Sequence[str] | np.ndarray | None = None,
 ) -> Simulation:
     """Run the claims under ``now`` and under ``changed`` and compare."""
     a = run_policy(claims, identities, now)
@@ -175,7 +175,7 @@ def compare(
     change_name: str,
     *,
     top: int = 10,
-    county: Sequence[str] | None = None,
+    county: Sequence[str] | np.ndarray | None = None,
 ) -> Simulation:
     now = a.paid()
     chg = b.paid()

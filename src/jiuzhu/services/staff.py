@@ -32,6 +32,8 @@ PERMISSIONS = {
     "approval": "审批",
     "finance": "基金财务",
     "auditor": "稽核（只读）",
+    "warning": "预警监测（推送、反馈）",
+    "checks": "核查（发现处理、追回）",
 }
 """The permission codes the service checks (``api.auth.require``); roles grant them."""
 
@@ -58,6 +60,18 @@ def effective_roles(session: Session, codes: Iterable[str]) -> frozenset[str]:
 
 def known_role(session: Session, code: str) -> bool:
     return code in PERMISSIONS or session.get(StaffRole, code) is not None
+
+
+def roles_of(session: Session, codes: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(the permissions, the role names) of a user's codes, in one query."""
+    codes = list(codes or [])
+    rows = {r.code: r for r in role_table(session)}
+    grants: set[str] = set()
+    for c in codes:
+        grants.update(rows[c].grants or [] if c in rows else [c])
+    return frozenset(grants), tuple(
+        rows[c].name if c in rows else PERMISSIONS.get(c, c) for c in codes
+    )
 
 
 def role_names(session: Session, codes: Iterable[str]) -> list[str]:

@@ -23,11 +23,12 @@ from markupsafe import Markup, escape
 
 from jiuzhu.policy.money import format_fen
 from jiuzhu.reports.xlsx import Sheet, xlsx_bytes
+from jiuzhu.services.browse import COUNT_CAP  # lists say "1000+"
 from jiuzhu.web.menu import menu_for
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-ASSET_VERSION = "3"
+ASSET_VERSION = "5"
 
 
 def money(fen: int | None) -> str:
@@ -60,9 +61,9 @@ def when(v: Any) -> str:
 
 def yuan(text: Any) -> str:
     """A two-decimal amount string from a service view (``"1234.50"``) with separators."""
-    if text is None or text == "":
+    s = str(text) if text else ""  # None, "" and jinja's Undefined show nothing
+    if not s:
         return ""
-    s = str(text)
     sign = "-" if s.startswith("-") else ""
     whole, _, frac = s.lstrip("-").partition(".")
     return f"{sign}{int(whole):,}.{(frac + '00')[:2]}"
@@ -126,9 +127,6 @@ class Pager:
 
 
 SIZES = (10, 20, 50, 100)
-COUNT_CAP = 10000
-"""Lists count at most this many matching rows (``10000+``): an exact count of millions
-of rows would cost more than the page itself."""
 
 
 def pager(page: int | str | None, size: int | str | None) -> Pager:
@@ -153,10 +151,15 @@ def page(
 ) -> HTMLResponse:
     """Render a page for the signed-in user; an htmx request gets ``partial`` only."""
     user = getattr(request.state, "web_user", None)
+    menu = menu_for(user) if user else []
+    path = request.url.path
+    hrefs = [it.href for _, items in menu for it in items]
+    hits = [h for h in hrefs if path == h or (h != "/" and path.startswith(h + "/"))]
     data = {
         "request": request,
         "user": user,
-        "menu": menu_for(user) if user else [],
+        "menu": menu,
+        "current_href": max(hits, key=len) if hits else None,
         "csrf": user.csrf if user else "",
         "breadcrumbs": [],
         "asset_version": ASSET_VERSION,
@@ -202,4 +205,4 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-__all__ = ["Markup", "Pager", "page", "pager", "templates", "xlsx_response", "money", "day"]
+__all__ = ["COUNT_CAP", "Markup", "Pager", "page", "pager", "templates", "xlsx_response", "money", "day"]

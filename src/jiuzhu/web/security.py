@@ -27,9 +27,8 @@ from jiuzhu.adapters.crypto import api_key_hash
 from jiuzhu.adapters.db.tables import StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.web_tables import WebSession
-from jiuzhu.api.auth import verify_login
 from jiuzhu.domain.errors import JiuzhuError
-from jiuzhu.services.staff import effective_roles, role_names
+from jiuzhu.services.staff import roles_of
 
 COOKIE = "jz_session"
 LOGIN_COOKIE = "jz_login"
@@ -84,12 +83,19 @@ def uow_of(request: Request) -> UnitOfWork:
 
 
 def sign_in(uow: UnitOfWork, username: str, password: str) -> str:
-    """Check the password (api.auth.verify_login) and open a session; returns the cookie."""
+    """Check the password (services.login.verify_login: lockout, audited failures) and
+    open a session; returns the cookie."""
+    from jiuzhu.services.login import verify_login as check
+
+    who = check(uow, username, password, via="web")
     sid = secrets.token_urlsafe(32)
     with uow.begin() as s:
-        u = verify_login(s, username, password)
-        s.add(WebSession(sid_hash=api_key_hash(sid), user_id=u.id, csrf=secrets.token_urlsafe(32)))
-        audit(s, f"staff:{u.username}", "web_login", "staff_user", u.username)
+        s.add(
+            WebSession(
+                sid_hash=api_key_hash(sid), user_id=who.user_id, csrf=secrets.token_urlsafe(32)
+            )
+        )
+        audit(s, f"staff:{who.username}", "web_login", "staff_user", who.username)
     return sid
 
 
@@ -131,8 +137,7 @@ def _load(request: Request) -> WebUser:
         if ws.ended_at is not None or not u.active:
             raise LoginRequired("会话已结束，请重新登录 session ended")
         idle = t - ws.last_seen_at
-        perms = effective_roles(s, u.roles or [])
-        names = tuple(role_names(s, u.roles or []))
+        perms, names = roles_of(s, u.roles or [])
         user = WebUser(
             u.id, u.username, u.display_name, tuple(u.roles or []), names, perms, ws.csrf, ws.id
         )

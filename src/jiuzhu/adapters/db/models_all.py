@@ -6,7 +6,14 @@ import importlib
 
 from jiuzhu.adapters.db import tables  # noqa: F401
 
-for _name in ("enrolment_tables", "reimbursement_tables", "fund_tables", "web_tables", "warning_tables"):
+for _name in (
+    "enrolment_tables",
+    "reimbursement_tables",
+    "fund_tables",
+    "web_tables",
+    "warning_tables",
+    "archive_tables",
+):
     try:
         importlib.import_module(f"jiuzhu.adapters.db.{_name}")
     except ModuleNotFoundError as exc:

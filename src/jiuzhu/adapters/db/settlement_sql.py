@@ -22,6 +22,7 @@ import orjson
 import psycopg
 from sqlalchemy.orm import Session
 
+from jiuzhu.adapters.audit_chain import record_mac
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.domain.journal import Entry
 
@@ -37,9 +38,28 @@ SETTLEMENT_COLUMNS = (
     "setl_time", "begndate", "enddate", "med_type", "identity", "class_id", "reason", "base",
     "deductible", "maf_pay", "tilt_pay", "d_s", "d_p", "d_r", "d_tp", "trace", "answer",
     "status", "created_at", "reversed_at", "backpay_of", "county",
+    "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay",
+    "out_of_area", "referral", "emergency", "in_province",
 )  # fmt: skip
+CLAIM_AMOUNTS = ("inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay")
+CLAIM_FLAGS = {"out_of_area": 0, "referral": 0, "emergency": 0, "in_province": 1}
+
+
+def claim_columns(body: dict[str, Any] | str | None) -> dict[str, int]:
+    """The claim's amounts (fen) and flags (0/1) from its stored body (migration 0800;
+    every insert): the columns simulation reads in one query."""
+    from jiuzhu.policy.money import parse_fen
+
+    b: dict[str, Any] = (json.loads(body) if isinstance(body, str) else body) or {}
+    out = {k: parse_fen(str(b.get(k) or "0")) for k in CLAIM_AMOUNTS}
+    for k, default in CLAIM_FLAGS.items():
+        v = b.get(k)
+        out[k] = default if v in (None, "") else int(bool(int(v)))
+    return out
+
+
 _JSON = {"body", "trace", "answer"}
-AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after")
+AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after", "mac")
 _AUDIT_JSON = {"before", "after"}
 
 
@@ -247,22 +267,30 @@ class Raw:
         actor: str,
         audit_after: dict[str, Any],
         entries: Sequence[tuple[Entry, str | None]] = (),
-    ) -> None:
+        then: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> Any:
         """Insert the settlement, set the person-year totals to ``totals`` (S, P, R, TP), write
         the audit record and post ``entries`` (the journal entries its handlers posted): one
         statement on PostgreSQL (data-modifying CTEs, all or nothing), several on SQLite.
 
         An entry is booked on its own day unless that month is closed, then on today
-        (:func:`jiuzhu.adapters.db.journal.booking_day`; here inside the statement)."""
+        (:func:`jiuzhu.adapters.db.journal.booking_day`; here inside the statement).
+
+        ``then``: one more data-modifying statement with ``RETURNING`` (``?`` marks; the
+        early-warning sums' upsert, calc-contract §11), in the same round trip on
+        PostgreSQL; its row is returned."""
         if not self.pg:
             self.insert_settlement(values)
             self.update_totals(values["psn_no"], values["year"], *totals)
             self.audit(actor, "settle", "settlement", values["setl_id"], None, audit_after)
             for entry, who in entries:
                 self.insert_entry(entry, who)
-            return
+            return self.execute(then[0], then[1]).fetchone() if then else None
         now = _now()
         values.setdefault("created_at", now)
+        setl_id = str(values["setl_id"])
+        mac = record_mac(now, actor, "settle", "settlement", setl_id, None, audit_after)
+        values.update(claim_columns(values.get("body")))
         cols = SETTLEMENT_COLUMNS
         marks = ", ".join(("CAST(%s AS JSON)" if c in _JSON else "%s") for c in cols)
         params: list[Any] = [
@@ -281,16 +309,24 @@ class Raw:
             sql, p = _pg_entry_cte(i, entry, who, now)
             ctes.append(sql)
             params.extend(p)
-        params.extend((now, actor, str(values["setl_id"]), dumps(audit_after)))
-        sql = _numbered(
-            "WITH " + ", ".join(ctes) + f" INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
-            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON))"
+        params.extend((now, actor, setl_id, dumps(audit_after), mac))
+        audit_sql = (
+            f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
+            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON), %s)"
         )
+        if then is None:
+            sql = "WITH " + ", ".join(ctes) + " " + audit_sql
+        else:
+            ctes.append(f"aud AS ({audit_sql})")
+            ctes.append(f"w AS ({self._sql(then[0])})")
+            params.extend(then[1])
+            sql = "WITH " + ", ".join(ctes) + " SELECT * FROM w"
         # over 50 parameters psycopg parses a %s query anew on every call (its cache limit):
         # the statement goes with $n placeholders through a raw cursor instead
         if self._raw_cur is None:
             self._raw_cur = psycopg.RawCursor(self.cur.connection)
-        self._raw_cur.execute(sql, params, prepare=True)
+        self._raw_cur.execute(_numbered(sql), params, prepare=True)
+        return None if then is None else self._raw_cur.fetchone()
 
     def insert_entry(self, entry: Entry, actor: str | None) -> int:
         """One journal entry and its lines (SQLite path; the balance is checked at commit)."""
@@ -327,6 +363,7 @@ class Raw:
 
     def insert_settlement(self, values: dict[str, Any]) -> None:
         values.setdefault("created_at", _now())
+        values.update(claim_columns(values.get("body")))
         cols = SETTLEMENT_COLUMNS
         marks = ", ".join(("CAST(? AS JSON)" if self.pg and c in _JSON else "?") for c in cols)
         self.execute(
@@ -351,7 +388,9 @@ class Raw:
         after: dict[str, Any] | None,
     ) -> None:
         """The audit record, in the same transaction (see :func:`jiuzhu.adapters.db.uow.audit`)."""
-        values = (_now(), actor, action, entity, str(entity_id), before, after)
+        at = _now()
+        mac = record_mac(at, actor, action, entity, str(entity_id), before, after)
+        values = (at, actor, action, entity, str(entity_id), before, after, mac)
         marks = ", ".join(
             ("CAST(? AS JSON)" if self.pg and c in _AUDIT_JSON else "?") for c in AUDIT_COLUMNS
         )

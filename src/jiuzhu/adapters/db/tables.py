@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -126,7 +127,34 @@ class AuditLog(Base):
     entity_id: Mapped[str] = mapped_column(String(80))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mac: Mapped[str | None] = mapped_column(String(64))
+    """HMAC of the record under the audit key (which the database never holds)"""
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    """position in the chain, given when sealed"""
+    chain: Mapped[str | None] = mapped_column(String(64))
+    """HMAC(previous chain, seq, id, mac): editing, deleting or reordering breaks it"""
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+class AuditSeal(Base):
+    """The head of the audit chain (one row): the last sealed position and its chain value."""
+
+    __tablename__ = "audit_seal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    chain: Mapped[str] = mapped_column(String(64))
+    legacy_max_id: Mapped[int] = mapped_column(BigInteger)
+    sealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class LoginAttempt(Base):
+    """Failed logins of a username (known or not, so both behave alike), and its lock."""
+
+    __tablename__ = "login_attempt"
+    username: Mapped[str] = mapped_column(String(60), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_failure: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Settlement(Base):
@@ -167,6 +195,15 @@ class Settlement(Base):
     backpay_of: Mapped[str | None] = mapped_column(String(60))
     county: Mapped[str | None] = mapped_column(String(6))
     """the body's ``county``, else the person's (6-digit division code), for the books"""
+    # the claim's amounts (fen) and flags, also in ``body``: simulation reads them (0800)
+    inscp_scp_amt: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    hifp_pay: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    hifmi_pay: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    hifob_pay: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    out_of_area: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    referral: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    emergency: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    in_province: Mapped[int] = mapped_column(SmallInteger, server_default="1")
     __table_args__ = (Index("ix_settlement_person_year", "psn_no", "year"),)
 
 
@@ -228,6 +265,8 @@ __all__ = [
     "ImportBatch",
     "ImportBatchFile",
     "AuditLog",
+    "AuditSeal",
+    "LoginAttempt",
     "Settlement",
     "PersonYearTotals",
     "ApiKey",

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from jiuzhu.adapters.audit_chain import record_mac, seal_quietly
 from jiuzhu.adapters.db.engine import default_engine, session_factory
-from jiuzhu.adapters.db.tables import AuditLog
+from jiuzhu.adapters.db.tables import AuditLog, _now
 
 
 class UnitOfWork:
@@ -30,12 +31,20 @@ class UnitOfWork:
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
+        """One transaction; once it has committed, the audit records it wrote are chained
+        (:func:`jiuzhu.adapters.audit_chain.seal`) in a short transaction of their own."""
         session = self._sessions()
         try:
             with session.begin():
                 yield session
+            audited = session.info.pop("audited", False)
         finally:
             session.close()
+        if audited:
+            self.seal()
+
+    def seal(self) -> None:
+        seal_quietly(self._sessions)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -58,18 +67,23 @@ def audit(
 ) -> None:
     """Record one change in the audit trail, in the same transaction as the change.
 
-    Never put clear ID numbers or names in ``before``/``after``: mask them first.
+    Never put clear ID numbers or names in ``before``/``after``: mask them first. The
+    record is signed here (``mac``) and chained after the commit.
     """
+    at = _now()
     session.add(
         AuditLog(
+            at=at,
             actor=actor,
             action=action,
             entity=entity,
             entity_id=str(entity_id),
             before=before,
             after=after,
+            mac=record_mac(at, actor, action, entity, str(entity_id), before, after),
         )
     )
+    session.info["audited"] = True
 
 
 def audit_trail(session: Session, entity: str, entity_id: str) -> list[AuditLog]:

@@ -86,7 +86,11 @@ BUILTIN_ROLES: list[dict[str, Any]] = [
 
 
 # list pages: settlements newest first, by hospital; the audit log by actor (migration 1000)
-Index("ix_settlement_setl_time", Settlement.setl_time)
+Index(
+    "ix_settlement_setl_time",
+    Settlement.setl_time,
+    postgresql_include=["status", "class_id", "maf_pay", "tilt_pay"],  # migration 1002
+)
 Index("ix_settlement_institution_time", Settlement.institution, Settlement.setl_time)
 Index("ix_audit_actor", AuditLog.actor, AuditLog.id)
 

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import Principal, get_uow, require
-from jiuzhu.api.schemas import ERROR_RESPONSES
+from jiuzhu.api.schemas import ERROR_RESPONSES, Date
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.money import AmountError, parse_fen
 from jiuzhu.reports.xlsx import xlsx_bytes
@@ -30,7 +29,7 @@ class EnrolmentIn(BaseModel):
     status: str = Field(
         description="unenrolled | local | elsewhere | elsewhere_return | self_paid | employee"
     )
-    self_paid_on: dt.date | None = None
+    self_paid_on: Date | None = None
     self_paid: str | None = Field(None, description='amount self-paid, yuan, e.g. "380.00"')
     note: str | None = Field(None, max_length=200)
 

@@ -6,7 +6,6 @@ audited with masked before/after.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -18,7 +17,7 @@ from jiuzhu.adapters.db.tables import ImportBatch
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.errors import error_body
-from jiuzhu.api.schemas import ERROR_RESPONSES
+from jiuzhu.api.schemas import ERROR_RESPONSES, Date
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import InputError, NotFound
 from jiuzhu.policy.loader import load_operator_file
@@ -31,21 +30,21 @@ MAX_UPLOAD = 512 * 1024 * 1024
 
 class IdentityIn(BaseModel):
     code: str = Field(description="identity code (calc-contract §1) or its Chinese name")
-    begndate: dt.date
-    enddate: dt.date | None = None
+    begndate: Date
+    enddate: Date | None = None
     source: str = "yibao"
     source_doc: str | None = Field(None, max_length=200, description="认定文件")
 
 
 class IdentityChange(BaseModel):
-    begndate: dt.date | None = None
-    enddate: dt.date | None = None
+    begndate: Date | None = None
+    enddate: Date | None = None
     reopen: bool = Field(False, description="clear the end date")
     source_doc: str | None = Field(None, max_length=200)
 
 
 class IdentityEnd(BaseModel):
-    enddate: dt.date
+    enddate: Date
     source_doc: str | None = Field(None, max_length=200)
 
 
@@ -63,7 +62,7 @@ async def upload_list(
     file: UploadFile = File(..., description="CSV or XLSX department list"),
     source: str = Form(..., description="minzheng | xiangcun | canlian | yibao"),
     full_list: bool = Form(False),
-    as_of: dt.date | None = Form(None),
+    as_of: Date | None = Form(None),
     accept_valid: bool = Form(False),
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require("registry")),

@@ -5,7 +5,6 @@ ID numbers and names never leave the service in clear: ``1****************4``, `
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.api.auth import Principal, get_uow, require
-from jiuzhu.api.schemas import ERROR_RESPONSES
+from jiuzhu.api.schemas import ERROR_RESPONSES, Date
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.pii import looks_like_certno
 from jiuzhu.services import registry
@@ -105,7 +104,7 @@ def create_person(
 def get_person(
     psn_no: str,
     request: Request,
-    on: dt.date | None = Query(None, description="the day for 有效/最高 (default today)"),
+    on: Date | None = Query(None, description="the day for 有效/最高 (default today)"),
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*READERS)),
 ) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import Principal, get_uow, require
+from jiuzhu.api.schemas import Date
 from jiuzhu.domain.errors import PermissionDenied
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.reports.pdf import render
@@ -38,7 +39,7 @@ class ApplicationIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     psn_no: str
-    received_on: dt.date | None = None
+    received_on: Date | None = None
     materials: list[str] = []
     bank_name: str | None = None
     account_name: str | None = None

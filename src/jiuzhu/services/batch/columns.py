@@ -24,7 +24,7 @@ BOM = b"\xef\xbb\xbf"
 
 # rows of ClaimColumns.cols
 SETL_ID0, SETL_ID1, PSN0, PSN1, TIME, VT, BEG, END, YEAR, BASE, FLAGS, LINE = range(12)
-INSCP, HIFP, HIFMI, HIFOB = 12, 13, 14, 15
+INSCP, HIFP, HIFMI, HIFOB, STORED_PAID, COUNTY = 12, 13, 14, 15, 16, 17
 
 
 @dataclass
@@ -81,6 +81,11 @@ def read_columns(path: Path) -> ClaimColumns | None:
         raw = path.read_bytes()
     except OSError:
         return None
+    return columns_of(raw, str(path))
+
+
+def columns_of(raw: bytes, name: str) -> ClaimColumns | None:
+    """:func:`read_columns` of CLAIMS.csv text already in memory."""
     start = 3 if raw.startswith(BOM) else 0
     if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         return None
@@ -100,7 +105,7 @@ def read_columns(path: Path) -> ClaimColumns | None:
         if c in index:
             slot_of_field[index[c]] = slot
     buf = np.frombuffer(raw, np.uint8)
-    cols = np.empty((16, raw.count(b"\n") + 1), np.int64)
+    cols = np.empty((18, raw.count(b"\n") + 1), np.int64)
     n, status, _ = rk.read_claims(buf, pos, slot_of_field, cols)
     if status != rk.OK:
         return None
@@ -114,7 +119,7 @@ def read_columns(path: Path) -> ClaimColumns | None:
     groups = rk.group_persons(buf, order, psn_hash, cols, bounds)
     if groups < 0:
         return None
-    return ClaimColumns(str(path), raw, index, buf, cols, order, bounds, groups)
+    return ClaimColumns(name, raw, index, buf, cols, order, bounds, groups)
 
 
 def _has_duplicate_id(buf: np.ndarray, cols: np.ndarray) -> bool:
@@ -177,12 +182,19 @@ def read_identity_columns(
     path: Path, codes: Sequence[str], code_map: Mapping[str, str]
 ) -> PersonSpans | None:
     """IDENTITIES.csv read plainly (None: let the checking reader read it)."""
-    from jiuzhu.services.batch.engine_kernel import MAX_DAY
-
     try:
         raw = path.read_bytes()
     except OSError:
         return None
+    return identity_columns_of(raw, codes, code_map)
+
+
+def identity_columns_of(
+    raw: bytes, codes: Sequence[str], code_map: Mapping[str, str]
+) -> PersonSpans | None:
+    """:func:`read_identity_columns` of text already in memory."""
+    from jiuzhu.services.batch.engine_kernel import MAX_DAY
+
     start = 3 if raw.startswith(BOM) else 0
     if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         return None

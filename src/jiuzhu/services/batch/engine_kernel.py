@@ -133,7 +133,13 @@ def run(
             P += maf
             tp = 0
             # §6: tilted assistance on the part of the remaining burden above the threshold
-            if tilt[p, 0] and tilt_class[p, k, v] and ((flags[i] & 8) or not tilt[p, 2]):
+            # (柳州 六（二）: out of area only when referred)
+            if (
+                tilt[p, 0]
+                and tilt_class[p, k, v]
+                and ((flags[i] & 8) or not tilt[p, 2])
+                and not (tilt[p, 7] and (flags[i] & 1) and not (flags[i] & 2))
+            ):
                 rem = b - maf
                 thr = tilt[p, 3]
                 over = max(0, R + rem - thr) - max(0, R - thr)

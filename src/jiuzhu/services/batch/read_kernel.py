@@ -21,7 +21,7 @@ from jiuzhu.services.batch._jit import njit
 SLOTS = (
     "setl_id", "psn_no", "setl_time", "med_type", "begndate", "enddate",
     "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay",
-    "out_of_area", "referral", "emergency", "in_province",
+    "out_of_area", "referral", "emergency", "in_province", "_stored_paid_fen", "_county",
 )  # fmt: skip
 N_SLOTS = len(SLOTS)
 VISIT_TYPES = ("inpatient", "chronic_outpatient", "outpatient")
@@ -158,7 +158,9 @@ def read_claims(buf, pos, slot_of_field, cols):  # type: ignore[no-untyped-def]
 
     ``slot_of_field[f]``: the slot of field ``f`` (-1: ignored). ``cols`` columns:
     0,1 setl_id start/end; 2,3 psn_no start/end; 4 setl_time; 5 visit type; 6 begndate;
-    7 enddate; 8 year; 9 base; 10 flags; 11 line start; 12-15 the four amounts.
+    7 enddate; 8 year; 9 base; 10 flags; 11 line start; 12-15 the four amounts; 16 the
+    stored payment in fen (column ``_stored_paid_fen``), 17 the county code (``_county``,
+    -1 when none): simulation of stored settlements.
     Returns (rows, status, bad row index).
     """
     n_bytes = buf.shape[0]
@@ -257,6 +259,20 @@ def read_claims(buf, pos, slot_of_field, cols):  # type: ignore[no-untyped-def]
             flags |= v << k
         cols[10, n] = flags
         cols[11, n] = line_start
+        a, b = strip(buf, fs[14], fe[14])
+        paid = 0
+        if b > a:
+            paid = digits(buf, a, b - a) if b - a < 17 else -1
+            if paid < 0:
+                return n, NOT_PLAIN, n
+        cols[16, n] = paid
+        a, b = strip(buf, fs[15], fe[15])
+        county = -1
+        if b > a:
+            county = digits(buf, a, b - a) if b - a < 10 else -1
+            if county < 0:
+                return n, NOT_PLAIN, n
+        cols[17, n] = county
         n += 1
     return n, OK, -1
 

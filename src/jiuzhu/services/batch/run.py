@@ -194,6 +194,8 @@ def compute(
     The kernels run over the claims in person order (gathered once, so that memory is
     read in sequence); the figures are put back in input order for the output.
     """
+    if policy.spec.special_groups and "dise_codg" in claims.index:
+        return None  # a special group reads diagnosis and age (梅州 第十二条（四）): reference
     c = claims.cols
     perm = claims.order
     end = c[cc.END][perm]

@@ -124,7 +124,7 @@ class PolicyTables:
         self.money = np.zeros((P, K, 2), np.int64)
         self.ratio = np.zeros((P, K, V, 2), np.int64)
         self.class_text = np.zeros((P, K, 2 + V), np.int64)
-        self.tilt = np.zeros((P, 7), np.int64)
+        self.tilt = np.zeros((P, 8), np.int64)
         self.tilt_class = np.zeros((P, K, V), np.uint8)
 
     def period_of(self, days: np.ndarray) -> np.ndarray:
@@ -170,6 +170,7 @@ class PolicyTables:
                 tt.ratio.num,
                 tt.ratio.den,
                 tt.annual_cap or 0,
+                tt.requires_referral_out_of_area,
             )
         self.resolved[p] = 1
 

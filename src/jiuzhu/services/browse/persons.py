@@ -26,7 +26,7 @@ from jiuzhu.domain.errors import InputError, NotFound
 from jiuzhu.domain.pii import certno_problem, normalise_certno
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services import registry
-from jiuzhu.services.browse import capped_count
+from jiuzhu.services.browse import capped_count, prefix_range
 from jiuzhu.services.enrolment import enrolment_of
 
 
@@ -35,7 +35,7 @@ def person_query(
 ) -> Select[Any]:
     q = select(Person)
     if psn_no:
-        q = q.where(Person.psn_no.startswith(psn_no.strip(), autoescape=True))
+        q = q.where(prefix_range(Person.psn_no, psn_no.strip()))
     if household_no:
         q = q.where(Person.household_no == household_no.strip())
     if identity:

@@ -8,9 +8,9 @@ ID number or a name (the psn_no and figures identify the case).
 
 Not here: "enrolled twice or in two regions" — the registry finds a person by the keyed
 hash of the ID number and holds it once (a unique constraint), so a duplicate needs
-another region's enrolment list, which no department sends yet. Fund rules (梅州 第二十
-三条: entries without a source document, reconciliation differences, overdue payables)
-need the fund's books, not yet on main.
+another region's enrolment list, which no department sends yet. Fund (梅州 第二十三条):
+entries without their source document and payables overdue; "reconciliation differences
+open too long" needs a bank reconciliation the fund's books do not keep yet.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class Options:
     today: dt.date = field(default_factory=dt.date.today)
     readmission_days: int | None = None
     outlier_factor: int | None = None
+    payable_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -282,3 +283,54 @@ def hospital_outlier(s: Session, o: Options) -> Iterator[Draft]:
                     yield Draft(f"setl:{r[1]}", {"base": format_fen(r[3]), "hospital_median": format_fen(median),
                                                  "factor": o.outlier_factor}, r[2], r[1], r[0])  # fmt: skip
         start = end
+
+
+@rule("fund_entry_without_source", "fund", "梅州规程 第二十三条（二）", "记账凭证无原始单据")
+def fund_entry_without_source(s: Session, o: Options) -> Iterator[Draft]:
+    q = text(
+        "SELECT e.id, e.kind, e.source_id, e.entry_date FROM journal_entry e "
+        "WHERE e.source_id IS NULL OR e.source_id = '' OR (e.kind IN ('settle', 'reverse') "
+        "AND NOT EXISTS (SELECT 1 FROM settlement x WHERE x.setl_id = e.source_id))"
+    )
+    for eid, kind, src, day in s.execute(q):
+        yield Draft(
+            f"entry:{eid}", {"entry": eid, "kind": kind, "source_id": src or "", "date": str(day)}
+        )
+
+
+@rule(
+    "fund_payable_overdue",
+    "fund",
+    "梅州规程 第二十三条（二）（基金拨付）",
+    "应付定点医疗机构款项逾期未拨付",
+    needs="payable_days",
+)
+def fund_payable_overdue(s: Session, o: Options) -> Iterator[Draft]:
+    """A hospital whose oldest unpaid amount (first in, first out) is older than
+    ``payable_days``: the paid debits cover the earliest credits first."""
+    assert o.payable_days is not None
+    rows = s.execute(
+        text("SELECT party, entry_date, SUM(credit), SUM(debit) FROM journal_line "
+             "WHERE account IN (SELECT DISTINCT account FROM journal_line l JOIN journal_entry e "
+             "ON e.id = l.entry_id WHERE e.kind = 'settle' AND l.credit > 0 AND l.party IS NOT NULL) "
+             "AND party IS NOT NULL GROUP BY party, entry_date ORDER BY party, entry_date")
+    ).all()  # fmt: skip
+    limit = o.today - dt.timedelta(days=o.payable_days)
+    by_party: dict[str, list[tuple[dt.date, int, int]]] = {}
+    for party, day, cr, dr in rows:
+        d = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
+        by_party.setdefault(str(party), []).append((d, int(cr or 0), int(dr or 0)))
+    for party, days in by_party.items():
+        paid = sum(d for _, _, d in days)
+        owed = sum(c for _, c, _ in days) - paid
+        if owed <= 0:
+            continue
+        acc = 0
+        for day, cr, _ in days:
+            acc += cr
+            if acc > paid:
+                if day < limit:
+                    yield Draft(f"inst:{party}:{day}", {"institution": party, "oldest_unpaid": str(day),
+                                "unpaid": format_fen(owed), "days": o.payable_days}, institution=party,
+                                amount=owed)  # fmt: skip
+                break

@@ -8,6 +8,7 @@ finding already recorded, whatever its status. The run and its counts are audite
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select
@@ -27,6 +28,8 @@ class RunResult:
     """New findings per rule."""
     skipped: dict[str, str] = field(default_factory=dict)
     """Rules not run, and why (an operator number not given)."""
+    seconds: dict[str, str] = field(default_factory=dict)
+    """Time each rule took (query and inserts), for the operator and the bench."""
 
 
 def run_checks(
@@ -54,6 +57,7 @@ def run_checks(
                     f"needs --{r.needs.replace('_', '-')} (a number the texts do not give)"
                 )
                 continue
+            t0 = time.perf_counter()
             known = set(s.scalars(select(Finding.subject).where(Finding.rule == n)))
             batch: list[dict[str, object]] = []
             count = 0
@@ -74,6 +78,7 @@ def run_checks(
             if batch:
                 s.execute(insert(Finding), batch)
             res.found[n] = count
+            res.seconds[n] = f"{time.perf_counter() - t0:.1f}"
         run.counts = {"found": res.found, "skipped": res.skipped}
         run.finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         audit(s, actor, "check_run", "check_run", str(run.id), None,

@@ -2,9 +2,11 @@
 
 梅州规程 第二十–二十三条 (及时改正；移交医疗保障行政部门处理); 新疆规程 第二十四条
 (已支付的予以追回). A claw-back takes the settlement's share out of the person-year
-totals (as a reversal does), records the amount and the hospital in ``claw_back`` and
-emits the fund's claw-back event (its entry in the same transaction) so that a receivable
-from the hospital is posted and it appears in the hospital's next clearing.
+totals (as a reversal does), records the amount and the hospital in ``claw_back`` and,
+emits the fund's claw-back event (``services/fund/commands.claw_back_in``) so that the
+amount leaves what the fund owes the hospital (a receivable once it exceeds it) and
+shows in the hospital's next clearing. The settlement row stays ``settled`` (its entry
+stands); ``claw_back`` says it was recovered, and a later reversal is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from jiuzhu.adapters.db.repositories import lock_totals, settlement_by_id
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.warning_tables import ClawBack, Finding
 from jiuzhu.domain.errors import Conflict, InputError, NotFound
-from jiuzhu.domain.warning_status import FINDING_ZH, OPEN_FINDINGS, FindingStatus, check_finding
+from jiuzhu.domain.warning_status import (
+    FINDING_ZH,
+    OPEN_FINDINGS,
+    FindingStatus,
+    check_finding,
+    finding_status,
+)
 from jiuzhu.policy.money import format_fen
 
 
@@ -64,7 +72,7 @@ def list_findings(
     with uow.read() as s:
         q = select(Finding).order_by(Finding.id)
         if status:
-            q = q.where(Finding.status == FindingStatus(status).value)
+            q = q.where(Finding.status == finding_status(status).value)
         if rule:
             q = q.where(Finding.rule == rule)
         return [view(f) for f in s.scalars(q.limit(limit).offset(offset))]
@@ -103,7 +111,7 @@ def investigate(uow: UnitOfWork, fid: int, *, actor: str, note: str | None = Non
 
 def resolve(uow: UnitOfWork, fid: int, how: str, *, actor: str, note: str) -> FindingView:
     """``how``: corrected | transferred (移交) | dismissed; a claw-back is :func:`claw_back`."""
-    target = FindingStatus(how)
+    target = finding_status(how)
     if target == FindingStatus.CLAWED_BACK:
         raise InputError("a claw-back is `checks clawback` (it reverses the payment)", column="how")
     if not note.strip():
@@ -135,30 +143,39 @@ def claw_back(uow: UnitOfWork, fid: int, *, actor: str, note: str) -> FindingVie
         totals.r -= row.d_r
         totals.tp -= row.d_tp
         totals.settlements -= 1
-        row.status = "reversed"
-        row.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        if s.scalar(select(ClawBack.id).where(ClawBack.setl_id == row.setl_id)) is not None:
+            raise Conflict(f"settlement {row.setl_id} was already clawed back", field="setl_id")
+        # the settlement stays 'settled' (its expense entry stands): the payment is recovered
+        # through the fund's claw-back entry; a reversal would take it out a second time
         cb = ClawBack(
             finding_id=f.id, setl_id=row.setl_id, psn_no=row.psn_no, institution=row.institution,
             maf_pay=row.maf_pay, tilt_pay=row.tilt_pay, amount=row.maf_pay + row.tilt_pay, actor=actor,
         )  # fmt: skip
         s.add(cb)
         s.flush()
-        cb.fund_posted = int(emit_fund_event(s, cb))
+        cb.fund_posted = int(emit_fund_event(s, cb, row.region, note, actor))
         audit(s, actor, "claw_back", "settlement", row.setl_id, {"status": "settled"},
-              {"status": "reversed", "claw_back": format_fen(cb.amount), "institution": row.institution,
+              {"claw_back": format_fen(cb.amount), "totals_reversed": True, "institution": row.institution,
                "finding": f.id, "fund_posted": cb.fund_posted})  # fmt: skip
         _step(s, f, FindingStatus.CLAWED_BACK, actor, resolution=note)
         return view(f)
 
 
-def emit_fund_event(s: Session, cb: ClawBack) -> bool:
-    """The fund's books: their claw-back event for the settlement, in this transaction (what
-    the fund owed the hospital falls by ``cb.amount``; a receivable once paid)."""
-    from jiuzhu.services.fund.commands import settlement_clawed_back
+def emit_fund_event(s: Session, cb: ClawBack, region: str, note: str, actor: str) -> bool:
+    """The fund's claw-back (its ``ClawedBack`` event through the message bus): a
+    receivable from the hospital, settled in its next clearing. False when the settlement
+    has no hospital (an imported one) — there is no one to recover from."""
+    if not cb.institution or cb.amount <= 0:
+        return False
+    from jiuzhu.services.fund.commands import ClawBack as FundClawBack
+    from jiuzhu.services.fund.commands import claw_back_in
 
-    settlement_clawed_back(
-        s, cb.setl_id, reason=f"稽核发现 #{cb.finding_id}", day=cb.created_at.date()
-    )
+    claw_back_in(
+        s,
+        FundClawBack(region, cb.institution, cb.amount, f"核查追回-{cb.finding_id}", note,
+                     dt.date.today(), cb.setl_id),
+        actor=actor,
+    )  # fmt: skip
     return True
 
 

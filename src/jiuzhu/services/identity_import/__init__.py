@@ -141,6 +141,7 @@ def _import(
     cipher = get_cipher()
     as_of_day = as_of or dt.date.today()
     with uow.begin() as s:
+        s.info["audited"] = True  # the audit rows go in by bulk insert: seal after commit
         conn = s.connection()
         if conn.dialect.name == "sqlite":
             # a big list inserts into random places of the unique-hash index: give SQLite

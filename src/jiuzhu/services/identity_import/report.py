@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from jiuzhu.adapters.audit_chain import with_macs
 from jiuzhu.adapters.crypto import get_cipher
 from jiuzhu.adapters.db.bulk import (
     bulk_insert,
@@ -212,8 +213,8 @@ def audit_changes(
     bulk_insert(
         conn,
         "audit_log",
-        ("at", "actor", "action", "entity", "entity_id", "before", "after"),
-        audit_rows,
+        ("at", "actor", "action", "entity", "entity_id", "before", "after", "mac"),
+        with_macs(audit_rows),
     )
     del audit_rows
     return details, detail_rows, per_row

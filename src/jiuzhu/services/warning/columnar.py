@@ -10,7 +10,9 @@ Returns None wherever the reference must decide.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,16 +82,10 @@ def scan_fast(
         return None
     roles, start = head
     buf = np.frombuffer(data, np.uint8)
-    ok, _line, n, sid_a, sid_b, psn_a, psn_b, sid_h, psn_h, t, bday, eday, year, visit, amt = (
-        parse_fast.parse(buf, start, roles, data.count(b"\n") + 1)
-    )
-    if not ok:
+    parsed = _parse_parts(data, buf, start, roles)
+    if parsed is None:
         return None
-    if n == 0:
-        return ScanResult(b"", {})
-    sid_a, sid_b, psn_a, psn_b = sid_a[:n], sid_b[:n], psn_a[:n], psn_b[:n]
-    sid_h, psn_h, t, bday, eday, year = sid_h[:n], psn_h[:n], t[:n], bday[:n], eday[:n], year[:n]
-    visit, amt = visit[:n], amt[:n]
+    n, sid_a, sid_b, psn_a, psn_b, sid_h, psn_h, t, bday, eday, year, visit, amt = parsed
     if parse_fast.distinct_ok(buf, np.argsort(sid_h), sid_h, sid_a, sid_b) != 0:
         return None  # a duplicate setl_id (the reference names it) or a hash collision
     by_psn = np.argsort(psn_h)
@@ -198,6 +194,42 @@ def _lines(
     )  # fmt: skip
     counts = np.bincount(lines, minlength=len(ids))
     return ScanResult(body.tobytes(), {ids[j]: int(c) for j, c in enumerate(counts) if c})
+
+
+PARTS = 2
+"""Parts a large file is cut into (at line ends) and parsed at once, one thread each."""
+SPLIT_FROM = 50_000_000
+"""Bytes from which a file is cut into parts (below, a thread costs more than it saves)."""
+
+
+def _parse_parts(
+    data: bytes, buf: np.ndarray, start: int, roles: np.ndarray
+) -> tuple[Any, ...] | None:
+    """The columns of every data row (the parts joined in file order), or None if any
+    part meets a cell the fast path does not read."""
+    cuts = [start]
+    size = len(data)
+    parts = PARTS if size - start > SPLIT_FROM else 1
+    for k in range(1, parts):
+        nl = data.find(b"\n", start + (size - start) * k // parts)
+        cuts.append(size if nl < 0 else nl + 1)
+    cuts.append(size)
+
+    def work(k: int) -> tuple[Any, ...]:
+        a, b = cuts[k], cuts[k + 1]
+        return parse_fast.parse(buf, a, b, roles, data.count(b"\n", a, b) + 1)  # type: ignore[no-any-return]
+
+    if parts == 1:
+        results = [work(0)]
+    else:
+        with ThreadPoolExecutor(parts) as ex:
+            results = list(ex.map(work, range(parts)))
+    if not all(r[0] for r in results):
+        return None
+    cols = []
+    for j in range(3, 15):
+        cols.append(np.concatenate([r[j][: r[2]] for r in results]))
+    return (sum(int(r[2]) for r in results), *cols)
 
 
 def _settlement_order(

@@ -122,7 +122,7 @@ def _plain_text(buf, a: int, b: int) -> bool:  # type: ignore[no-untyped-def]
     return 32 < c0 < 127 and 32 < c1 < 127
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fnv(buf, a: int, b: int) -> np.int64:  # type: ignore[no-untyped-def]
     h = np.uint64(14695981039346656037)
     for k in range(a, b):
@@ -130,11 +130,11 @@ def _fnv(buf, a: int, b: int) -> np.int64:  # type: ignore[no-untyped-def]
     return np.int64(h >> np.uint64(1))
 
 
-@njit(cache=True)
-def parse(buf, start: int, roles, n_max: int):  # type: ignore[no-untyped-def]
-    """Parse the data rows from ``start``; returns (ok, failing line, n, columns…).
-
-    ``roles``: the role of each header column. Line numbers count from 1 (the header).
+@njit(cache=True, nogil=True)
+def parse(buf, start: int, stop: int, roles, n_max: int):  # type: ignore[no-untyped-def]
+    """Parse the data rows in buf[start:stop] (whole lines); returns (ok, failing line
+    within the part, n, columns…). ``roles``: the role of each header column. Runs
+    without the GIL, so the parts of a file parse on several cores at once.
     """
     ncol = roles.shape[0]
     sid_a = np.empty(n_max, np.int64)
@@ -150,7 +150,7 @@ def parse(buf, start: int, roles, n_max: int):  # type: ignore[no-untyped-def]
     visit = np.empty(n_max, np.int8)
     amt = np.zeros((n_max, 5), np.int64)  # inscp, hifp, hifmi, hifob, medfee (-1 missing)
     starts = np.empty(ncol + 1, np.int64)
-    size = buf.shape[0]
+    size = stop
     pos = start
     line = 1
     n = 0

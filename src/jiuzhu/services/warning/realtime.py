@@ -14,6 +14,7 @@ serve` says so at start-up.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from jiuzhu.adapters.db.settlement_sql import Raw
@@ -59,6 +60,51 @@ def _deltas(keys: tuple[SumKey, ...], claim: Claim, medfee: Fen | None) -> list[
     return out + [0] * (SLOTS - len(out))
 
 
+@dataclass(frozen=True)
+class Pending:
+    """The warning step of one settlement: the sums' upsert to run with the settlement's
+    own statement (one round trip on PostgreSQL), then :meth:`finish` on its row."""
+
+    policy: RegionPolicy
+    claim: Claim
+    medfee: Fen | None
+    deltas: list[int]
+    keys: tuple[SumKey, ...]
+
+    @property
+    def statement(self) -> tuple[str, tuple[Any, ...]]:
+        return _UPSERT, (self.claim.psn_no, self.claim.year, *self.deltas)
+
+    def finish(self, raw: Raw, row: Any, identity: str, actor: str) -> list[Firing]:
+        """Evaluate the lines on the sums before and after; record what fires."""
+        claim, keys, d = self.claim, self.keys, self.deltas
+        before = {sum_key_text(k): int(row[i]) - d[i] for i, k in enumerate(keys)}
+        fired = frozenset(x for x in str(row[3] or "").split(",") if x)
+        terms = warning_terms(self.policy, claim.enddate, lenient=True)
+        state, firings = observe(
+            claim, self.medfee, identity, WarningState(before, fired), keys, terms
+        )
+        if firings:
+            raw.execute(
+                "UPDATE warning_sums SET fired = ? WHERE psn_no = ? AND year = ?",
+                (",".join(sorted(state.fired)), claim.psn_no, claim.year),
+            )
+            for f in firings:
+                _insert_entry(raw, self.policy.region, f, actor)
+        return firings
+
+
+def pending(
+    policy: RegionPolicy, claim: Claim, extra: dict[str, Any] | None, source: str
+) -> Pending | None:
+    """The warning step of a settlement, or None (no lines in the region; a back-pay)."""
+    if source == "backpay" or not policy.spec.early_warning:
+        return None
+    keys = keys_of(policy)
+    medfee = medfee_of(extra)
+    return Pending(policy, claim, medfee, _deltas(keys, claim, medfee), keys)
+
+
 def observe_settlement(
     raw: Raw,
     policy: RegionPolicy,
@@ -68,25 +114,13 @@ def observe_settlement(
     source: str,
     actor: str,
 ) -> list[Firing]:
-    """Add the settlement to the person-year's sums; record the lines it fires."""
-    keys = keys_of(policy)
-    if source == "backpay" or not policy.spec.early_warning:
+    """The warning step on its own (a separate upsert): add the settlement to the
+    person-year's sums, record the lines it fires."""
+    p = pending(policy, claim, extra, source)
+    if p is None:
         return []
-    medfee = medfee_of(extra)
-    d = _deltas(keys, claim, medfee)
-    row = raw.execute(_UPSERT, (claim.psn_no, claim.year, *d)).fetchone()
-    before = {sum_key_text(k): int(row[i]) - d[i] for i, k in enumerate(keys)}
-    fired = frozenset(x for x in str(row[3] or "").split(",") if x)
-    terms = warning_terms(policy, claim.enddate, lenient=True)
-    state, firings = observe(claim, medfee, identity, WarningState(before, fired), keys, terms)
-    if firings:
-        raw.execute(
-            "UPDATE warning_sums SET fired = ? WHERE psn_no = ? AND year = ?",
-            (",".join(sorted(state.fired)), claim.psn_no, claim.year),
-        )
-        for f in firings:
-            _insert_entry(raw, policy.region, f, actor)
-    return firings
+    sql, params = p.statement
+    return p.finish(raw, raw.execute(sql, params).fetchone(), identity, actor)
 
 
 def _insert_entry(raw: Raw, region: str, f: Firing, actor: str) -> None:

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.warning_tables import WarningEntry
 from jiuzhu.domain.errors import NotFound
-from jiuzhu.domain.warning_status import OPEN_WATCH, WATCH_ZH, WatchStatus, check_watch
+from jiuzhu.domain.warning_status import (
+    OPEN_WATCH,
+    WATCH_ZH,
+    WatchStatus,
+    check_watch,
+    watch_status,
+)
 from jiuzhu.policy.money import format_fen
 
 
@@ -65,7 +71,7 @@ def list_entries(
     with uow.read() as s:
         q = select(WarningEntry).order_by(WarningEntry.psn_no, WarningEntry.year, WarningEntry.line)
         if status:
-            q = q.where(WarningEntry.status == WatchStatus(status).value)
+            q = q.where(WarningEntry.status == watch_status(status).value)
         if line:
             q = q.where(WarningEntry.line == line)
         if year:
@@ -105,7 +111,7 @@ def set_status(
 ) -> EntryView:
     with uow.begin() as s:
         e = _entry(s, entry_id)
-        move(s, e, WatchStatus(target), actor, note)
+        move(s, e, watch_status(target), actor, note)
         return view(e)
 
 

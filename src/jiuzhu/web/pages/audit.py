@@ -92,9 +92,9 @@ def audit_log(request: Request, user: WebUser = Depends(need(*READERS))) -> Resp
             for a in s.scalars(q.order_by(AuditLog.id.desc()).limit(pg.size).offset(pg.offset))
         ]
     fields = [
-        {"name": "actor", "label": "操作人", "value": f["actor"], "placeholder": "staff:admin"},
+        {"name": "actor", "label": "操作人", "value": f["actor"], "placeholder": "如 staff:admin"},
         {"name": "action", "label": "动作", "value": f["action"]},
-        {"name": "entity", "label": "对象", "value": f["entity"], "placeholder": "settlement"},
+        {"name": "entity", "label": "对象", "value": f["entity"], "placeholder": "如 settlement"},
         {"name": "entity_id", "label": "对象编号", "value": f["entity_id"]},
         {"name": "since", "label": "起始日期", "type": "date", "value": f["since"]},
         {"name": "until", "label": "截止日期", "type": "date", "value": f["until"]},

@@ -1,6 +1,6 @@
 """登录、退出、修改密码 (sign in, sign out, change password).
 
-Login goes through the one password check (api.auth.verify_login); the login form has its
+Login goes through the one password check (services.login.verify_login); the login form has its
 own CSRF token (double submit: cookie and field) since no session exists yet.
 """
 
@@ -78,7 +78,8 @@ def login_post(
     try:
         sid = sign_in(uow_of(request), username.strip(), password)
     except JiuzhuError as exc:
-        msg = "用户名或密码错误" if exc.code == "unauthorized" else exc.message
+        wrong = exc.code == "unauthorized" and exc.message == "wrong username or password"
+        msg = "用户名或密码错误" if wrong else exc.message
         return _login_form(request, msg, 401 if exc.code == "unauthorized" else exc.http_status)
     resp = RedirectResponse(safe_next(next), status_code=303)
     resp.set_cookie(

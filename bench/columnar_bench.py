@@ -1,0 +1,183 @@
+"""The columnar engine side by side with the previous path (issue 11), in one run.
+
+    python bench/columnar_bench.py                   # 1,000,000 claims / 100,000 persons
+    python bench/columnar_bench.py --claims 100000 --persons 10000
+
+1. `jiuzhu calc` end to end (a subprocess, as an operator runs it): the columnar
+   engine with a cold numba cache (compile included), then warm, then the previous
+   path (``--engine reference``); wall time, CPU time, peak resident memory of the
+   command; the two RESULTS.csv compared byte for byte.
+2. The engine loop alone (classify + kernel over S/P/R/TP, claims already in columns):
+   claims per second, best of three.
+3. `jiuzhu simulate` over the same claims stored as settlements on PostgreSQL
+   (JIUZHU_TEST_DATABASE_URL or JIUZHU_BENCH_DATABASE_URL; a database ``columnar_bench``
+   is created and dropped): the first change (loading the year included), then a second
+   change in the same session; the no-change check (stored = re-run) on the way.
+4. The monthly full-list comparison on the columnar tools: not started (see the report).
+
+Figures are printed with the load average: the machine is shared, so they vary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from calc_bench import ROOT, data_set, jiuzhu_command  # noqa: E402
+
+MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+    "wall = time.perf_counter() - t\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(rc, wall, u.ru_utime + u.ru_stime, u.ru_maxrss)\n"
+)
+
+
+def load() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *cmd], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return int(out[0]), float(out[1]), float(out[2]), int(out[3]) / 1024
+
+
+def bench_calc(ids: Path, claims: Path, n: int) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "JIUZHU_OPERATOR_FILE"}
+    outs = {}
+    with tempfile.TemporaryDirectory(prefix="columnar-numba-") as cache:
+        env_cold = {**env, "NUMBA_CACHE_DIR": cache}
+        for label, engine, e in (
+            ("columnar, cold numba cache", "columnar", env_cold),
+            ("columnar, warm", "columnar", env_cold),
+            ("previous path (--engine reference)", "reference", env),
+        ):
+            out = claims.parent / f"results-{engine}.csv"
+            cmd = [
+                jiuzhu_command(), "calc", "--region", "ningxia", "--identities", str(ids),
+                "--claims", str(claims), "--out", str(out), "--quiet", "--engine", engine,
+            ]  # fmt: skip
+            rc, wall, cpu, rss = run_measured(cmd, e)
+            outs[engine] = out
+            print(
+                f"calc {label}: {wall:.2f} s wall, {cpu:.2f} s CPU, {n / wall:,.0f} claims/s, "
+                f"peak {rss:.0f} MiB, exit {rc}  [{load()}]"
+            )
+    same = outs["columnar"].read_bytes() == outs["reference"].read_bytes()
+    print(f"RESULTS.csv columnar vs previous: {'byte-identical' if same else 'DIFFERENT'}")
+
+
+def bench_kernel(ids: Path, claims: Path) -> None:
+    from jiuzhu.policy.loader import RegionPolicy
+    from jiuzhu.services.batch import columns as cc
+    from jiuzhu.services.batch.run import IdentitySource, compute
+
+    policy = RegionPolicy.load("ningxia")
+    source = IdentitySource(ids)
+    cols = cc.read_columns(claims)
+    assert cols is not None
+    best = None
+    for _ in range(3):
+        timing: dict[str, float] = {}
+        compute(cols, source, policy, timing=timing)
+        best = timing["kernel"] if best is None else min(best, timing["kernel"])
+    assert best is not None
+    print(
+        f"engine loop alone (classify + kernel, {cols.n:,} claims): {best * 1000:.0f} ms, "
+        f"{cols.n / best:,.0f} claims/s  [{load()}]"
+    )
+
+
+def _pg_url() -> str | None:
+    return os.environ.get("JIUZHU_BENCH_DATABASE_URL") or os.environ.get("JIUZHU_TEST_DATABASE_URL")
+
+
+def bench_simulate(ids: Path, claims: Path) -> None:
+    url = _pg_url()
+    if not url:
+        print("simulate on PostgreSQL: skipped (set JIUZHU_TEST_DATABASE_URL)")
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from stored_data import fill_settlements
+
+    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = "columnar_bench"
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    db = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        from jiuzhu.adapters.db import migrate
+        from jiuzhu.adapters.db.engine import make_engine
+        from jiuzhu.adapters.db.uow import UnitOfWork
+        from jiuzhu.policy.loader import RegionPolicy
+        from jiuzhu.policy.overlay import apply_overlay
+        from jiuzhu.services.simulate_stored import load_year
+
+        migrate.upgrade(db)
+        engine = make_engine(db)
+        t0 = time.perf_counter()
+        n = fill_settlements(engine, ids, claims)
+        print(f"stored {n:,} settlements on PostgreSQL in {time.perf_counter() - t0:.1f} s")
+        uow = UnitOfWork(engine)
+        now = RegionPolicy.load("ningxia")
+        change1 = apply_overlay(
+            now, {"classes": {"二": {"ratio": [{"from": "2024-01-01", "value": "0.85"}]}}}, "A"
+        )
+        change2 = apply_overlay(
+            now, {"tilt": {"threshold": [{"from": "2024-01-01", "value": 2000}]}}, "B"
+        )
+        t0 = time.perf_counter()
+        with uow.read() as s:
+            year = load_year(s, "ningxia", 2024)
+        sim1 = year.simulate(now, change1, "A")
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sim2 = year.simulate(now, change2, "B")
+        second = time.perf_counter() - t0
+        same = (year.recompute(now) == year.stored_paid).all()
+        print(
+            f"simulate {year.claims.n:,} stored settlements: first change {first:.2f} s "
+            f"(loading {year.load_seconds:.2f} s; difference {sim1.difference / 100:,.2f}), "
+            f"second change {second:.2f} s (difference {sim2.difference / 100:,.2f}); "
+            f"no change = stored: {bool(same)}  [{load()}]"
+        )
+        engine.dispose()
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="columnar engine vs the previous path")
+    ap.add_argument("--claims", type=int, default=1_000_000)
+    ap.add_argument("--persons", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=20240101)
+    ap.add_argument("--skip-simulate", action="store_true")
+    a = ap.parse_args(argv)
+    print(f"machine: {os.cpu_count()} CPUs, shared with other work; {load()}")
+    ids, claims = data_set(a.claims, a.persons, a.seed, ROOT / "var" / "bench")
+    bench_calc(ids, claims, a.claims)
+    bench_kernel(ids, claims)
+    if not a.skip_simulate:
+        bench_simulate(ids, claims)
+    print("monthly full-list comparison on the columnar tools: not started")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""预警与稽核 pages: the monitoring list (新疆规程 第二十一条; 双鸭山实施办法 第二十三–二十五条)
+and the check findings (梅州规程 第二十–二十三条), with the dashboard's open counts.
+
+Read here; the status steps, pushes and claw-backs go through the API and CLI
+(``/api/v1/warning``, ``/api/v1/checks``), whose services audit every step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from jiuzhu.adapters.db.warning_tables import Finding, WarningEntry
+from jiuzhu.domain.warning_status import FINDING_ZH, WATCH_ZH, FindingStatus, WatchStatus
+from jiuzhu.services.checks.workflow import open_count as open_findings
+from jiuzhu.services.checks.workflow import view as finding_view
+from jiuzhu.services.warning.watch import open_count as open_warnings
+from jiuzhu.services.warning.watch import view as entry_view
+from jiuzhu.web.menu import add_menu, add_widget
+from jiuzhu.web.render import COUNT_CAP, page, pager
+from jiuzhu.web.security import WebUser, need, reading
+
+router = APIRouter()
+WARNING_READERS = ("warning", "registry", "auditor", "checks")
+CHECK_READERS = ("checks", "auditor")
+add_menu("warning", "监测名单", "/warning", WARNING_READERS, "warning", 10)
+add_menu("checks", "核查发现", "/checks", CHECK_READERS, "warning", 20)
+
+
+def _counts(request: Request, user: WebUser) -> dict[str, Any]:
+    with reading(request) as s:
+        return {"warnings": open_warnings(s), "findings": open_findings(s)}
+
+
+add_widget("warning", "预警与核查", WARNING_READERS, "warning/_widget.html", _counts, 30)
+
+
+@router.get("/warning")
+def warning_list(request: Request, user: WebUser = Depends(need(*WARNING_READERS))) -> Response:
+    status = request.query_params.get("status", "").strip()
+    line = request.query_params.get("line", "").strip()
+    q = select(WarningEntry)
+    if status in {s.value for s in WatchStatus}:
+        q = q.where(WarningEntry.status == status)
+    if line:
+        q = q.where(WarningEntry.line == line)
+    with reading(request) as s:
+        pg = pager(request.query_params.get("page"), request.query_params.get("size"))
+        n = s.scalar(select(func.count()).select_from(q.limit(COUNT_CAP + 1).subquery())) or 0
+        pg.total, pg.capped = min(n, COUNT_CAP), n > COUNT_CAP
+        order = (WarningEntry.psn_no, WarningEntry.year, WarningEntry.line)
+        rows = [
+            entry_view(e) for e in s.scalars(q.order_by(*order).limit(pg.size).offset(pg.offset))
+        ]
+    fields = [
+        {"name": "status", "label": "状态", "value": status, "placeholder": "new / pushed …"},
+        {"name": "line", "label": "预警线", "value": line, "placeholder": "sy_10000"},
+    ]
+    return page(
+        request,
+        "warning/list.html",
+        {
+            "title": "监测名单",
+            "breadcrumbs": [("预警与稽核", None), ("监测名单", None)],
+            "fields": fields,
+            "rows": rows,
+            "pg": pg,
+            "statuses": WATCH_ZH,
+        },  # fmt: skip
+        partial="warning/_table.html",
+    )
+
+
+@router.get("/checks")
+def check_list(request: Request, user: WebUser = Depends(need(*CHECK_READERS))) -> Response:
+    status = request.query_params.get("status", "").strip()
+    rule = request.query_params.get("rule", "").strip()
+    q = select(Finding)
+    if status in {s.value for s in FindingStatus}:
+        q = q.where(Finding.status == status)
+    if rule:
+        q = q.where(Finding.rule == rule)
+    with reading(request) as s:
+        pg = pager(request.query_params.get("page"), request.query_params.get("size"))
+        n = s.scalar(select(func.count()).select_from(q.limit(COUNT_CAP + 1).subquery())) or 0
+        pg.total, pg.capped = min(n, COUNT_CAP), n > COUNT_CAP
+        rows = [
+            finding_view(f)
+            for f in s.scalars(q.order_by(Finding.id.desc()).limit(pg.size).offset(pg.offset))
+        ]
+    fields = [
+        {"name": "status", "label": "状态", "value": status, "placeholder": "open / assigned …"},
+        {"name": "rule", "label": "规则", "value": rule, "placeholder": "hospital_deposit"},
+    ]
+    return page(
+        request,
+        "warning/checks.html",
+        {
+            "title": "核查发现",
+            "breadcrumbs": [("预警与稽核", None), ("核查发现", None)],
+            "fields": fields,
+            "rows": rows,
+            "pg": pg,
+            "statuses": FINDING_ZH,
+        },  # fmt: skip
+        partial="warning/_checks_table.html",
+    )
