@@ -60,7 +60,7 @@ def scratch_database(sqlite: bool, tmp: Path) -> tuple[str, object]:
     if sqlite:
         return f"sqlite:///{tmp / 'bench.db'}", lambda: None
     admin_url = normalise_url(_pg_admin())
-    name = f"jiuzhu_bench_{secrets.token_hex(4)}"
+    name = f"{os.environ.get('JIUZHU_BENCH_DB_PREFIX', 'jiuzhu_bench_')}{secrets.token_hex(4)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
@@ -162,6 +162,36 @@ def pg_cpu_seconds() -> float:
         if head.split("(", 1)[1].startswith("postgres"):
             f = rest.split()
             total += (int(f[11]) + int(f[12])) / tick
+    return total
+
+
+def db_backend_cpu_seconds(url: str) -> float:
+    """CPU time of the PostgreSQL backends serving database ``url`` (not the other
+    databases of a shared server); 0 on SQLite."""
+    if url.startswith("sqlite"):
+        return 0.0
+    from sqlalchemy import create_engine, text
+
+    tick = os.sysconf("SC_CLK_TCK")
+    eng = create_engine(url, poolclass=__import__("sqlalchemy.pool").pool.NullPool)
+    with eng.connect() as c:
+        pids = [
+            p
+            for (p,) in c.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            )
+        ]
+    eng.dispose()
+    total = 0.0
+    for pid in pids:
+        try:
+            f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(f[11]) + int(f[12])) / tick
     return total
 
 
@@ -293,6 +323,14 @@ def main(argv: list[str] | None = None) -> int:
         "p50/p99 below saturation; 0 skips it",
     )
     ap.add_argument("--paced-seconds", type=float, default=12.0, help="length of the paced run")
+    ap.add_argument(
+        "--postings-rounds",
+        type=int,
+        default=3,
+        help="side by side with and without the fund's postings: alternating rounds of "
+        "--postings-requests each on two servers (0 skips it)",
+    )
+    ap.add_argument("--postings-requests", type=int, default=1500)
     a = ap.parse_args(argv)
     # 3 on PostgreSQL: measured 387/s vs 371/s for 2 (p99 at 250/s: 33 vs 56 ms) on 2 cores
     workers = a.workers or (1 if a.sqlite else 3)
@@ -385,6 +423,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'yes' if q99 <= BAR_P99_MS else 'NO'}"
             )
             good = good and pstat.get(200, 0) == len(plat)
+        if a.postings_rounds > 0:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+            good = compare_postings(a, workers, tmp) and good
         return 0 if good else 1
     finally:
         if proc is not None and proc.poll() is None:
@@ -394,6 +436,117 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         drop()  # type: ignore[operator]
+
+
+_WITHOUT_POSTINGS = """\
+# bench only: the server of the "without postings" figure runs without the fund's handler
+import jiuzhu.services.messagebus as _bus
+from jiuzhu.domain.events import Settled as _Settled
+
+_bus.HANDLERS[_Settled] = []
+"""
+
+
+def _start(
+    url: str, workers: int, log: Path, extra_env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [JIUZHU, "serve", "--region", "ningxia", "--port", str(port), "--workers", str(workers)],
+        env={**os.environ, "JIUZHU_DATABASE_URL": url, **extra_env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    wait_ready(port, proc, log)
+    return proc, port
+
+
+def _key(url: str) -> str:
+    out = subprocess.run(
+        [JIUZHU, "keys", "create", "--institution", "H00000000001"],
+        env={**os.environ, "JIUZHU_DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def compare_postings(a: argparse.Namespace, workers: int, tmp: Path) -> bool:
+    """Settlement throughput with the fund's postings side by side with the figure without
+    them: two fresh databases and servers, alternating closed-loop rounds (so the machine's
+    varying load falls on both alike). Without postings, the server runs with the fund's
+    handler taken out of the message bus (a bench-only ``sitecustomize``) and the database
+    without the trigger that requires each settlement's entry."""
+    from sqlalchemy import create_engine, text
+
+    site = tmp / "without-postings"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_WITHOUT_POSTINGS, encoding="utf-8")
+    setups = []
+    try:
+        for label, env in (
+            ("with postings", {}),
+            ("without postings", {"PYTHONPATH": str(site)}),
+        ):
+            url, drop = scratch_database(a.sqlite, tmp / label.replace(" ", "-"))
+            setups.append([label, None, drop])
+            psns = load_persons(url, a.persons)
+            if env and not a.sqlite:
+                eng = create_engine(url)
+                with eng.begin() as c:
+                    c.execute(text("DROP TRIGGER settlement_posted ON settlement"))
+                eng.dispose()
+            key = _key(url)
+            proc, port = _start(url, workers, tmp / f"{label}.log", env)
+            setups[-1][1] = proc
+            work = bodies(psns, a.warmup + a.postings_rounds * a.postings_requests, seed=7)
+            asyncio.run(drive(port, key, work[: a.warmup], a.clients))
+            setups[-1].extend([port, key, work[a.warmup :], [0, 0.0, 0.0, 0.0], url])
+        n = a.postings_requests
+        for r in range(a.postings_rounds):
+            for st in setups if r % 2 == 0 else reversed(setups):
+                _, proc, _, port, key, work, acc, url = st
+                cpu0, db0 = group_cpu_seconds(proc.pid), db_backend_cpu_seconds(url)
+                lat, statuses, elapsed = asyncio.run(
+                    drive(port, key, work[r * n : (r + 1) * n], a.clients)
+                )
+                acc[2] += group_cpu_seconds(proc.pid) - cpu0
+                acc[3] += db_backend_cpu_seconds(url) - db0
+                if statuses.get(200, 0) != len(lat):
+                    print(f"  {st[0]}: statuses {statuses}")
+                    return False
+                acc[0] += len(lat)
+                acc[1] += elapsed
+        (w_n, w_t, w_cpu, w_db), (o_n, o_t, o_cpu, o_db) = setups[0][6], setups[1][6]
+        with_rate, without_rate = w_n / w_t, o_n / o_t
+        cost = (without_rate - with_rate) / without_rate * 100
+        w_ms, o_ms = (w_cpu + w_db) / w_n * 1000, (o_cpu + o_db) / o_n * 1000
+        print(
+            f"  CPU per settlement (server + its database backends): with postings {w_ms:.2f} ms "
+            f"({w_cpu / w_n * 1000:.2f} + {w_db / w_n * 1000:.2f}), without {o_ms:.2f} ms "
+            f"({o_cpu / o_n * 1000:.2f} + {o_db / o_n * 1000:.2f}): +{(w_ms - o_ms) / o_ms * 100:.1f}% "
+            f"CPU (the throughput a CPU-bound machine loses: {(1 - o_ms / w_ms) * 100:.1f}%)"
+        )
+        print(
+            f"POSTINGS side by side ({a.postings_rounds} alternating rounds of {n} per server, "
+            f"{a.clients} clients, {workers} worker(s), {'sqlite' if a.sqlite else 'postgresql'}): "
+            f"with the fund's postings {with_rate:.0f} settlements/s, without {without_rate:.0f} "
+            f"settlements/s: cost {cost:.1f}% (bar < 20%: {'MET' if cost < 20 else 'NOT met'}); "
+            f"load average {load_average()}"
+        )
+        return True
+    finally:
+        for st in setups:
+            proc = st[1]
+            if proc is not None and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            st[2]()
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The fund's books (医疗救助基金): journal entries and their lines in fen, closed months.
 
 Entries are never updated or deleted (database triggers refuse it); a correction is a
-reversing entry. On PostgreSQL a deferred constraint trigger checks at commit that each
-entry's lines balance; on SQLite the same check runs before commit
+reversing entry. On PostgreSQL a statement-level trigger checks that the lines each
+statement inserts balance per entry (migration 0902; entries are written whole); on
+SQLite each entry written in a transaction is checked before commit
 (:mod:`jiuzhu.adapters.db.journal`). A month closed in ``fund_period`` takes no postings.
 """
 
@@ -16,7 +17,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -34,7 +34,7 @@ class JournalEntry(Base):
     __tablename__ = "journal_entry"
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     region: Mapped[str] = mapped_column(String(20))
-    entry_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    entry_date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(20))
     source_id: Mapped[str] = mapped_column(String(80))
     memo: Mapped[str] = mapped_column(String(300))
@@ -67,7 +67,6 @@ class JournalLine(Base):
     __table_args__ = (
         CheckConstraint("debit >= 0 AND credit >= 0", name="nonneg"),
         CheckConstraint("(debit > 0 AND credit = 0) OR (credit > 0 AND debit = 0)", name="oneside"),
-        Index("ix_journal_line_account_date", "account", "entry_date"),
     )
 
 

@@ -4,8 +4,8 @@ An entry is booked on its event's day, unless that month is closed: then on the 
 recorded (a closed month takes no postings, 梅州规程 第十五条 按月核算). The settlement hot path
 (:mod:`jiuzhu.adapters.db.settlement_sql`) takes the entry its handler posted and writes it
 in its own statement (no extra round trip); every other path writes here. SQLite has no
-deferred constraints: the balance of each entry written in a transaction is checked just
-before its commit instead (PostgreSQL: the deferred trigger of migration 0901).
+database triggers for it: the balance of each entry written in a transaction is checked
+just before its commit instead (PostgreSQL: the statement-level trigger of migration 0902).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def entry_of(s: Session, kind: str, source_id: str) -> tuple[int, str, tuple[Lin
 
 @event.listens_for(Session, "before_commit")
 def _check_balanced(s: Session) -> None:
-    """SQLite: the entries this transaction wrote balance (PostgreSQL's deferred trigger)."""
+    """SQLite: the entries this transaction wrote balance (PostgreSQL: its trigger)."""
     ids = s.info.pop(_WRITTEN, None)
     s.info.pop(_PENDING, None)
     if not ids:

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -143,6 +144,13 @@ def _pg_entry_cte(
     return sql, params
 
 
+@lru_cache(maxsize=64)
+def _numbered(sql: str) -> str:
+    """``%s`` placeholders as ``$1, $2, …`` (PostgreSQL's own; no other ``%`` in our SQL)."""
+    parts = sql.split("%s")
+    return "".join(p + (f"${i}" if i < len(parts) else "") for i, p in enumerate(parts, 1))
+
+
 class Raw:
     """A DBAPI cursor on the session's connection, with the dialect's SQL and values."""
 
@@ -150,6 +158,7 @@ class Raw:
         conn = session.connection()  # begins the transaction (BEGIN IMMEDIATE on SQLite)
         self.pg = conn.dialect.name == "postgresql"
         self.cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self._raw_cur: psycopg.RawCursor[Any] | None = None
         self.written: list[int] = []
         """ids of the journal entries written here (SQLite: balance checked at commit)"""
 
@@ -306,12 +315,18 @@ class Raw:
             "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON), %s)"
         )
         if then is None:
-            self.execute("WITH " + ", ".join(ctes) + " " + audit_sql, tuple(params))
-            return None
-        ctes.append(f"aud AS ({audit_sql})")
-        ctes.append(f"w AS ({self._sql(then[0])})")
-        params.extend(then[1])
-        return self.execute("WITH " + ", ".join(ctes) + " SELECT * FROM w", tuple(params)).fetchone()
+            sql = "WITH " + ", ".join(ctes) + " " + audit_sql
+        else:
+            ctes.append(f"aud AS ({audit_sql})")
+            ctes.append(f"w AS ({self._sql(then[0])})")
+            params.extend(then[1])
+            sql = "WITH " + ", ".join(ctes) + " SELECT * FROM w"
+        # over 50 parameters psycopg parses a %s query anew on every call (its cache limit):
+        # the statement goes with $n placeholders through a raw cursor instead
+        if self._raw_cur is None:
+            self._raw_cur = psycopg.RawCursor(self.cur.connection)
+        self._raw_cur.execute(_numbered(sql), params, prepare=True)
+        return None if then is None else self._raw_cur.fetchone()
 
     def insert_entry(self, entry: Entry, actor: str | None) -> int:
         """One journal entry and its lines (SQLite path; the balance is checked at commit)."""
