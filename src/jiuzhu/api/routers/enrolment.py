@@ -46,7 +46,18 @@ def plan(
         return enrolment.build_ledger(s, request.app.state.policy, year).as_dict()
 
 
-@router.get("/plan.xlsx")
+@router.get(
+    "/plan.xlsx",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+            },
+            "description": "the ledger as XLSX",
+        }
+    },
+)
 def plan_xlsx(
     request: Request,
     year: int = Query(..., ge=1990, le=2100),

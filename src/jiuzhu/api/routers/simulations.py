@@ -88,7 +88,18 @@ def simulate(
     return _json(_run(request, body, uow, p))
 
 
-@router.post(".xlsx")
+@router.post(
+    ".xlsx",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+            },
+            "description": "the simulation as XLSX",
+        }
+    },
+)
 def simulate_xlsx(
     request: Request,
     body: SimulationIn,
