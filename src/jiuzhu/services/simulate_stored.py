@@ -121,7 +121,7 @@ class StoredYear:
     year: int
     claims: cc.ClaimColumns
     identities: IdentitySource
-    load_seconds: float
+    load_seconds: float  # float ok: wall-clock seconds
     _runs: dict[int, tuple[PolicyTables, Figures]] = field(default_factory=dict)
 
     @property

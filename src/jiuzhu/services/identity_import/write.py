@@ -34,7 +34,7 @@ def write_changes(
     hash_of: Mapping[str, str],
     counties: Mapping[str, str],
     res: ImportResult,
-    t0: float,
+    t0: float,  # float ok: perf_counter seconds
     progress: Progress | None,
 ) -> tuple[dict[str, Row], Any]:
     """New persons (encrypted), added identities, changed and ended spans, in the
