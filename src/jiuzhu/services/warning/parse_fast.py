@@ -154,6 +154,7 @@ def parse(buf, start: int, stop: int, roles, n_max: int):  # type: ignore[no-unt
     pos = start
     line = 1
     n = 0
+    ok = True  # False: the file is not plain; `line` is the first line the reference must read
     while pos < size:
         line += 1
         # find the end of the line and its commas
@@ -164,25 +165,12 @@ def parse(buf, start: int, stop: int, roles, n_max: int):  # type: ignore[no-unt
             if buf[e] == 44:
                 nf += 1
                 if nf > ncol - 1:
-                    return (
-                        False,
-                        line,
-                        n,
-                        sid_a,
-                        sid_b,
-                        psn_a,
-                        psn_b,
-                        sid_h,
-                        psn_h,
-                        t,
-                        bday,
-                        eday,
-                        year,
-                        visit,
-                        amt,
-                    )
+                    ok = False
+                    break
                 starts[nf] = e + 1
             e += 1
+        if not ok:
+            break
         end = e
         if end > pos and buf[end - 1] == 13:
             end -= 1
@@ -191,23 +179,8 @@ def parse(buf, start: int, stop: int, roles, n_max: int):  # type: ignore[no-unt
             pos = nxt  # a blank line, as the reference skips it
             continue
         if nf != ncol - 1:
-            return (
-                False,
-                line,
-                n,
-                sid_a,
-                sid_b,
-                psn_a,
-                psn_b,
-                sid_h,
-                psn_h,
-                t,
-                bday,
-                eday,
-                year,
-                visit,
-                amt,
-            )
+            ok = False
+            break
         starts[ncol] = end + 1
         amt[n, 3] = 0
         amt[n, 4] = -1
@@ -220,23 +193,8 @@ def parse(buf, start: int, stop: int, roles, n_max: int):  # type: ignore[no-unt
                 continue
             if r in (SETL_ID, PSN_NO, MED_TYPE):
                 if not _plain_text(buf, a, b):
-                    return (
-                        False,
-                        line,
-                        n,
-                        sid_a,
-                        sid_b,
-                        psn_a,
-                        psn_b,
-                        sid_h,
-                        psn_h,
-                        t,
-                        bday,
-                        eday,
-                        year,
-                        visit,
-                        amt,
-                    )
+                    ok = False
+                    break
                 if r == SETL_ID:
                     sid_a[n] = a
                     sid_b[n] = b
@@ -254,66 +212,21 @@ def parse(buf, start: int, stop: int, roles, n_max: int):  # type: ignore[no-unt
                         visit[n] = VISIT_OUTPATIENT
             elif r == SETL_TIME:
                 if b - a != 19 or buf[a + 10] != 32 or buf[a + 13] != 58 or buf[a + 16] != 58:
-                    return (
-                        False,
-                        line,
-                        n,
-                        sid_a,
-                        sid_b,
-                        psn_a,
-                        psn_b,
-                        sid_h,
-                        psn_h,
-                        t,
-                        bday,
-                        eday,
-                        year,
-                        visit,
-                        amt,
-                    )
+                    ok = False
+                    break
                 d, y = _date(buf, a, a + 10)
                 hh = _digits(buf, a + 11, 2)
                 mm = _digits(buf, a + 14, 2)
                 ss = _digits(buf, a + 17, 2)
                 if y < 0 or hh < 0 or hh > 23 or mm < 0 or mm > 59 or ss < 0 or ss > 59:
-                    return (
-                        False,
-                        line,
-                        n,
-                        sid_a,
-                        sid_b,
-                        psn_a,
-                        psn_b,
-                        sid_h,
-                        psn_h,
-                        t,
-                        bday,
-                        eday,
-                        year,
-                        visit,
-                        amt,
-                    )
+                    ok = False
+                    break
                 t[n] = d * 86400 + hh * 3600 + mm * 60 + ss
             elif r in (BEGNDATE, ENDDATE):
                 d, y = _date(buf, a, b)
                 if y < 0:
-                    return (
-                        False,
-                        line,
-                        n,
-                        sid_a,
-                        sid_b,
-                        psn_a,
-                        psn_b,
-                        sid_h,
-                        psn_h,
-                        t,
-                        bday,
-                        eday,
-                        year,
-                        visit,
-                        amt,
-                    )
+                    ok = False
+                    break
                 if r == BEGNDATE:
                     bday[n] = d
                 else:
@@ -325,64 +238,35 @@ def parse(buf, start: int, stop: int, roles, n_max: int):  # type: ignore[no-unt
                     continue
                 v = _amount(buf, a, b)
                 if v < 0:
-                    return (
-                        False,
-                        line,
-                        n,
-                        sid_a,
-                        sid_b,
-                        psn_a,
-                        psn_b,
-                        sid_h,
-                        psn_h,
-                        t,
-                        bday,
-                        eday,
-                        year,
-                        visit,
-                        amt,
-                    )
+                    ok = False
+                    break
                 amt[n, r - INSCP] = v
             else:  # a flag: the warning lines do not use flags, but bad ones are refused
                 if not (b == a or (b - a == 1 and (buf[a] == 48 or buf[a] == 49))):
-                    return (
-                        False,
-                        line,
-                        n,
-                        sid_a,
-                        sid_b,
-                        psn_a,
-                        psn_b,
-                        sid_h,
-                        psn_h,
-                        t,
-                        bday,
-                        eday,
-                        year,
-                        visit,
-                        amt,
-                    )
-        if not have_end or eday[n] < bday[n]:
-            return (
-                False,
-                line,
-                n,
-                sid_a,
-                sid_b,
-                psn_a,
-                psn_b,
-                sid_h,
-                psn_h,
-                t,
-                bday,
-                eday,
-                year,
-                visit,
-                amt,
-            )
+                    ok = False
+                    break
+        if not ok or not have_end or eday[n] < bday[n]:
+            ok = False
+            break
         n += 1
         pos = nxt
-    return True, 0, n, sid_a, sid_b, psn_a, psn_b, sid_h, psn_h, t, bday, eday, year, visit, amt
+    return (
+        ok,
+        0 if ok else line,
+        n,
+        sid_a,
+        sid_b,
+        psn_a,
+        psn_b,
+        sid_h,
+        psn_h,
+        t,
+        bday,
+        eday,
+        year,
+        visit,
+        amt,
+    )
 
 
 @njit(cache=True)
