@@ -40,6 +40,28 @@ SOURCES: dict[str, Source] = {
 """收入来源 (source key → income account role)."""
 
 
+@dataclass(frozen=True, slots=True)
+class MoveView:
+    """A funding step as stored (amount in fen)."""
+
+    id: int
+    region: str
+    kind: str
+    document: str
+    county: str | None
+    source: str | None
+    amount: int
+    day: dt.date
+    entry_id: int | None
+    memo: str
+    actor: str
+
+
+def move_view(m: FundMove) -> MoveView:
+    return MoveView(m.id, m.region, m.kind, m.document, m.county, m.source, m.amount, m.day,
+                    m.entry_id, m.memo, m.actor)  # fmt: skip
+
+
 def positive(amount: int, field: str = "amount") -> int:
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise InputError("amount must be integer fen", column=field)
@@ -128,4 +150,14 @@ def post_move(
     return row
 
 
-__all__ = ["SOURCES", "Source", "agency_key", "agency_of", "chart", "county_code", "post_move"]
+__all__ = [
+    "MoveView",
+    "move_view",
+    "SOURCES",
+    "Source",
+    "agency_key",
+    "agency_of",
+    "chart",
+    "county_code",
+    "post_move",
+]

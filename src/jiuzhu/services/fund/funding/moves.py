@@ -32,8 +32,10 @@ from jiuzhu.services.fund.funding.balances import (
 )
 from jiuzhu.services.fund.funding.common import (
     SOURCES,
+    MoveView,
     county_code,
     document_no,
+    move_view,
     positive,
     post_move,
 )
@@ -53,7 +55,7 @@ class Income:
     memo: str = ""
 
 
-def record_income(uow: UnitOfWork, cmd: Income, *, actor: str) -> FundMove:
+def record_income(uow: UnitOfWork, cmd: Income, *, actor: str) -> MoveView:
     src = SOURCES.get(cmd.source)
     if src is None:
         raise InputError(
@@ -70,9 +72,9 @@ def record_income(uow: UnitOfWork, cmd: Income, *, actor: str) -> FundMove:
     )
     memo = f"{src.label}收入 {doc}" + (f"（{cmd.memo}）" if cmd.memo else "")
     with uow.begin() as s:
-        return post_move(s, region=cmd.region, kind="income", document=doc, day=cmd.day,
+        return move_view(post_move(s, region=cmd.region, kind="income", document=doc, day=cmd.day,
                          memo=memo, lines=lines, amount=cmd.amount, actor=actor, county=county,
-                         source=cmd.source)  # fmt: skip
+                         source=cmd.source))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,7 @@ class Transfer:
     """the month of the request to finance it funds (用款申请)"""
 
 
-def transfer(uow: UnitOfWork, cmd: Transfer, *, actor: str) -> FundMove:
+def transfer(uow: UnitOfWork, cmd: Transfer, *, actor: str) -> MoveView:
     """财政专户 → the agency's 支出户 (双鸭山实施办法 第十六条)."""
     positive(cmd.amount)
     doc = document_no(cmd.document)
@@ -112,14 +114,14 @@ def transfer(uow: UnitOfWork, cmd: Transfer, *, actor: str) -> FundMove:
             )
         lines = (Line(c.expenditure(county), cmd.amount, 0, None, county),
                  Line(fiscal, 0, cmd.amount, None, county))  # fmt: skip
-        return post_move(s, region=cmd.region, kind="transfer", document=doc, day=cmd.day,
+        return move_view(post_move(s, region=cmd.region, kind="transfer", document=doc, day=cmd.day,
                          memo=f"财政专户拨付支出户 {county or ''} {doc}", lines=lines,
-                         amount=cmd.amount, actor=actor, county=county, request_id=request_id)  # fmt: skip
+                         amount=cmd.amount, actor=actor, county=county, request_id=request_id))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Remitted:
-    move: FundMove
+    move: MoveView
     lines: list[tuple[str, str | None, int]]
     """(account, county, amount) remitted"""
     overdrawn: list[tuple[str, str | None, int]]
@@ -152,10 +154,10 @@ def remit_year_end(
         move = post_move(s, region=region, kind="remit", document=doc, day=end,
                          memo=f"{year} 年末支出户余额及利息{what} {doc}", lines=tuple(lines),
                          amount=total, actor=actor)  # fmt: skip
-        return Remitted(move, pos, neg)
+        return Remitted(move_view(move), pos, neg)
 
 
-def close_year(uow: UnitOfWork, region: str, year: int, document: str, *, actor: str) -> FundMove:
+def close_year(uow: UnitOfWork, region: str, year: int, document: str, *, actor: str) -> MoveView:
     """结转: the year's income and expense, per account and county, into 一般基金结余."""
     doc = document_no(document)
     c = chart(region)
@@ -191,9 +193,9 @@ def close_year(uow: UnitOfWork, region: str, year: int, document: str, *, actor:
             elif net < 0:
                 lines.append(Line(carried, -net, 0, None, county))
         total = sum(net_by_county.values())
-        return post_move(s, region=region, kind="close", document=doc, day=end,
+        return move_view(post_move(s, region=region, kind="close", document=doc, day=end,
                          memo=f"{year} 年度收支结转一般基金结余 {doc}（本年结余 {format_fen(total)}）",
-                         lines=tuple(lines), amount=abs(total), actor=actor)  # fmt: skip
+                         lines=tuple(lines), amount=abs(total), actor=actor))  # fmt: skip
 
 
 __all__ = ["CLOSE_PREFIX", "Income", "Remitted", "Transfer", "close_year", "record_income",
