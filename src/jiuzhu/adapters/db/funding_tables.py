@@ -57,9 +57,7 @@ class FundMove(Base):
     __table_args__ = (
         UniqueConstraint("region", "kind", "document", name="uq_fund_move_document"),
         CheckConstraint("amount >= 0", name="nonneg"),
-        CheckConstraint(
-            "kind IN ('income', 'transfer', 'remit', 'close', 'insurer')", name="kind"
-        ),
+        CheckConstraint("kind IN ('income', 'transfer', 'remit', 'close', 'insurer')", name="kind"),
     )
 
 
