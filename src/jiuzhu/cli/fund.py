@@ -240,3 +240,13 @@ def check() -> None:
         t.add_row(f.check, f.subject, f.detail)
     console.print(t)
     raise typer.Exit(1)
+
+
+def _register_more() -> None:
+    """Funding, the insurer model, the budget and the reports (cli/fund_funding.py)."""
+    from jiuzhu.cli.fund_funding import register
+
+    register(app)
+
+
+_register_more()
