@@ -30,6 +30,7 @@ ROUTERS = (
     "warning",
     "checks",
     "simulations",
+    "fund_funding",
 )
 
 
