@@ -21,6 +21,7 @@ from jiuzhu.adapters.db.fund_tables import JournalEntry, JournalLine
 from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.policy.accounts import chart
 from jiuzhu.services.fund.reports.model import (
+    Cell,
     Period,
     Report,
     Table,
@@ -83,36 +84,44 @@ def _label(dim: str, value: str) -> str:
 
 
 def spending(s: Session, region: str, p: Period) -> Report:
-    tables = []
-    cond = counted(region, p.start, p.end)
+    """One pass over the period's settlements, grouped by every dimension and person in the
+    database; the four tables and the total are summed from it here (each cell's drill-down
+    recomputes its figure in SQL: the property test holds the two equal)."""
+    keys = [dimension_sql(d) for d in DIMENSIONS]
     visits = func.sum(case((Settlement.source == "backpay", 0), else_=1))
+    q = (
+        select(*keys, Settlement.psn_no, visits, func.sum(Settlement.maf_pay), func.sum(Settlement.tilt_pay))
+        .where(*counted(region, p.start, p.end))
+        .group_by(*keys, Settlement.psn_no)
+    )  # fmt: skip
+    acc: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    persons: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in s.execute(q):
+        *values, psn, n, maf, tilt = row
+        for dim, v in (*zip(DIMENSIONS, values, strict=True), ("total", "")):
+            a = acc[(dim, str(v))]
+            a[0] += int(n or 0)
+            a[1] += int(maf or 0)
+            a[2] += int(tilt or 0)
+            persons[(dim, str(v))].add(psn)
     headers = ["人次", "人数", "医疗救助（元）", "倾斜救助（元）", "合计（元）", "人均（元）"]
+
+    def cells(dim: str, v: str, dk: str) -> list[Cell]:
+        n, maf, tilt = acc.get((dim, v), (0, 0, 0))
+        k = len(persons.get((dim, v), ()))
+        return [count(n, dk), count(k, dk), money(maf, dk), money(tilt, dk), money(maf + tilt, dk),
+                money(per(maf + tilt, k))]  # fmt: skip
+
+    tables = [Table("spending_total", "医疗救助费用支出统计（合计）", headers,
+                    [cells("total", "", drill_key(src="settlements", region=region, start=p.start, end=p.end))])]  # fmt: skip
     for dim, (title, col) in DIMENSIONS.items():
-        key = dimension_sql(dim)
-        q = (
-            select(key, visits, func.count(func.distinct(Settlement.psn_no)),
-                   func.sum(Settlement.maf_pay), func.sum(Settlement.tilt_pay))
-            .where(*cond).group_by(key).order_by(key)
-        )  # fmt: skip
         t = Table(f"spending_{dim}", f"医疗救助费用支出统计（{title}）", [col, *headers])
-        for value, n, persons, maf, tilt in s.execute(q):
-            v = str(value)
+        for v in sorted(v for d, v in acc if d == dim):
             dk = drill_key(
                 src="settlements", region=region, dim=dim, value=v, start=p.start, end=p.end
             )
-            total = int(maf or 0) + int(tilt or 0)
-            t.rows.append([text(_label(dim, v)), count(int(n or 0), dk), count(int(persons), dk),
-                           money(int(maf or 0), dk), money(int(tilt or 0), dk), money(total, dk),
-                           money(per(total, int(persons)))])  # fmt: skip
+            t.rows.append([text(_label(dim, v)), *cells(dim, v, dk)])
         tables.append(t)
-    q = select(visits, func.count(func.distinct(Settlement.psn_no)),
-               func.sum(Settlement.maf_pay), func.sum(Settlement.tilt_pay)).where(*cond)  # fmt: skip
-    n, persons, maf, tilt = s.execute(q).one()
-    total = int(maf or 0) + int(tilt or 0)
-    dk = drill_key(src="settlements", region=region, start=p.start, end=p.end)
-    tables.insert(0, Table("spending_total", "医疗救助费用支出统计（合计）", headers, [[
-        count(int(n or 0), dk), count(int(persons or 0), dk), money(int(maf or 0), dk),
-        money(int(tilt or 0), dk), money(total, dk), money(per(total, int(persons or 0)))]]))  # fmt: skip
     return Report("spending", f"医疗救助费用支出统计 {p.label}", region, p.text, tables, REFS)
 
 
