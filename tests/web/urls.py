@@ -96,7 +96,7 @@ def urls(d: Seeded) -> dict[str, tuple[str, tuple[str, ...]]]:
             FUND_READERS,
         ),
         "/fund/reports/drill": (
-            "/fund/reports/drill?key=src%3Djournal%26region%3Dningxia%26account%3D1003%26end%3D2025-12-31",
+            "/fund/reports/drill?key=src%3Dsettlements%26region%3Dningxia%26start%3D2025-01-01%26end%3D2025-12-31",
             FUND_READERS,
         ),
     }
@@ -113,6 +113,10 @@ EXTRA += [
     ("/fund/reports?kind=analysis&period=2025", FUND_READERS),
     ("/fund/reports?kind=balance_sheet&period=2025Q4", FUND_READERS),
     ("/fund/reports/analysis/2025.pdf", FUND_READERS),
+    (
+        "/fund/reports/drill?key=src%3Djournal%26region%3Dningxia%26account%3D210101%26end%3D2025-12-31",
+        FUND_READERS,
+    ),
 ]
 
 PUBLIC = {"/login", "/docs"}

@@ -12,13 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from jiuzhu.policy.money import format_fen
-from jiuzhu.reports.pdf import _esc, _font, _grid, _styles
+from jiuzhu.reports.pdf import _esc, _font, _styles
 from jiuzhu.reports.xlsx import Sheet, xlsx_bytes
 
 
@@ -53,6 +55,24 @@ def report_xlsx(report: Any) -> bytes:
     return xlsx_bytes(sheets)
 
 
+def _table(t: Any, widths: list[float], st: dict[str, ParagraphStyle]) -> Table:
+    """A grid whose money and count columns are right-aligned (amounts with two decimals)."""
+    num = ParagraphStyle("num", parent=st["cell"], alignment=TA_RIGHT)
+    data = [[Paragraph(_esc(h), st["cell"]) for h in t.headers]]
+    for r in t.rows:
+        data.append(
+            [
+                Paragraph(_esc(_text(c)), num if c.kind in ("money", "count") else st["cell"])
+                for c in r
+            ]
+        )
+    g = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
+    g.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+                           ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                           ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))  # fmt: skip
+    return g
+
+
 def report_pdf(report: Any, *, agency: str = "医疗保障经办机构") -> bytes:
     st = _styles()
     buf = io.BytesIO()
@@ -72,7 +92,7 @@ def report_pdf(report: Any, *, agency: str = "医疗保障经办机构") -> byte
         n = len(t.headers)
         first = min(60.0, usable * 0.3)
         widths = [first] + [(usable - first) / max(1, n - 1)] * (n - 1)
-        flow.append(_grid(list(t.headers), [[_text(c) for c in r] for r in t.rows], widths, st))
+        flow.append(_table(t, widths, st))
         flow.append(Spacer(1, 4 * mm))
     flow.append(Paragraph(_esc("依据：" + "；".join(report.refs)), st["small"]))
 
