@@ -1,5 +1,5 @@
-"""The fund's reports: for any sequence of settlements, reversals, manual reimbursements
-and subsidies, every report figure equals the sum of the events behind it, and every
+"""The fund's reports: for any sequence of settlements, reversals, manual reimbursements,
+claw-backs and subsidies, every report figure equals the sum of the events behind it, and every
 cell's drill-down lists rows that sum to it (宁医保发〔2023〕102号 第二十八条, 第三十五条)."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from jiuzhu.domain.events import Subsidised
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import parse_fen
 from jiuzhu.services import messagebus
+from jiuzhu.services.fund import commands
 from jiuzhu.services.fund.reports import queries
 from jiuzhu.services.fund.reports.model import Report
 from jiuzhu.services.settlement import reverse, settle
@@ -45,12 +46,15 @@ class Book:
     """setl_id → (psn, med_type, county, maf, tilt, day, source, institution)"""
     reversed: set[str] = field(default_factory=set)
     subsidies: list[tuple[int, str, int, int, dt.date]] = field(default_factory=list)
+    clawbacks: list[tuple[str, str, int, dt.date]] = field(default_factory=list)
+    """(setl_id, expense account, amount, day)"""
 
 
 op = st.one_of(
     st.tuples(st.just("settle"), st.integers(0, 3), st.integers(0, 2), st.integers(1, 4_000_000),
               st.integers(1, 12), st.integers(0, 1), st.booleans()),
     st.tuples(st.just("reverse"), st.integers(0, 30)),
+    st.tuples(st.just("clawback"), st.integers(0, 30), st.integers(1, 100)),
     st.tuples(st.just("subsidy"), st.integers(0, 1), st.integers(1, 50), st.integers(1, 5_000_000),
               st.integers(1, 12)),
 )  # fmt: skip
@@ -82,6 +86,19 @@ def _run(uow: UnitOfWork, book: Book, year: int, ops: list[tuple[object, ...]]) 
             setl_id = ids[int(o[1]) % len(ids)]  # type: ignore[call-overload]
             reverse(uow, setl_id, actor="t")
             book.reversed.add(setl_id)
+        elif o[0] == "clawback":
+            # 追回 (新疆规程 第二十四条) of part of a hospital's settlement, on its day
+            one_stop = [
+                i for i in ids if book.settled[i][6] == "one_stop" and sum(book.settled[i][3:5])
+            ]
+            if one_stop:
+                setl_id = one_stop[int(o[1]) % len(one_stop)]  # type: ignore[call-overload]
+                psn, med, c, maf, tilt, day, _, inst = book.settled[setl_id]
+                amount = max(1, (maf + tilt) * int(o[2]) // 100)  # type: ignore[call-overload]
+                assert inst is not None
+                commands.claw_back(uow, commands.ClawBack("ningxia", inst, amount, f"ZH{year}-{n}", "违规",
+                                                          day, setl_id), actor="t")  # fmt: skip
+                book.clawbacks.append((setl_id, EXPENSE[visit_type_of(med)], amount, day))
         elif o[0] == "subsidy":
             _, county, persons_n, amount, month = o
             day = D(year, int(month), 20)  # type: ignore[call-overload]
@@ -183,6 +200,9 @@ def test_every_report_figure_is_the_sum_of_its_events(uow: UnitOfWork, book: Boo
             acct = "500105" if v[6] == "manual" else EXPENSE[visit_type_of(v[1])]
             want[acct] += v[3]
             want["500104"] += v[4]
+        for _, acct, amount, day in book.clawbacks:
+            if start <= day <= p_end:
+                want[acct] -= amount
         want["5002"] = sum(x[3] for x in book.subsidies if x[0] == year and start <= x[4] <= p_end)
         got = {str(r[1].value): r[3].value for r in stmt_t.rows if r[1].value}
         assert {k: v for k, v in got.items() if v} == {k: v for k, v in want.items() if v}
@@ -194,7 +214,9 @@ def test_every_report_figure_is_the_sum_of_its_events(uow: UnitOfWork, book: Boo
     bs = queries.build(uow, "ningxia", "balance_sheet", str(year))
     b = {str(r[1].value or r[0].value): r[3].value for r in bs.tables[0].rows}
     all_live = [v for k, v in book.settled.items() if k not in book.reversed]
-    assert b.get("210101", 0) == sum(v[3] + v[4] for v in all_live if v[6] == "one_stop")
+    assert b.get("210101", 0) == sum(v[3] + v[4] for v in all_live if v[6] == "one_stop") - sum(
+        x[2] for x in book.clawbacks
+    )
     assert b.get("210102", 0) == sum(v[3] + v[4] for v in all_live if v[6] == "manual")
     assert b.get("210103", 0) == sum(x[3] for x in book.subsidies)
     assert b["资产合计"] == b["负债和净资产合计"]
