@@ -20,6 +20,9 @@ from jiuzhu.policy.accounts import DEBIT_NORMAL, chart
 from jiuzhu.services.fund.funding.balances import CLOSE_PREFIX, result_accounts
 from jiuzhu.services.fund.reports.spending import counted, dimension_sql
 
+GROUPS = {"result": "收支结余", "income": "收入", "expense": "支出"}
+"""account groups a journal drill may name instead of one account"""
+
 
 @dataclass(frozen=True, slots=True)
 class LineRow:
@@ -115,11 +118,12 @@ def _line_rows(s: Session, base: list[object], sign: dict[str, int], limit: int,
 def _journal(s: Session, region: str, q: dict[str, str], limit: int) -> Drill:
     c = chart(region)
     account = q.get("account") or ""
-    if account == "result":
-        inc, exp = result_accounts(c)
-        accounts = inc + exp
-        sign = {a: -1 for a in accounts}  # income less expense = credit − debit
-        title = "本年收支结余"
+    inc, exp = result_accounts(c)
+    if account in GROUPS:
+        accounts = {"result": inc + exp, "income": inc, "expense": exp}[account]
+        # income and the result are credit − debit; expense debit − credit
+        sign = {a: (1 if account == "expense" else -1) for a in accounts}
+        title = GROUPS[account]
     else:
         a = c.account(account)
         if a is None:
@@ -133,8 +137,10 @@ def _journal(s: Session, region: str, q: dict[str, str], limit: int) -> Drill:
         base.append(JournalLine.entry_date >= start)
     if end:
         base.append(JournalLine.entry_date <= end)
-    if q.get("county"):
-        base.append(JournalLine.county == q["county"])
+    if "county" in q:  # "" is the lines without a county (未记录)
+        base.append(
+            JournalLine.county == q["county"] if q["county"] else JournalLine.county.is_(None)
+        )
     if q.get("closing") == "0":
         base.append(~JournalEntry.source_id.like(CLOSE_PREFIX + "%"))
     return _line_rows(s, base, sign, limit, Drill("journal", title))

@@ -116,7 +116,11 @@ def income_statement(s: Session, region: str, p: Period, county: str | None = No
                       ["县区", "收入（元）", "支出（元）", "结余（元）"])  # fmt: skip
     for cty in sorted(per_county):
         i, e = per_county[cty]
-        by_county.rows.append([text(cty or "未记录"), money(i), money(e), money(i - e)])
+        keys = [drill_key(src="journal", region=region, account=g, start=p.start, end=p.end, county=cty,
+                          closing=0) for g in ("income", "expense", "result")]  # fmt: skip
+        by_county.rows.append(
+            [text(cty or "未记录"), money(i, keys[0]), money(e, keys[1]), money(i - e, keys[2])]
+        )
     title = f"医疗救助基金收支表 {p.label}" + (f"（{county}）" if county else "")
     rep = Report("income_statement", title, region, p.text, [t, by_county], REFS)
     return rep
