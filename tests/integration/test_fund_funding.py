@@ -184,6 +184,19 @@ def test_monthly_request_sums_the_agencies_plans(uow: UnitOfWork) -> None:
     assert {ln.county: ln.transferred for ln in view.lines}["230521"] == 12_000_050
     # the county's own 支出户 (市、县分账)
     assert _tb(uow, D(2025, 12, 31))["100402"] == 12_000_050
+    # the rest of the request in one go: 市本级 300,000.00 and 饶河县 0.50 (集贤县 is paid)
+    out = plans.transfer_request(uow, "shuangyashan", "2025-03", "拨-3b", D(2025, 3, 12), actor="t")
+    assert [(m.county, m.amount, m.document) for m in out] == [
+        ("230500", 30_000_000, "拨-3b-230500"), ("230524", 50, "拨-3b-230524")]  # fmt: skip
+    tb = _tb(uow, D(2025, 12, 31))
+    assert (tb["100401"], tb["100405"]) == (30_000_000, 50)
+    # 财政专户: 500,000.00 − 120,000.50 − 300,000.00 − 0.50 = 79,999.00
+    assert tb["1003"] == 7_999_900
+    with pytest.raises(InputError, match="nothing left"):
+        plans.transfer_request(uow, "shuangyashan", "2025-03", "拨-3c", D(2025, 3, 12), actor="t")
+    plans.set_plan(uow, "shuangyashan", "2025-04", "230521", 100, actor="t")
+    with pytest.raises(WorkflowError, match="not submitted"):
+        plans.transfer_request(uow, "shuangyashan", "2025-04", "拨-4", D(2025, 4, 12), actor="t")
 
 
 def test_bad_input_writes_nothing(uow: UnitOfWork) -> None:

@@ -165,6 +165,26 @@ def transfer(
     )
 
 
+@funding.command("transfer-request")
+@reports_errors
+def transfer_request(
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    document: str = typer.Option(..., "--document"),
+    date: str | None = typer.Option(None, "--date"),
+    region: str | None = RegionOption,
+) -> None:
+    """拨付 a submitted request: each agency's plan not yet transferred, all or nothing."""
+    from jiuzhu.services.fund.funding import plans
+
+    for m in plans.transfer_request(
+        _store(), _region(region), month, document, _day(date, "--date"), actor=cli_actor()
+    ):
+        console.print(
+            f"已拨付 {m.county} {format_fen(m.amount)} ({m.document}, entry #{m.entry_id})",
+            highlight=False,
+        )
+
+
 @funding.command("remit")
 @reports_errors
 def remit(

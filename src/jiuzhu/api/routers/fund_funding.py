@@ -176,6 +176,23 @@ def submit_request(body: RequestIn, request: Request, uow: UnitOfWork = Depends(
     )  # type: ignore[no-any-return]
 
 
+class RequestTransferIn(BaseModel):
+    document: Doc
+    date: Date
+
+
+@router.post("/requests/{month}:transfer")
+def transfer_request(body: RequestTransferIn, request: Request,
+                     month: Annotated[str, PathParam(pattern=r"^[0-9]{4}-[0-9]{2}$")],
+                     uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*WRITERS))) -> list[Any]:  # fmt: skip
+    """拨付 the submitted request: each agency's plan not yet transferred (all or nothing)."""
+    return _out(
+        plans.transfer_request(
+            uow, request.app.state.region, month, body.document, body.date, actor=p.actor
+        )
+    )  # type: ignore[no-any-return]
+
+
 @router.get("/requests/{month}")
 def get_request(request: Request, month: Annotated[str, PathParam(pattern=r"^[0-9]{4}-[0-9]{2}$")],
                 uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*READERS))) -> dict[str, Any]:  # fmt: skip

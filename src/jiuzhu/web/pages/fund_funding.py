@@ -127,6 +127,13 @@ def transfer(request: Request, county: str = Form(""), amount: str = Form(""), d
     return _do(request, user, date[:4], run, "transfer")
 
 
+@router.post("/transfer-request")
+def transfer_request(request: Request, month: str = Form(""), document: str = Form(""), date: str = Form(""),
+                     user: WebUser = Depends(need(*FINANCE))) -> Response:  # fmt: skip
+    return _do(request, user, month[:4], lambda: plans.transfer_request(
+        uow_of(request), request.app.state.region, month.strip(), document, day(date), actor=user.actor), "transfer")  # fmt: skip
+
+
 @router.post("/remit")
 def remit(request: Request, year: str = Form(""), document: str = Form(""), to_upper: str = Form(""),
           user: WebUser = Depends(need(*FINANCE))) -> Response:  # fmt: skip

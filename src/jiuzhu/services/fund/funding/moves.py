@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.db.funding_tables import FundMove, FundRequest
 from jiuzhu.adapters.db.uow import UnitOfWork
@@ -90,33 +91,36 @@ class Transfer:
 
 def transfer(uow: UnitOfWork, cmd: Transfer, *, actor: str) -> MoveView:
     """财政专户 → the agency's 支出户 (双鸭山实施办法 第十六条)."""
+    with uow.begin() as s:
+        return transfer_in(s, cmd, actor=actor)
+
+
+def transfer_in(s: Session, cmd: Transfer, *, actor: str) -> MoveView:
+    """:func:`transfer` in the caller's transaction."""
     positive(cmd.amount)
     doc = document_no(cmd.document)
     c = chart(cmd.region)
     county = county_code(c, cmd.county, required=True)
     fiscal = c.code("fiscal_account")
-    with uow.begin() as s:
-        request_id = None
-        if cmd.request_month:
-            req = s.scalar(select(FundRequest).where(FundRequest.region == cmd.region,
-                                                     FundRequest.month == cmd.request_month))  # fmt: skip
-            if req is None:
-                raise NotFound(
-                    f"no request to finance for {cmd.request_month}", field="request_month"
-                )
-            request_id = req.id
-        held = sum(d - k for (_, _), (d, k) in sums(s, cmd.region, [fiscal], end=cmd.day).items())
-        if held < cmd.amount:
-            raise InputError(
-                f"财政专户余额不足 the fiscal account holds {format_fen(held)} on {cmd.day}, "
-                f"less than {format_fen(cmd.amount)}",
-                column="amount",
-            )
-        lines = (Line(c.expenditure(county), cmd.amount, 0, None, county),
-                 Line(fiscal, 0, cmd.amount, None, county))  # fmt: skip
-        return move_view(post_move(s, region=cmd.region, kind="transfer", document=doc, day=cmd.day,
-                         memo=f"财政专户拨付支出户 {county or ''} {doc}", lines=lines,
-                         amount=cmd.amount, actor=actor, county=county, request_id=request_id))  # fmt: skip
+    request_id = None
+    if cmd.request_month:
+        req = s.scalar(select(FundRequest).where(FundRequest.region == cmd.region,
+                                                 FundRequest.month == cmd.request_month))  # fmt: skip
+        if req is None:
+            raise NotFound(f"no request to finance for {cmd.request_month}", field="request_month")
+        request_id = req.id
+    held = sum(d - k for (_, _), (d, k) in sums(s, cmd.region, [fiscal], end=cmd.day).items())
+    if held < cmd.amount:
+        raise InputError(
+            f"财政专户余额不足 the fiscal account holds {format_fen(held)} on {cmd.day}, "
+            f"less than {format_fen(cmd.amount)}",
+            column="amount",
+        )
+    lines = (Line(c.expenditure(county), cmd.amount, 0, None, county),
+             Line(fiscal, 0, cmd.amount, None, county))  # fmt: skip
+    return move_view(post_move(s, region=cmd.region, kind="transfer", document=doc, day=cmd.day,
+                     memo=f"财政专户拨付支出户 {county or ''} {doc}", lines=lines,
+                     amount=cmd.amount, actor=actor, county=county, request_id=request_id))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

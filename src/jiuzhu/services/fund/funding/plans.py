@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from jiuzhu.adapters.db.funding_tables import FundMove, FundPlan, FundRequest
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
-from jiuzhu.domain.errors import Conflict, InputError
+from jiuzhu.domain.errors import Conflict, InputError, WorkflowError
 from jiuzhu.policy.accounts import chart
 from jiuzhu.policy.money import format_fen
-from jiuzhu.services.fund.funding.common import agency_key, county_code, document_no
+from jiuzhu.services.fund.funding.common import MoveView, agency_key, county_code, document_no
+from jiuzhu.services.fund.funding.moves import Transfer, transfer_in
 
 
 def month_text(month: str) -> str:
@@ -127,3 +128,27 @@ def list_requests(uow: UnitOfWork, region: str, year: int) -> list[RequestView]:
         months = sorted({m for (m,) in s.execute(select(FundPlan.month).where(
             FundPlan.region == region, FundPlan.month.like(f"{year:04d}-%")))})  # fmt: skip
     return [request_view(uow, region, m) for m in months]
+
+
+def transfer_request(
+    uow: UnitOfWork, region: str, month: str, document: str, day: dt.date, *, actor: str
+) -> list[MoveView]:
+    """拨付 a submitted request: to each agency its plan less what was already transferred
+    for it, one transfer each (``{document}-{agency}``), all in one transaction."""
+    month = month_text(month)
+    doc = document_no(document)
+    view = request_view(uow, region, month)
+    if not view.submitted:
+        raise WorkflowError(f"{month} 的用款申请尚未提报 (not submitted)", field="month")
+    due = [
+        (ln.county, ln.amount - ln.transferred) for ln in view.lines if ln.amount > ln.transferred
+    ]
+    if not due:
+        raise InputError(f"{month} 的用款计划已全部拨付 (nothing left to transfer)", column="month")
+    with uow.begin() as s:
+        return [
+            transfer_in(
+                s, Transfer(region, county, amount, f"{doc}-{county}", day, month), actor=actor
+            )
+            for county, amount in due
+        ]
