@@ -106,23 +106,34 @@ def test_subsidy_shortfall_then_excess_offsets_next_advance(uow: UnitOfWork) -> 
         uow, MZ, 2026, D(2026, 2, 6), 1_000_000, document="新增-1", actor="t"
     )
     assert add.due_date == D(2026, 2, 27)
-    # actual 850,000.00 < 900,000.00 → excess 50,000.00 offsets 2027's advance
+    # 2027's advance is requested in September 2026, before 2026 is cleared: 90% of
+    # 1,100,000.00 = 990,000.00, nothing to offset yet
+    req = schedule.plan_subsidy(uow, MZ, 2027, 110_000_000, actor="t")
+    assert (req.amount, req.due_date, req.basis["offset"]) == (99_000_000, D(2026, 9, 30), 0)
+    # 2026 cleared by 31 August 2027: actual 850,000.00 < 900,000.00 advanced → excess
+    # 50,000.00, which offsets the next advance requested (September 2027, for 2028)
     _subsidies(uow, 2026, 85_000_000)
-    out = _done(uow, 2026, "subsidy", "clearing", D(2026, 8, 28))
+    assert _ev(uow, 2026, "subsidy", "clearing").due_date == D(2027, 8, 31)
+    out = _done(uow, 2026, "subsidy", "clearing", D(2027, 8, 20))
     assert out.follow_up is not None
     assert (out.follow_up.step, out.follow_up.amount, out.follow_up.status) == (
         "offset",
         5_000_000,
         "done",
     )
-    # -- 2027: approved 1,200,000.00 → 90% 1,080,000.00 − 50,000.00 = 1,030,000.00
-    req = schedule.plan_subsidy(uow, MZ, 2027, 120_000_000, actor="t")
-    assert (req.amount, req.due_date) == (103_000_000, D(2026, 9, 30))
-    assert req.basis == {"approved": 120_000_000, "ninety": 108_000_000, "offset": 5_000_000}
+    # -- 2028: approved 1,200,000.00 → 90% 1,080,000.00 − 50,000.00 = 1,030,000.00
+    req = schedule.plan_subsidy(uow, MZ, 2028, 120_000_000, actor="t")
+    assert (req.amount, req.due_date) == (103_000_000, D(2027, 9, 30))
+    assert req.basis == {"approved": 120_000_000, "ninety": 108_000_000, "offset": 5_000_000,
+                         "offset_from": [2026]}  # fmt: skip
+    # applied once: the next advance has nothing left to offset
+    req = schedule.plan_subsidy(uow, MZ, 2029, 100, actor="t")
+    assert (req.amount, req.basis["offset"]) == (90, 0)
 
-    views = {(e.year, e.step): e for e in queries.schedule(uow, MZ, today=D(2026, 10, 1))}
-    assert views[(2027, "request")].overdue and views[(2027, "request")].status_text == "逾期"
+    views = {(e.year, e.step): e for e in queries.schedule(uow, MZ, today=D(2027, 10, 1))}
+    assert views[(2028, "request")].overdue and views[(2028, "request")].status_text == "逾期"
     assert views[(2026, "addition")].overdue  # planned, due 2026-02-27
+    assert not views[(2029, "request")].overdue  # due 2028-09-30
     tb = {r.account_code: r.debit - r.credit for r in trial_balance(uow, D(2099, 1, 1))}
     # 应收承办机构: 450,000.00 − 480,000.10 + 30,000.10 (2025) + 900,000.00 − 850,000.00 (2026)
     assert tb["110102"] == 5_000_000

@@ -3,14 +3,14 @@
 Streams and steps (``year`` is the enrolment year E for the subsidy, the premium year Y):
 
 subsidy (资助参保, 第十六–十七条)
-  request    请拨 90% of the counties' approved total, less the excess of E−1's clearing;
-             due the last day of September of E−1                       (no posting)
+  request    请拨 90% of the counties' approved total, less an earlier clearing's excess
+             not yet offset; due the last day of September of E−1       (no posting)
   arrival    the money arrives from finance: 财政专户 → the centre's 支出户  (posting)
   pass_on    to the insurer within 5 working days of arrival            Dr 暂付款—应收承办机构
   addition   a mid-year addition: the insurer pays within 10 working days of the list
   clearing   by 31 August of E+1 on the actual subsidies of E           Dr 应付居民医保基金
   shortfall  actual > advanced: the difference within 1 month           Dr 应收承办机构
-  offset     actual < advanced: the excess offsets E+1's advance        (no posting)
+  offset     actual < advanced: the excess offsets the next advance requested (no posting)
 premium (费用救助保费, 第十八条)
   advance_4 / advance_7  50% in April, 40% in July of the budget = Y−1's actual
              assistance (stored settlements)                            Dr 应收承办机构
@@ -172,17 +172,29 @@ def plan_subsidy(
     uow: UnitOfWork, region: str, year: int, approved: int, *, actor: str
 ) -> EventView:
     """第十六条（一）: the request for enrolment year ``year`` (made in September of year−1):
-    90% of the counties' approved total, less an excess of ``year``−1's clearing (第十七条)."""
+    90% of the counties' approved total, less the excess of every earlier clearing not yet
+    offset (第十七条 超出部分用于抵减下一年度的预拨保费: the first advance requested after it)."""
     _positive(approved, "approved")
     r = rules(region)
     with uow.begin() as s:
         ninety = r.advance_share.apply(approved)
-        prev = _get(s, region, year - 1, "subsidy", "offset")
-        offset = prev.amount if prev is not None and prev.status == "done" else 0
-        amount = max(0, ninety - offset)
+        pending = [e for e in s.scalars(select(InsurerEvent).where(
+            InsurerEvent.region == region, InsurerEvent.stream == "subsidy", InsurerEvent.step == "offset",
+            InsurerEvent.status == "done", InsurerEvent.year < year)) if not (e.basis or {}).get("applied_to")]  # fmt: skip
+        offset = sum(e.amount for e in pending)
+        if offset > ninety:
+            raise InputError(
+                f"待抵减的超出部分 {format_fen(offset)} 大于本次预拨 {format_fen(ninety)}，请人工处理 "
+                "(the excess to offset exceeds this advance)",
+                column="approved",
+            )
+        for e in pending:
+            e.basis = {**(e.basis or {}), "applied_to": year}
+        amount = ninety - offset
         ev = _add(s, r, year, "subsidy", "request", due=month_end(year - 1, r.request_month),
                   amount=amount, ref=r.refs["request"] + "；" + r.refs["advance_share"], actor=actor,
-                  basis={"approved": approved, "ninety": ninety, "offset": offset})  # fmt: skip
+                  basis={"approved": approved, "ninety": ninety, "offset": offset,
+                         "offset_from": [e.year for e in pending]})  # fmt: skip
         _add(s, r, year, "subsidy", "clearing",
              due=dt.date(year + 1, *r.subsidy_clearing_by),
              amount=0, ref=r.refs["subsidy_clearing"], actor=actor)  # fmt: skip
