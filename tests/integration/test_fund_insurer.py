@@ -204,8 +204,28 @@ def test_premium_advances_and_clearing_from_stored_settlements(uow: UnitOfWork) 
                        document="周转-1", actor="t")  # fmt: skip
     schedule.revolving(uow, MZ, 2026, "out", "manual", 500_000, D(2026, 1, 6), party="441403",
                        document="周转-2", actor="t")  # fmt: skip
+    # 2027: budget = 2026's 120,000.00 → 60,000.00 + 48,000.00 advanced; 2027's actual
+    # 100,000.00 → the insurer returns 8,000.00, cleared 2028-06-10 → due 2028-07-10
+    settle(
+        uow,
+        mz,
+        _stay("M5", "A", 10_000_000, D(2027, 5, 1)),
+        source="one_stop",
+        actor="t",
+        institution=H,
+    )
+    rows = schedule.plan_premium(uow, MZ, 2027, actor="t")
+    assert [e.amount for e in rows] == [6_000_000, 4_800_000, 0]
+    _done(uow, 2027, "premium", "advance_4", D(2027, 4, 20))
+    _done(uow, 2027, "premium", "advance_7", D(2027, 7, 20))
+    out = _done(uow, 2027, "premium", "clearing", D(2028, 6, 10))
+    assert out.follow_up is not None
+    assert (out.follow_up.step, out.follow_up.amount, out.follow_up.due_date) == (
+        "refund", 800_000, D(2028, 7, 10))  # fmt: skip
+    _done(uow, 2027, "premium", "refund", D(2028, 7, 1))
     tb = {r.account_code: r.debit - r.credit for r in trial_balance(uow, D(2099, 1, 1))}
     assert tb["110103"] == 500_000
-    # 应收承办机构: advances 90,000.00 − revolving received 20,000.00
-    assert tb["110102"] == 7_000_000
+    # 应收承办机构: advances 90,000.00 − revolving received 20,000.00 + 2027's advances
+    # 108,000.00 − its refund 8,000.00
+    assert tb["110102"] == 17_000_000
     assert findings(uow) == []
