@@ -30,8 +30,9 @@ def _view(request: Request, user: WebUser, **extra: Any) -> Response:
     model = None
     try:
         model = rules(region)
-    except JiuzhuError as exc:
-        problems.append(exc.message)
+    except JiuzhuError:
+        extra.setdefault("flash", "本地区未采用承办商业保险机构经办模式；此页适用于由承办商业保险机构经办的地区"
+                                  "（梅州规程 第十二条、第十六–十九条）。")  # fmt: skip
     raw = request.query_params
     year = int(raw["year"]) if raw.get("year", "").isdigit() else None
     return page(request, "fund_mgmt/insurer.html", {

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from jiuzhu.adapters.db.fund_tables import JournalEntry, JournalLine
 from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.policy.accounts import chart
+from jiuzhu.policy.loader import load_policy_file
 from jiuzhu.services.fund.reports.model import (
     Cell,
     Period,
@@ -77,9 +78,20 @@ def counted(region: str, start: dt.date, end: dt.date) -> list[Any]:
     ]
 
 
-def _label(dim: str, value: str) -> str:
+def class_names(region: str) -> dict[str, str]:
+    """class id → "id（name）" from the region's policy file (names cut at 16 characters)."""
+    out = {}
+    for c in load_policy_file(region).classes:
+        name = c.name if len(c.name) <= 16 else c.name[:15] + "…"
+        out[c.id] = c.id if c.name == c.id else f"{c.id}（{name}）"
+    return out
+
+
+def _label(dim: str, value: str, classes: dict[str, str]) -> str:
     if dim == "visit_type":
         return VISIT_NAMES.get(value, value)
+    if dim == "class" and value in classes:
+        return classes[value]
     return value or "未记录"
 
 
@@ -112,6 +124,7 @@ def spending(s: Session, region: str, p: Period) -> Report:
         return [count(n, dk), count(k, dk), money(maf, dk), money(tilt, dk), money(maf + tilt, dk),
                 money(per(maf + tilt, k))]  # fmt: skip
 
+    classes = class_names(region)
     tables = [Table("spending_total", "医疗救助费用支出统计（合计）", headers,
                     [cells("total", "", drill_key(src="settlements", region=region, start=p.start, end=p.end))])]  # fmt: skip
     for dim, (title, col) in DIMENSIONS.items():
@@ -120,7 +133,7 @@ def spending(s: Session, region: str, p: Period) -> Report:
             dk = drill_key(
                 src="settlements", region=region, dim=dim, value=v, start=p.start, end=p.end
             )
-            t.rows.append([text(_label(dim, v)), *cells(dim, v, dk)])
+            t.rows.append([text(_label(dim, v, classes)), *cells(dim, v, dk)])
         tables.append(t)
     return Report("spending", f"医疗救助费用支出统计 {p.label}", region, p.text, tables, REFS)
 
