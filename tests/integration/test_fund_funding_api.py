@@ -156,3 +156,66 @@ def test_bad_input_is_4xx_and_writes_nothing(api) -> None:  # type: ignore[no-un
     # a registry clerk may not touch the fund
     assert client.get(f"{F}/moves", headers=h["reg"], params={"year": 2025}).status_code == 403
     assert _entries(uow) == before
+
+
+def test_insurer_schedule_over_http(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """梅州规程 第十六条 over the API: 90% of 1,000,000.00 = 900,000.00 due 2025-09-30; the
+    arrival on Thu 2025-09-25 plans the pass-on 5 working days later, 2025-10-09 (10-1…8 off,
+    Sun 9-28 worked); a second completion of a done step is a 409."""
+    monkeypatch.setenv("JIUZHU_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    engine = make_engine(db_url)
+    with UnitOfWork(engine).begin() as s:
+        create_user(s, "cw", "pw-finance-1", ["finance"], "test")
+    app = create_app(policy=RegionPolicy.load("meizhou"), engine=engine)
+    try:
+        with TestClient(app) as client:
+            tok = client.post(
+                "/api/v1/auth/login", json={"username": "cw", "password": "pw-finance-1"}
+            ).json()["token"]
+            h = {"Authorization": f"Bearer {tok}"}
+            r = client.post(
+                f"{F}/insurer/subsidy-plans",
+                headers=h,
+                json={"year": 2026, "approved": "1000000.00"},
+            )
+            assert r.status_code == 200, r.text
+            ev = r.json()
+            assert (ev["amount"], ev["due_date"], ev["basis"]["ninety"]) == (
+                "900000.00",
+                "2025-09-30",
+                "900000.00",
+            )
+            r = client.post(
+                f"{F}/insurer/events/{ev['id']}:done",
+                headers=h,
+                json={"date": "2025-09-10", "document": "请-1"},
+            )
+            arrival = r.json()["follow_up"]
+            r = client.post(
+                f"{F}/insurer/events/{arrival['id']}:done",
+                headers=h,
+                json={"date": "2025-09-25", "document": "到-1"},
+            )
+            assert r.json()["follow_up"]["due_date"] == "2025-10-09"
+            again = client.post(
+                f"{F}/insurer/events/{ev['id']}:done",
+                headers=h,
+                json={"date": "2025-09-11", "document": "x"},
+            )
+            assert again.status_code == 409
+            steps = [
+                (e["step"], e["status"])
+                for e in client.get(f"{F}/insurer/schedule", headers=h).json()
+            ]
+            assert steps == [
+                ("request", "done"),
+                ("clearing", "planned"),
+                ("arrival", "done"),
+                ("pass_on", "planned"),
+            ]
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()

@@ -42,6 +42,7 @@ MONEY_FIELDS = {
     "from_balance", "same_level_government", "city_government", "county_government",
     "expenditure", "carried", "need", "budget", "actual",
 }  # fmt: skip
+BASIS_MONEY = {"approved", "ninety", "offset", "budget", "actual", "advanced", "difference"}
 
 
 def _out(obj: Any) -> Any:
@@ -58,6 +59,10 @@ def _out(obj: Any) -> Any:
 def _field(name: str, v: Any) -> Any:
     if name in MONEY_FIELDS and isinstance(v, int) and not isinstance(v, bool):
         return format_fen(v)
+    if name == "basis" and isinstance(v, dict):  # the schedule's working: fen → yuan
+        return {
+            k: format_fen(x) if k in BASIS_MONEY and isinstance(x, int) else x for k, x in v.items()
+        }
     if name in ("months", "items") and isinstance(v, tuple | dict):
         return (
             [format_fen(x) for x in v]
