@@ -11,13 +11,14 @@ from sqlalchemy import Engine
 from jiuzhu import __version__
 from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.api.auth import get_uow, login
+from jiuzhu.api.auth import get_uow
 from jiuzhu.api.errors import install_error_handlers
 from jiuzhu.api.limits import BodyLimit
 from jiuzhu.api.logscrub import install_log_scrub
 from jiuzhu.api.openapi import install_openapi
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.services.access.login import login
 
 ROUTERS = (
     "settlements",

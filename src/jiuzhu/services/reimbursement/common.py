@@ -31,10 +31,10 @@ from jiuzhu.domain.pii import mask_account as _mask_account
 from jiuzhu.domain.pii import mask_certno, mask_name
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
+from jiuzhu.services.access.roles import effective_roles
 from jiuzhu.services.calc import CLAIM_FLAGS, CLAIM_REQUIRED
 from jiuzhu.services.reimbursement.deadline import working_days_between
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH, REGION_PREFIX, STATUS_ZH
-from jiuzhu.services.staff import effective_roles
 
 OPEN_STATUSES = ("in_review", "approved")
 """Still running against the deadline: 第二十三条 counts until the money is paid (发放到位)."""
