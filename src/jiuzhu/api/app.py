@@ -19,6 +19,7 @@ from jiuzhu.api.openapi import install_openapi
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services.access.login import login
+from jiuzhu.services.parameters import stored_parameters
 
 ROUTERS = (
     "settlements",
@@ -32,19 +33,6 @@ ROUTERS = (
     "checks",
     "simulations",
 )
-
-
-def stored_parameters(uow: UnitOfWork, policy: RegionPolicy) -> RegionPolicy:
-    """The policy with the operator parameters set from the staff pages (if migrated)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from jiuzhu.services.parameters import with_stored
-
-    try:
-        with uow.read() as s:
-            return with_stored(policy, s)
-    except SQLAlchemyError:  # an unmigrated database: `jiuzhu serve` refuses it anyway
-        return policy
 
 
 class LoginBody(BaseModel):

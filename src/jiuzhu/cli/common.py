@@ -17,7 +17,6 @@ from jiuzhu.policy.loader import (
     OperatorConfig,
     RegionPolicy,
     load_operator_file,
-    parse_param_option,
 )
 
 console = Console()
@@ -76,9 +75,9 @@ def operator_config(path: Path | None) -> OperatorConfig:
 
 
 def load_policy(region: str, params: list[str] | None, operator_file: Path | None) -> RegionPolicy:
-    op = operator_config(operator_file)
-    cli = dict(parse_param_option(p) for p in (params or []))
-    return RegionPolicy.load(region, op, cli)
+    from jiuzhu.services.parameters import load_policy as load
+
+    return load(region, params, operator_file)
 
 
 ParamOption = typer.Option(

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.db.tables import AuditLog
+from jiuzhu.adapters.db.uow import UnitOfWork, audit
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,12 @@ def count(session: Session, f: AuditFilter, cap: int) -> int:
 def chain_at(session: Session, seq: int) -> str | None:
     """The chain value recorded at sequence number ``seq`` (None if there is none)."""
     return session.scalar(select(AuditLog.chain).where(AuditLog.seq == seq))
+
+
+def record(
+    uow: UnitOfWork, actor: str, action: str, entity: str, entity_id: str, after: dict[str, Any]
+) -> None:
+    """Record something done that changes no row (a simulation run, an export) in a
+    transaction of its own."""
+    with uow.begin() as s:
+        audit(s, actor, action, entity, entity_id, None, after)
