@@ -24,6 +24,7 @@ from jiuzhu.adapters.db.repositories import identity_spans
 from jiuzhu.adapters.db.tables import PersonYearTotals, StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.dates import parse_date
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import InputError, NotFound, PermissionDenied
 from jiuzhu.domain.identity import IdentitySpan
@@ -83,13 +84,7 @@ def parse_day(v: Any, where: str, field: str) -> dt.date:
         return v.date()
     if isinstance(v, dt.date):
         return v
-    s = str(v or "").strip()
-    try:
-        if len(s) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise _fail(f"malformed date {v!r} (expected YYYY-MM-DD)", where, field) from None
+    return parse_date(str(v or ""), file=where or None, column=field)
 
 
 def parse_time(v: Any, where: str, field: str) -> dt.datetime:
