@@ -169,7 +169,7 @@ def _claim_of(c: dict[str, Any]) -> tuple[Claim, dict[str, Any]]:
 
 
 def settle_all(uow: Any, policy: Any, claims: list[dict[str, Any]]) -> None:
-    from jiuzhu.services.settlement import settle
+    from jiuzhu.services.settlement import SettleClaim, settle_claim
 
     with Progress(
         TextColumn("演示结算 settling"),
@@ -182,15 +182,14 @@ def settle_all(uow: Any, policy: Any, claims: list[dict[str, Any]]) -> None:
         task = bar.add_task("settle", total=len(claims))
         for c in claims:
             claim, extra = _claim_of(c)
-            settle(
-                uow,
-                policy,
+            cmd = SettleClaim(
                 claim,
                 source="one_stop",
                 actor=f"institution:{c['institution']}",
                 institution=c["institution"],
                 extra=extra,
             )
+            settle_claim(uow, policy, cmd)
             bar.advance(task)
 
 

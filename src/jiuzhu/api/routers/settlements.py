@@ -136,16 +136,10 @@ async def post_settlement(request: Request, p: Principal = Depends(caller)) -> R
     institution = _may_settle(p, body)
     claim = body.to_claim()
     app = request.app
-    outcome = await run_in_threadpool(
-        svc.settle,
-        app.state.uow,
-        app.state.policy,
-        claim,
-        source="one_stop",
-        actor=p.actor,
-        institution=institution,
-        extra=body.extra(),
+    cmd = svc.SettleClaim(
+        claim, source="one_stop", actor=p.actor, institution=institution, extra=body.extra()
     )
+    outcome = await run_in_threadpool(svc.settle_claim, app.state.uow, app.state.policy, cmd)
     return _json(outcome.answer, replayed=outcome.replayed)
 
 

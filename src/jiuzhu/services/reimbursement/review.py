@@ -33,7 +33,7 @@ from jiuzhu.services.reimbursement.common import (
     now,
 )
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH
-from jiuzhu.services.settlement import settle_in
+from jiuzhu.services.settlement import SettleClaim, settle_in
 
 DECISIONS = ("approve", "reject")
 
@@ -134,9 +134,7 @@ def review(
         if decision == "approve" and is_last:
             # 核准: settle each claim in order through the one engine and running totals
             for c in sorted(claims, key=lambda c: c.order_key()):
-                out = settle_in(
-                    s,
-                    policy,
+                cmd = SettleClaim(
                     c,
                     source="manual",
                     actor=staff.actor,
@@ -145,6 +143,7 @@ def review(
                     terms_day=terms_day,
                     extra_spans=spans,
                 )
+                out = settle_in(s, policy, cmd)
                 answers[c.setl_id] = out.answer
             shown = sum(_fen(a["maf_pay"]) + _fen(a["tilt_pay"]) for a in answers.values())
         at = now()
