@@ -275,8 +275,8 @@ def measure(runs: int, persons: int, settlements: int) -> list[tuple[str, float,
     from jiuzhu.adapters.db.engine import make_engine
     from jiuzhu.adapters.db.uow import UnitOfWork
     from jiuzhu.api.app import create_app
-    from jiuzhu.api.auth import create_user
     from jiuzhu.policy.loader import RegionPolicy
+    from jiuzhu.services.access.accounts import create_user
 
     engine = make_engine(db_url().replace("postgresql://", "postgresql+psycopg://"))
     uow = UnitOfWork(engine)

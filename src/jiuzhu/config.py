@@ -14,6 +14,11 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+ENV_REGION = "JIUZHU_SERVE_REGION"
+ENV_PARAMS = "JIUZHU_SERVE_PARAMS"
+ENV_MASTER = "JIUZHU_SERVE_MASTER_PID"
+"""What `jiuzhu serve` hands its worker processes (``jiuzhu.api.worker``)."""
+
 
 class Settings(BaseSettings):
     """Defaults need no configuration: an SQLite file under ``./var/``."""

@@ -16,7 +16,7 @@ from jiuzhu.adapters.crypto import get_cipher
 from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.tables import Person, PersonIdentity
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.api.auth import create_user
+from jiuzhu.services.access.accounts import create_user
 
 JIUZHU = str(Path(sys.executable).with_name("jiuzhu"))
 

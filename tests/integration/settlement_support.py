@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from jiuzhu.adapters.db.tables import AuditLog, Person, PersonIdentity, PersonYearTotals, Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.api.auth import create_api_key, create_user
+from jiuzhu.services.access.accounts import create_user
+from jiuzhu.services.access.api_keys import create_api_key
 
 D = dt.date
 

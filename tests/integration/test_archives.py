@@ -18,9 +18,9 @@ from sqlalchemy import select
 from jiuzhu.adapters.db.archive_tables import ArchiveFile
 from jiuzhu.adapters.db.tables import AuditLog
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.api.auth import create_user
 from jiuzhu.domain.errors import Conflict, InputError, NotFound, WorkflowError
 from jiuzhu.services import archives as svc
+from jiuzhu.services.access.accounts import create_user
 from jiuzhu.services.registry import create_person
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from jiuzhu.adapters.db.tables import AuditLog, Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.app import create_app
-from jiuzhu.api.auth import create_api_key, create_user
 from jiuzhu.api.fastpath import with_fast_path
+from jiuzhu.services.access.accounts import create_user
+from jiuzhu.services.access.api_keys import create_api_key
 
 GOOD: dict[str, Any] = {
     "setl_id": "H-1",

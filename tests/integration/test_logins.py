@@ -20,11 +20,11 @@ from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.tables import AuditLog
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.app import create_app
-from jiuzhu.api.auth import create_user
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import Unauthorized
-from jiuzhu.services import login as login_svc
-from jiuzhu.services.login import verify_login
+from jiuzhu.services.access import login as login_svc
+from jiuzhu.services.access.accounts import create_user
+from jiuzhu.services.access.login import verify_login
 
 JIUZHU = str(Path(sys.executable).parent / "jiuzhu")
 

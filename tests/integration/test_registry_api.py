@@ -18,9 +18,9 @@ from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.tables import AuditLog, PersonIdentity
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.app import create_app
-from jiuzhu.api.auth import create_user
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.services.access.accounts import create_user
 
 ROWS = [
     ("P1", certno(1), "张三丰", "特困人员", "2024-01-01", ""),

@@ -12,8 +12,9 @@ from reimb_helpers import NINGXIA_MATERIALS, add_person, claim
 from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.app import create_app
-from jiuzhu.api.auth import create_api_key, create_user
 from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.services.access.accounts import create_user
+from jiuzhu.services.access.api_keys import create_api_key
 
 USERS = {
     "clerk": ["intake"],

@@ -19,8 +19,9 @@ from schemathesis import GenerationMode, checks
 
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.app import create_app
-from jiuzhu.api.auth import create_api_key, create_user
 from jiuzhu.api.fastpath import with_fast_path
+from jiuzhu.services.access.accounts import create_user
+from jiuzhu.services.access.api_keys import create_api_key
 
 CHECKS = [
     checks.not_a_server_error,

@@ -95,7 +95,7 @@ def test_unexpected_error_is_the_same_500(
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("x")
 
-    monkeypatch.setattr(svc, "settle", boom)
+    monkeypatch.setattr(svc, "settle_claim", boom)
     p = TestClient(plain.app, raise_server_exceptions=False)
     f = TestClient(fast.app, raise_server_exceptions=False)
     a, b = p.post(API, json=body("S3"), headers=h), f.post(API, json=body("S3"), headers=h)

@@ -94,8 +94,8 @@ def test_api_simulation_and_its_xlsx(
 
     from jiuzhu.adapters.db.engine import make_engine
     from jiuzhu.api.app import create_app
-    from jiuzhu.api.auth import create_user
     from jiuzhu.config import get_settings
+    from jiuzhu.services.access.accounts import create_user
 
     monkeypatch.setenv("JIUZHU_VAR_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()

@@ -18,8 +18,8 @@ from test_warning_realtime import full_policy  # noqa: E402
 from jiuzhu.adapters.db.engine import make_engine  # noqa: E402
 from jiuzhu.adapters.db.uow import UnitOfWork  # noqa: E402
 from jiuzhu.api.app import create_app  # noqa: E402
-from jiuzhu.api.auth import create_user  # noqa: E402
 from jiuzhu.config import get_settings  # noqa: E402
+from jiuzhu.services.access.accounts import create_user  # noqa: E402
 from jiuzhu.services.warning.push import open_push_file  # noqa: E402
 
 

@@ -85,3 +85,91 @@ def test_the_checker_sees_imports() -> None:
     names = [n for _, n in _imports_in(source, ("jiuzhu", "domain"))]
     assert names == ["sqlalchemy.orm", "fastapi", "jiuzhu.adapters", "importlib", "psycopg"]
     assert all(_hits(n, FORBIDDEN + FORBIDDEN_INTERNAL) for n in names if n != "importlib")
+
+
+# -- the front ends (issue 12 item 7) ----------------------------------------------------
+#
+# Entry points (API routers, web pages, CLI commands) open the unit of work and format at
+# their edge; reads and writes are the services'. So a router or a page imports no table
+# and no SQL (only ``UnitOfWork`` from the database adapter), the CLI imports no API or web
+# module (it starts the server by name: ``jiuzhu.api.worker:app_factory``), and no service
+# imports a front end.
+
+FRONT_END_PAGES = ("api/routers", "web/pages")
+TABLES_AND_SQL = ("sqlalchemy", "jiuzhu.adapters.db", "psycopg")
+ALLOWED_FROM_DB = {("jiuzhu.adapters.db.uow", "UnitOfWork")}
+FRONT_ENDS = ("jiuzhu.api", "jiuzhu.web", "jiuzhu.cli")
+
+
+def _files(*folders: str) -> list[Path]:
+    files = sorted(p for f in folders for p in (SRC / f).rglob("*.py"))
+    assert files, f"no modules under {folders}"
+    return files
+
+
+def _imported_symbols(path: Path) -> list[tuple[int, str, str | None]]:
+    """(line, module, name) of every import; ``name`` None for ``import module``."""
+    package = path.relative_to(SRC.parent).with_suffix("").parts[:-1]
+    out: list[tuple[int, str, str | None]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.extend((node.lineno, a.name, None) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                pkg = package[: len(package) - node.level + 1]
+                base = ".".join(pkg + ((node.module,) if node.module else ()))
+            else:
+                base = node.module or ""
+            out.extend((node.lineno, base, a.name) for a in node.names)
+    return out
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(SRC))
+
+
+@pytest.mark.parametrize("path", _files(*FRONT_END_PAGES), ids=_rel)
+def test_routers_and_pages_import_no_tables_or_sql(path: Path) -> None:
+    bad = [
+        f"line {n}: {mod}" + (f".{name}" if name else "")
+        for n, mod, name in _imported_symbols(path)
+        if _hits(mod, TABLES_AND_SQL) and (mod, name) not in ALLOWED_FROM_DB
+    ]
+    assert not bad, f"{_rel(path)} reaches into the database; use a service query: {bad}"
+
+
+@pytest.mark.parametrize("path", _files("cli"), ids=_rel)
+def test_cli_imports_no_api_or_web(path: Path) -> None:
+    bad = [f"line {n}: {name}" for n, name in _imported_names(path) if _hits(name, FRONT_ENDS[:2])]
+    assert not bad, f"{_rel(path)} imports another front end: {bad}"
+
+
+@pytest.mark.parametrize("path", _files("services", "adapters"), ids=_rel)
+def test_services_and_adapters_import_no_front_end(path: Path) -> None:
+    bad = [f"line {n}: {name}" for n, name in _imported_names(path) if _hits(name, FRONT_ENDS)]
+    assert not bad, f"{_rel(path)} imports a front end: {bad}"
+
+
+def test_the_front_end_checker_sees_names() -> None:
+    """A table imported by name from the adapter is caught; ``UnitOfWork`` is allowed."""
+    source = (
+        "from jiuzhu.adapters.db.uow import UnitOfWork, audit\n"
+        "from jiuzhu.adapters.db.tables import Settlement\n"
+    )
+    found = [
+        (m, n)
+        for _, m, n in _imported_symbols_of(source)
+        if _hits(m, TABLES_AND_SQL) and (m, n) not in ALLOWED_FROM_DB
+    ]
+    assert found == [
+        ("jiuzhu.adapters.db.uow", "audit"),
+        ("jiuzhu.adapters.db.tables", "Settlement"),
+    ]
+
+
+def _imported_symbols_of(source: str) -> list[tuple[int, str, str | None]]:
+    out: list[tuple[int, str, str | None]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            out.extend((node.lineno, node.module or "", a.name) for a in node.names)
+    return sorted(out)

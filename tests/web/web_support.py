@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.app import create_app
-from jiuzhu.api.auth import create_user
 from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.services.access.accounts import create_user
 
 ROLE_USERS = {
     "caseworker": "经办员",

@@ -11,13 +11,15 @@ from sqlalchemy import Engine
 from jiuzhu import __version__
 from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.api.auth import get_uow, login
+from jiuzhu.api.auth import get_uow
 from jiuzhu.api.errors import install_error_handlers
 from jiuzhu.api.limits import BodyLimit
 from jiuzhu.api.logscrub import install_log_scrub
 from jiuzhu.api.openapi import install_openapi
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.services.access.login import login
+from jiuzhu.services.parameters import stored_parameters
 
 ROUTERS = (
     "settlements",
@@ -32,19 +34,6 @@ ROUTERS = (
     "simulations",
     "fund_funding",
 )
-
-
-def stored_parameters(uow: UnitOfWork, policy: RegionPolicy) -> RegionPolicy:
-    """The policy with the operator parameters set from the staff pages (if migrated)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from jiuzhu.services.parameters import with_stored
-
-    try:
-        with uow.read() as s:
-            return with_stored(policy, s)
-    except SQLAlchemyError:  # an unmigrated database: `jiuzhu serve` refuses it anyway
-        return policy
 
 
 class LoginBody(BaseModel):

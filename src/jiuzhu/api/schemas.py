@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.dates import strict_date, strict_datetime
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 
@@ -73,24 +74,17 @@ def _flag(v: Any) -> bool:
 def _date(v: Any) -> dt.date:
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         return v
-    if not isinstance(v, str) or len(v) != 10 or not v.isascii():
+    if not isinstance(v, str) or len(v) != 10:
         raise ValueError("date must be YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(v.strip())
-    except ValueError:
-        raise ValueError("date must be YYYY-MM-DD") from None
+    return strict_date(v)
 
 
 def _datetime(v: Any) -> dt.datetime:
     if isinstance(v, dt.datetime):
         return v
-    s = v if isinstance(v, str) and v.isascii() else ""
-    if len(s) != 19 or s[10] not in " T":
+    if not isinstance(v, str) or len(v) != 19:
         raise ValueError("time must be YYYY-MM-DD HH:MM:SS")
-    try:
-        return dt.datetime.fromisoformat(s)
-    except ValueError:
-        raise ValueError("time must be YYYY-MM-DD HH:MM:SS") from None
+    return strict_datetime(v, allow_t=True)
 
 
 _AMOUNT_SCHEMA = {

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from jiuzhu.adapters.db.uow import UnitOfWork
+from jiuzhu.adapters.files import write_bytes_atomically
 from jiuzhu.cli.common import cli_login, console, reports_errors
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import InputError
@@ -108,8 +109,5 @@ def pdf(
     """The case file as one PDF: cover, catalogue, every scan."""
     uow = UnitOfWork()
     data = svc.export_pdf(uow, case_no, _actor(uow, staff))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    write_bytes_atomically(out, data)
     console.print(f"{out} ({len(data)} bytes)", highlight=False)

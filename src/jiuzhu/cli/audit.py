@@ -38,11 +38,9 @@ def verify_cmd(
         v = verify(s)
         if expect_head:
             seq_text, _, chain = expect_head.partition(":")
-            from sqlalchemy import select
+            from jiuzhu.services.audit_log import chain_at
 
-            from jiuzhu.adapters.db.tables import AuditLog
-
-            got = s.scalar(select(AuditLog.chain).where(AuditLog.seq == int(seq_text)))
+            got = chain_at(s, int(seq_text))
             if got != chain:
                 v.problems.append(f"the noted head {seq_text} is not in the chain any more")
     console.print(

@@ -17,7 +17,6 @@ from jiuzhu.policy.loader import (
     OperatorConfig,
     RegionPolicy,
     load_operator_file,
-    parse_param_option,
 )
 
 console = Console()
@@ -55,21 +54,11 @@ def cli_login(uow: Any, username: str) -> Any:
     import os
 
     from jiuzhu.domain.errors import Unauthorized
-    from jiuzhu.services.login import LoggedIn, verify_login
+    from jiuzhu.services.access.login import logged_in_by_token, verify_login
 
     token = os.environ.get("JIUZHU_TOKEN")
     if token:
-        from jiuzhu.adapters.db.tables import StaffUser
-        from jiuzhu.api.auth import authenticate
-
-        with uow.read() as s:
-            p = authenticate(s, None, token)
-            if p.name != username:
-                raise Unauthorized(f"$JIUZHU_TOKEN belongs to {p.name}, not {username}")
-            from sqlalchemy import select
-
-            u = s.scalar(select(StaffUser).where(StaffUser.username == username))
-            return LoggedIn(u.id, u.username, u.display_name, frozenset(u.roles or []))
+        return logged_in_by_token(uow, token, username)
     password = os.environ.get("JIUZHU_PASSWORD")
     if password is None:
         if not sys.stdin.isatty():
@@ -86,9 +75,9 @@ def operator_config(path: Path | None) -> OperatorConfig:
 
 
 def load_policy(region: str, params: list[str] | None, operator_file: Path | None) -> RegionPolicy:
-    op = operator_config(operator_file)
-    cli = dict(parse_param_option(p) for p in (params or []))
-    return RegionPolicy.load(region, op, cli)
+    from jiuzhu.services.parameters import load_policy as load
+
+    return load(region, params, operator_file)
 
 
 ParamOption = typer.Option(

@@ -21,10 +21,12 @@ from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from jiuzhu.cli.common import console, err_console, reports_errors
+from jiuzhu.domain.claim import Claim
+from jiuzhu.policy.money import parse_fen
+from jiuzhu.services import demo_seed as seed
 
 REGION = "ningxia"
 DEFAULT_URL = "sqlite:///var/demo.db"
@@ -148,94 +150,26 @@ def generate(persons: int, year: int, seed: int = 2025) -> dict[str, Any]:
     return {"persons": people, "claims": claims, "late": late}
 
 
-def load_registry(uow: Any, people: list[dict[str, Any]]) -> int:
-    """Persons (ID number and name encrypted, found by keyed hash) and identities."""
-    from jiuzhu.adapters.crypto import get_cipher
-    from jiuzhu.adapters.db.tables import Person, PersonIdentity
-    from jiuzhu.adapters.db.uow import audit
-    from jiuzhu.domain.pii import birth_date_of, mask_certno, mask_name, sex_of
-
-    cipher = get_cipher()
-    added = 0
-    with uow.begin() as s:
-        have = set(s.scalars(select(Person.psn_no)))
-        for p in people:
-            if p["psn_no"] in have:
-                continue
-            row = Person(
-                psn_no=p["psn_no"],
-                certno_enc=cipher.encrypt(p["certno"]),
-                certno_hash=cipher.lookup_hash(p["certno"]),
-                name_enc=cipher.encrypt(p["name"]),
-                sex=sex_of(p["certno"]),
-                birth_date=birth_date_of(p["certno"]),
-                insured_region="640100",
-            )
-            s.add(row)
-            s.flush()
-            for code, b, e in p["spans"]:
-                s.add(
-                    PersonIdentity(
-                        person_id=row.id,
-                        psn_no=p["psn_no"],
-                        code=code,
-                        begndate=b,
-                        enddate=e,
-                        source="yibao",
-                        source_doc="演示数据 demonstration",
-                    )
-                )
-            audit(
-                s,
-                "demo",
-                "create",
-                "person",
-                p["psn_no"],
-                None,
-                {
-                    "certno": mask_certno(p["certno"]),
-                    "name": mask_name(p["name"]),
-                    "identities": [c for c, _, _ in p["spans"]],
-                },
-            )
-            added += 1
-    return added
-
-
-def add_late_identities(uow: Any, late: list[tuple[str, str, dt.date]]) -> None:
-    from jiuzhu.adapters.db.tables import Person, PersonIdentity
-    from jiuzhu.adapters.db.uow import audit
-
-    with uow.begin() as s:
-        for psn, code, begin in late:
-            if s.scalar(select(PersonIdentity.id).where(PersonIdentity.psn_no == psn)):
-                continue
-            pid = s.scalar(select(Person.id).where(Person.psn_no == psn))
-            s.add(
-                PersonIdentity(
-                    person_id=pid,
-                    psn_no=psn,
-                    code=code,
-                    begndate=begin,
-                    enddate=None,
-                    source="yibao",
-                    source_doc="演示：迟到的身份推送",
-                )
-            )
-            audit(
-                s,
-                "demo",
-                "add",
-                "person_identity",
-                psn,
-                None,
-                {"code": code, "begndate": str(begin)},
-            )
+def _claim_of(c: dict[str, Any]) -> tuple[Claim, dict[str, Any]]:
+    """A generated claim (amounts in yuan text, as a hospital sends them) as the engine's."""
+    claim = Claim(
+        c["setl_id"],
+        c["psn_no"],
+        dt.datetime.fromisoformat(c["setl_time"]),
+        c["med_type"],
+        dt.date.fromisoformat(c["begndate"]),
+        dt.date.fromisoformat(c["enddate"]),
+        parse_fen(c["inscp_scp_amt"]),
+        parse_fen(c["hifp_pay"]),
+        parse_fen(c["hifmi_pay"]),
+        out_of_area=bool(c["out_of_area"]),
+        referral=bool(c["referral"]),
+    )
+    return claim, {"mdtrt_id": c["mdtrt_id"], "medfee_sumamt": c["medfee_sumamt"]}
 
 
 def settle_all(uow: Any, policy: Any, claims: list[dict[str, Any]]) -> None:
-    from jiuzhu.api.schemas import SettlementIn
-    from jiuzhu.services.settlement import settle
+    from jiuzhu.services.settlement import SettleClaim, settle_claim
 
     with Progress(
         TextColumn("演示结算 settling"),
@@ -247,41 +181,30 @@ def settle_all(uow: Any, policy: Any, claims: list[dict[str, Any]]) -> None:
     ) as bar:
         task = bar.add_task("settle", total=len(claims))
         for c in claims:
-            body = SettlementIn.model_validate(c)
-            settle(
-                uow,
-                policy,
-                body.to_claim(),
+            claim, extra = _claim_of(c)
+            cmd = SettleClaim(
+                claim,
                 source="one_stop",
                 actor=f"institution:{c['institution']}",
                 institution=c["institution"],
-                extra=body.extra(),
+                extra=extra,
             )
+            settle_claim(uow, policy, cmd)
             bar.advance(task)
 
 
 def ensure_credentials(uow: Any, path: Path) -> dict[str, Any]:
     """The demo's staff login and hospital key, kept in a 0600 file so a re-run shows them."""
-    from jiuzhu.adapters.crypto import api_key_hash, hash_secret, verify_secret
-    from jiuzhu.adapters.db.tables import ApiKey, StaffUser
-    from jiuzhu.api.auth import create_api_key, create_user
-
     creds: dict[str, Any] = {}
     if path.exists():
         creds = json.loads(path.read_text(encoding="utf-8"))
-    with uow.begin() as s:
-        u = s.scalar(select(StaffUser).where(StaffUser.username == ADMIN))
-        pw = creds.get("password") or secrets.token_urlsafe(9)
-        if u is None:
-            create_user(s, ADMIN, pw, ["admin"], "demo", "演示管理员")
-        elif not verify_secret(pw, u.password_hash):
-            u.password_hash = hash_secret(pw)
-        creds["username"], creds["password"] = ADMIN, pw
-        key = creds.get("api_key")
-        row = s.scalar(select(ApiKey).where(ApiKey.key_hash == api_key_hash(key))) if key else None
-        if row is None or row.revoked_at is not None:
-            key = create_api_key(s, HOSPITAL, "demo", "演示医院 demonstration hospital")
-        creds["api_key"], creds["institution"] = str(key), HOSPITAL
+    pw = creds.get("password") or secrets.token_urlsafe(9)
+    seed.ensure_login(uow, ADMIN, pw, ["admin"], "演示管理员")
+    creds["username"], creds["password"] = ADMIN, pw
+    key = seed.ensure_api_key(
+        uow, creds.get("api_key"), HOSPITAL, "演示医院 demonstration hospital"
+    )
+    creds["api_key"], creds["institution"] = key, HOSPITAL
     from jiuzhu.cli.demo_web import ensure_role_users
 
     creds["roles"] = ensure_role_users(uow, creds)
@@ -296,7 +219,6 @@ def prepare(url: str, persons: int, year: int) -> dict[str, Any]:
     """Migrate and load (idempotent); returns credentials and an example person."""
     from jiuzhu.adapters.db import migrate
     from jiuzhu.adapters.db.engine import make_engine
-    from jiuzhu.adapters.db.tables import ImportBatch
     from jiuzhu.adapters.db.uow import UnitOfWork
     from jiuzhu.policy.loader import RegionPolicy
 
@@ -305,26 +227,18 @@ def prepare(url: str, persons: int, year: int) -> dict[str, Any]:
     uow = UnitOfWork(engine)
     policy = RegionPolicy.load(REGION)
     data = generate(persons, year)
-    with uow.read() as s:
-        loaded = s.scalar(select(ImportBatch.id).where(ImportBatch.kind == "demo")) is not None
-    if not loaded:
-        n = load_registry(uow, data["persons"])
+    if not seed.demo_loaded(uow):
+        n = seed.load_registry(uow, data["persons"])
         console.print(f"演示人员 persons loaded: {n}", highlight=False)
         settle_all(uow, policy, data["claims"])
-        add_late_identities(uow, data["late"])
+        seed.add_late_identities(uow, data["late"])
         from jiuzhu.cli.demo_web import demo_reimbursements
 
         n_apps = demo_reimbursements(uow, policy, data["persons"], year)
         console.print(f"演示零星报销 reimbursements: {n_apps}", highlight=False)
-        with uow.begin() as s:
-            s.add(
-                ImportBatch(
-                    kind="demo",
-                    source="yibao",
-                    actor="demo",
-                    counts={"persons": len(data["persons"]), "settlements": len(data["claims"])},
-                )
-            )
+        seed.mark_demo_loaded(
+            uow, {"persons": len(data["persons"]), "settlements": len(data["claims"])}
+        )
         console.print(f"演示结算 settlements: {len(data['claims'])} ({year})", highlight=False)
     sqlite_db = make_url(engine.url).database if engine.dialect.name == "sqlite" else None
     cred_path = (Path(sqlite_db).parent if sqlite_db else Path("var")) / "demo-credentials.json"
@@ -357,9 +271,7 @@ def demo(
     info = prepare(url, persons, year)
     from jiuzhu.cli.demo_web import ROLE_LOGINS
 
-    logins = "".join(
-        f"    {name}：{u} / {info['roles'][u]}\n" for u, _, name in ROLE_LOGINS
-    )
+    logins = "".join(f"    {name}：{u} / {info['roles'][u]}\n" for u, _, name in ROLE_LOGINS)
     console.print(
         "\n[bold]jiuzhu 医疗救助 一站式结算 演示 demo[/] — 宁夏 ningxia\n"
         f"  经办系统 web app:  http://{host}:{port}/   （用浏览器打开 open in a browser）\n"

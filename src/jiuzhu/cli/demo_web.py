@@ -7,8 +7,6 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import select
-
 ROLE_LOGINS = (
     ("jingban", "caseworker", "经办员"),
     ("chushen", "first_review", "初审"),
@@ -24,20 +22,13 @@ MATERIALS = ["hukou", "sbk_or_id_bank", "settlement_statement", "invoice", "fee_
 
 def ensure_role_users(uow: Any, creds: dict[str, Any]) -> dict[str, str]:
     """A staff account per role; passwords kept in the demo's credentials file."""
-    from jiuzhu.adapters.crypto import hash_secret, verify_secret
-    from jiuzhu.adapters.db.tables import StaffUser
-    from jiuzhu.api.auth import create_user
+    from jiuzhu.services.demo_seed import ensure_login
 
     logins: dict[str, str] = dict(creds.get("roles") or {})
-    with uow.begin() as s:
-        for username, role, name in ROLE_LOGINS:
-            pw = logins.get(username) or "Jz" + secrets.token_urlsafe(8)
-            u = s.scalar(select(StaffUser).where(StaffUser.username == username))
-            if u is None:
-                create_user(s, username, pw, [role], "demo", f"演示{name}")
-            elif not verify_secret(pw, u.password_hash):
-                u.password_hash = hash_secret(pw)
-            logins[username] = pw
+    for username, role, name in ROLE_LOGINS:
+        pw = logins.get(username) or "Jz" + secrets.token_urlsafe(8)
+        ensure_login(uow, username, pw, [role], f"演示{name}")
+        logins[username] = pw
     return logins
 
 

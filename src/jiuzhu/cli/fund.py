@@ -11,20 +11,20 @@ import typer
 from rich.table import Table
 
 from jiuzhu.adapters.db.uow import UnitOfWork
+from jiuzhu.adapters.files import write_atomically
 from jiuzhu.cli.common import (
     OperatorFileOption,
     ParamOption,
     console,
-    fail,
     load_policy,
     reports_errors,
 )
 from jiuzhu.cli.keys import cli_actor
 from jiuzhu.config import get_settings
+from jiuzhu.domain.dates import parse_date
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.journal import Entry, Line
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
-from jiuzhu.services.calc import write_atomically
 from jiuzhu.services.fund import commands, queries
 
 app = typer.Typer(help="医疗救助基金 the fund's books (calc-contract §12).", no_args_is_help=True)
@@ -42,14 +42,7 @@ def _store() -> UnitOfWork:
 
 
 def _day(text: str, option: str) -> dt.date:
-    s = text.strip()
-    try:
-        if len(s) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        fail(f"{option}: malformed date {text!r} (expected YYYY-MM-DD)")
-        raise  # pragma: no cover - fail() exits
+    return parse_date(text, column=option)
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:

@@ -12,9 +12,7 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
 
-from jiuzhu.adapters.db.tables import ImportBatch
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.cli.common import (
     OperatorFileOption,
@@ -28,6 +26,7 @@ from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.schema import IDENTITY_CODES
 from jiuzhu.services import registry
 from jiuzhu.services.identity_import import ImportResult, import_identities, parse_date
+from jiuzhu.services.identity_import import queries as batch_queries
 
 app = typer.Typer(
     help="救助身份 identities: department lists and maintenance.", no_args_is_help=True
@@ -289,12 +288,7 @@ def batches(limit: int = typer.Option(20, "--limit")) -> None:
     ):
         t.add_column(col)
     with UnitOfWork().read() as s:
-        for b in s.scalars(
-            select(ImportBatch)
-            .where(ImportBatch.kind == "identity_list")
-            .order_by(ImportBatch.id.desc())
-            .limit(limit)
-        ):
+        for b in batch_queries.list_batches(s, limit):
             c = b.counts or {}
             t.add_row(
                 str(b.id),

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from jiuzhu.adapters.db.tables import ApiKey
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.api.auth import create_api_key
 from jiuzhu.cli.common import console, reports_errors
 from jiuzhu.domain.errors import InputError
+from jiuzhu.services.access.api_keys import create_api_key, revoke_key
+from jiuzhu.services.access.queries import list_api_keys
 
 app = typer.Typer(help="医药机构接口密钥 API keys of hospitals (X-API-Key).", no_args_is_help=True)
 
@@ -54,16 +53,13 @@ def list_keys(institution: str | None = typer.Option(None, "--institution")) -> 
     uow = UnitOfWork()
     t = Table("ID", "机构 institution", "前缀 prefix", "标签 label", "创建 created", "吊销 revoked")
     with uow.read() as s:
-        q = select(ApiKey).order_by(ApiKey.id)
-        if institution:
-            q = q.where(ApiKey.institution == institution)
-        for k in s.scalars(q):
+        for k in list_api_keys(s, institution):
             t.add_row(
                 str(k.id),
                 k.institution,
                 k.prefix + "…",
                 k.label or "",
-                k.created_at.isoformat(sep=" ", timespec="seconds"),
+                k.created_at.isoformat(sep=" ", timespec="seconds") if k.created_at else "",
                 k.revoked_at.isoformat(sep=" ", timespec="seconds") if k.revoked_at else "",
             )
     console.print(t)
@@ -73,11 +69,10 @@ def list_keys(institution: str | None = typer.Option(None, "--institution")) -> 
 @reports_errors
 def revoke(key_id: int = typer.Argument(..., help="the key's ID (see `jiuzhu keys list`)")) -> None:
     """Revoke a key (running servers stop accepting it within 30 seconds)."""
-    from jiuzhu.api.routers.admin import revoke_key
-
-    out = revoke_key(UnitOfWork(), key_id, cli_actor())
+    k = revoke_key(UnitOfWork(), key_id, cli_actor())
+    at = k.revoked_at.isoformat(sep=" ", timespec="seconds") if k.revoked_at else ""
     console.print(
-        f"已吊销 revoked key {out['id']} ({out['institution']}, {out['prefix']}…) at {out['revoked_at']}",
+        f"已吊销 revoked key {k.id} ({k.institution}, {k.prefix}…) at {at}",
         highlight=False,
     )
 

@@ -8,11 +8,8 @@ password prompt) whose roles decide what it may do.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ import yaml
 from rich.table import Table
 
 from jiuzhu.adapters.db.uow import UnitOfWork
+from jiuzhu.adapters.files import write_bytes_atomically
 from jiuzhu.cli.common import (
     OperatorFileOption,
     ParamOption,
@@ -30,6 +28,7 @@ from jiuzhu.cli.common import (
     reports_errors,
 )
 from jiuzhu.config import get_settings
+from jiuzhu.domain.dates import parse_date
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.reports.pdf import render
@@ -67,24 +66,7 @@ def _policy(
 def _day(text: str | None, name: str) -> dt.date | None:
     if not text:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"malformed date {text!r} (expected YYYY-MM-DD)", column=name) from None
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """All or nothing: a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    return parse_date(text, column=name)
 
 
 def _print_json(data: Any) -> None:
@@ -179,7 +161,7 @@ def intake(
     a = rb.intake(uow, policy, raw, staff=_staff(uow, staff), where=str(file))
     if pdf:
         kind = "notice" if a["status"] == "returned" else "receipt"
-        _write_bytes(pdf, render(rb.document_data(uow, policy, a["app_no"], kind)))
+        write_bytes_atomically(pdf, render(rb.document_data(uow, policy, a["app_no"], kind)))
     if as_json:
         _print_json(a)
     else:
@@ -347,7 +329,7 @@ def pdf(
         status = rb.get_application(uow, app_no)["status"]
         kind = {"returned": "notice", "in_review": "receipt"}.get(status, "decision")
     data = rb.document_data(uow, _policy(region, param, operator_file), app_no, kind)
-    _write_bytes(out, render(data))
+    write_bytes_atomically(out, render(data))
     console.print(f"{rb.DOC_KINDS[kind]} → {out}", highlight=False)
 
 
@@ -402,7 +384,7 @@ def pay_export(
     fmt = fmt or out.suffix.lower().lstrip(".")
     uow = _uow()
     data = rb.export_batch(uow, batch_no, fmt, staff=_staff(uow, staff))
-    _write_bytes(out, data)
+    write_bytes_atomically(out, data)
     console.print(f"拨付文件 → {out}", highlight=False)
 
 

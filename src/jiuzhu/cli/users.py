@@ -6,14 +6,14 @@ import os
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from jiuzhu.adapters.db.tables import StaffUser
-from jiuzhu.adapters.db.uow import UnitOfWork, audit
-from jiuzhu.api.auth import ROLES, create_user
+from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.cli.common import console, reports_errors
 from jiuzhu.cli.keys import cli_actor
-from jiuzhu.domain.errors import InputError, NotFound
+from jiuzhu.domain.errors import InputError
+from jiuzhu.services.access.accounts import create_user, set_active
+from jiuzhu.services.access.queries import list_users as staff_accounts
+from jiuzhu.services.access.roles import PERMISSIONS as ROLES
 
 app = typer.Typer(help="工作人员账号 staff accounts and roles.", no_args_is_help=True)
 
@@ -56,10 +56,8 @@ def list_users() -> None:
     """Staff accounts with their roles."""
     t = Table("账号 username", "姓名 name", "角色 roles", "启用 active")
     with UnitOfWork().read() as s:
-        for u in s.scalars(select(StaffUser).order_by(StaffUser.username)):
-            t.add_row(
-                u.username, u.display_name, ", ".join(u.roles or []), "是" if u.active else "否"
-            )
+        for u in staff_accounts(s):
+            t.add_row(u.username, u.display_name, ", ".join(u.roles), "是" if u.active else "否")
     console.print(t)
 
 
@@ -68,18 +66,5 @@ def list_users() -> None:
 def disable(username: str = typer.Argument(...)) -> None:
     """Disable an account (its tokens stop working at once)."""
     with UnitOfWork().begin() as s:
-        u = s.scalar(select(StaffUser).where(StaffUser.username == username))
-        if u is None:
-            raise NotFound(f"no user {username}", field="username")
-        if u.active:
-            u.active = False
-            audit(
-                s,
-                cli_actor(),
-                "disable",
-                "staff_user",
-                username,
-                {"active": True},
-                {"active": False},
-            )
+        set_active(s, username, False, cli_actor())
     console.print(f"已停用 disabled: {username}", highlight=False)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from jiuzhu.adapters.files import atomic_file, write_text_atomically
 from jiuzhu.config import get_settings
 
 
@@ -31,23 +31,17 @@ def _default(o: object) -> object:
 
 def write_json(path: Path, data: Any) -> Path:
     """Write JSON atomically (temp file, then rename)."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(
-        json.dumps(data, ensure_ascii=False, indent=1, default=_default), encoding="utf-8"
-    )
-    os.replace(tmp, path)
+    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=1, default=_default))
     return path
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
     """Write a UTF-8 (with BOM, so spreadsheet programs read Chinese) CSV atomically."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_file(path, encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         for r in rows:
             w.writerow(["" if v is None else v for v in r])
-    os.replace(tmp, path)
     return path
 
 

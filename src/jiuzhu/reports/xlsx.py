@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,8 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from jiuzhu.adapters.files import atomic_file
 
 
 @dataclass
@@ -49,9 +50,8 @@ def _workbook(sheets: Sequence[Sheet]) -> Workbook:
 
 def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
     """Write the workbook atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    _workbook(sheets).save(str(tmp))
-    os.replace(tmp, path)
+    with atomic_file(path, binary=True) as fh:
+        _workbook(sheets).save(fh)
     return path
 
 

@@ -8,20 +8,20 @@ in ``setl_time`` order on that person's own running totals.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import multiprocessing as mp
 import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from jiuzhu.adapters.files import write_atomically
 from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.dates import parse_date, parse_datetime
 from jiuzhu.domain.engine import Assessment, Totals, assess, evaluate
 from jiuzhu.domain.errors import InputError, JiuzhuError
 from jiuzhu.domain.identity import IdentitySpan
@@ -57,40 +57,6 @@ RESULT_COLUMNS = (
     "ratio",
     "article",
 )
-
-
-def parse_date(text: str, *, file: str, line: int, column: str) -> dt.date:
-    s = text.strip()
-    if len(s) != 10 or s[4] != "-" or s[7] != "-":
-        raise InputError(
-            f"malformed date {text!r} (expected YYYY-MM-DD)", file=file, line=line, column=column
-        )
-    try:
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise InputError(
-            f"malformed date {text!r} (expected YYYY-MM-DD)", file=file, line=line, column=column
-        ) from None
-
-
-def parse_datetime(text: str, *, file: str, line: int, column: str) -> dt.datetime:
-    s = text.strip()
-    if len(s) != 19 or s[10] != " " or s[4] != "-" or s[7] != "-" or s[13] != ":" or s[16] != ":":
-        raise InputError(
-            f"malformed time {text!r} (expected YYYY-MM-DD HH:MM:SS)",
-            file=file,
-            line=line,
-            column=column,
-        )
-    try:
-        return dt.datetime.fromisoformat(s)
-    except ValueError:
-        raise InputError(
-            f"malformed time {text!r} (expected YYYY-MM-DD HH:MM:SS)",
-            file=file,
-            line=line,
-            column=column,
-        ) from None
 
 
 def parse_amount(text: str, *, file: str, line: int, column: str) -> int:
@@ -743,21 +709,6 @@ def result_row(a: Assessment) -> list[str]:
         a.ratio_text,
         a.ref,
     ]
-
-
-def write_atomically(path: Path, write: Callable[[object], None]) -> None:
-    """Write through a temporary file in the same folder, then rename: all or nothing."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent or Path(".")))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def write_lines(path: Path, lines: list[str]) -> None:

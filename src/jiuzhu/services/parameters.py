@@ -10,15 +10,17 @@ force before the first stored date.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiuzhu.adapters.db.uow import audit
+from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.web_tables import OperatorParam
+from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import InputError, PolicyError
-from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.policy.loader import RegionPolicy, load_operator_file, parse_param_option
 from jiuzhu.policy.schema import DatedSeries
 
 
@@ -57,6 +59,25 @@ def merged(policy: RegionPolicy, rows: list[OperatorParam]) -> RegionPolicy:
 
 def with_stored(policy: RegionPolicy, session: Session) -> RegionPolicy:
     return merged(policy, stored(session, policy.region))
+
+
+def load_policy(region: str, params: list[str] | None, operator_file: Path | None) -> RegionPolicy:
+    """The region's policy with the operator file (default: the settings') and ``--param``
+    values NAME=VALUE, as every command and each server worker loads it."""
+    op = load_operator_file(operator_file or get_settings().operator_file)
+    return RegionPolicy.load(region, op, dict(parse_param_option(p) for p in (params or [])))
+
+
+def stored_parameters(uow: UnitOfWork, policy: RegionPolicy) -> RegionPolicy:
+    """The policy with the operator parameters set from the staff pages (if migrated: an
+    unmigrated database is refused by `jiuzhu serve` anyway)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with uow.read() as s:
+            return with_stored(policy, s)
+    except SQLAlchemyError:
+        return policy
 
 
 def set_value(

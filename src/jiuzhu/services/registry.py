@@ -27,6 +27,7 @@ from jiuzhu.domain.identity import IDENTITY_ORDER
 from jiuzhu.domain.pii import (
     birth_date_of,
     certno_problem,
+    looks_like_certno,
     mask_certno,
     mask_name,
     normalise_certno,
@@ -231,9 +232,15 @@ def create_person(
 
 
 def search_persons(
-    session: Session, q: str | None = None, limit: int = 50, offset: int = 0
+    session: Session,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    actor: str | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Persons by 人员编号 prefix, household number, or exact ID number (keyed hash)."""
+    """Persons by 人员编号 prefix, household number, or exact ID number (keyed hash).
+    Given an ``actor``, a search by ID number is audited as a look at personal data."""
     stmt = select(Person)
     if q and q.strip():
         q = q.strip()
@@ -244,7 +251,10 @@ def search_persons(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Person.psn_no).limit(limit).offset(offset))
     cipher = get_cipher()
-    return int(total), [person_summary(p, cipher) for p in rows]
+    found = [person_summary(p, cipher) for p in rows]
+    if actor is not None and q and looks_like_certno(q):
+        audit(session, actor, "search", "person", "certno", None, {"found": int(total)})
+    return int(total), found
 
 
 # -- identities -------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -45,6 +45,7 @@ from jiuzhu.services.warning.realtime import unobserve_settlement
 SOURCES = ("one_stop", "import", "manual", "backpay")
 _DUPLICATE: tuple[type[Exception], ...] = (IntegrityError, *DBAPI_INTEGRITY_ERRORS)
 _LOST_CONNECTION: tuple[type[Exception], ...] = (OperationalError, *DBAPI_OPERATIONAL_ERRORS)
+T = TypeVar("T")
 
 
 def claim_fingerprint(claim: Claim, extra: dict[str, Any] | None = None) -> str:
@@ -156,51 +157,59 @@ def trial(
     return answer_json(a, year, "trial", "trial")
 
 
-def settle(
-    uow: UnitOfWork,
-    policy: RegionPolicy,
-    claim: Claim,
-    *,
-    source: str,
-    actor: str,
-    institution: str | None = None,
-    extra: dict[str, Any] | None = None,
-    account_year: int | None = None,
-    terms_day: dt.date | None = None,
-    backpay_of: str | None = None,
-    extra_spans: Sequence[IdentitySpan] = (),
-) -> SettlementOutcome:
-    """结算: assess and record one settlement, once.
+@dataclass(frozen=True)
+class SettleClaim:
+    """The command 结算: one claim from one source, settled once.
 
     ``account_year``/``terms_day`` let manual reimbursement put retroactive costs of two
     years on one deductible and cap at the discharge year's standard (梅州 第十二条（三）2–3).
     ``extra_spans`` are identity spans granted by a decision rather than held in the
     registry (双鸭山 第十二条: costs within 12 months before a retro application).
     """
+
+    claim: Claim
+    source: str
+    actor: str
+    institution: str | None = None
+    extra: dict[str, Any] | None = None
+    account_year: int | None = None
+    terms_day: dt.date | None = None
+    backpay_of: str | None = None
+    extra_spans: Sequence[IdentitySpan] = ()
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise ValueError(f"unknown source {self.source}")
+
+
+def settle(
+    uow: UnitOfWork, policy: RegionPolicy, claim: Claim, **options: Any
+) -> SettlementOutcome:
+    """结算 in a transaction of its own: ``settle(uow, policy, claim, source=…, actor=…)``,
+    the options being the fields of :class:`SettleClaim`."""
+    return settle_claim(uow, policy, SettleClaim(claim, **options))
+
+
+def settle_claim(uow: UnitOfWork, policy: RegionPolicy, cmd: SettleClaim) -> SettlementOutcome:
+    """Assess and record one settlement, once, in a transaction of its own (the entry
+    point's), retried once when the same ``setl_id`` races in or the connection was lost."""
+    return with_retry(uow, lambda s: settle_in(s, policy, cmd))
+
+
+def with_retry(uow: UnitOfWork, work: Callable[[Session], T]) -> T:
+    """The one retry rule of a money transaction: run ``work`` in a transaction; once more
+    if it lost a race on a primary key (the twin is then replayed) or the pooled connection
+    had been dropped (nothing of the attempt committed, or the retry finds and replays it)."""
     for attempt in (1, 2):
         try:
             with uow.begin() as s:
-                return settle_in(
-                    s,
-                    policy,
-                    claim,
-                    source=source,
-                    actor=actor,
-                    institution=institution,
-                    extra=extra,
-                    account_year=account_year,
-                    terms_day=terms_day,
-                    backpay_of=backpay_of,
-                    extra_spans=extra_spans,
-                )
+                return work(s)
         except _DUPLICATE:
-            # the same setl_id was inserted concurrently: answer as a replay or a conflict
             if attempt == 2:
                 raise
         except _LOST_CONNECTION as exc:
-            # a pooled connection the server dropped (restart, idle timeout; the service
-            # runs without a pre-ping round trip): nothing of this attempt is committed —
-            # or, if the COMMIT itself was cut, the retry finds the setl_id and replays it
+            # the service runs without a pre-ping round trip; an invalidated connection is
+            # a restart or idle timeout of the server, anything else is a real error
             if attempt == 2 or (
                 isinstance(exc, OperationalError) and not exc.connection_invalidated
             ):
@@ -208,40 +217,12 @@ def settle(
     raise AssertionError("unreachable")
 
 
-def settle_in(
-    s: Session,
-    policy: RegionPolicy,
-    claim: Claim,
-    *,
-    source: str,
-    actor: str,
-    institution: str | None = None,
-    extra: dict[str, Any] | None = None,
-    account_year: int | None = None,
-    terms_day: dt.date | None = None,
-    backpay_of: str | None = None,
-    extra_spans: Sequence[IdentitySpan] = (),
-) -> SettlementOutcome:
-    """:func:`settle` inside the caller's transaction, so that several settlements and the
-    caller's own records (e.g. an approval, 宁医保发〔2023〕102号 第二十条) commit or roll back
-    together. The caller's transaction must not already hold other people's locks out of
-    order; a concurrent insert of the same ``setl_id`` fails the whole transaction."""
-    if source not in SOURCES:
-        raise ValueError(f"unknown source {source}")
-    return _settle_in(
-        s,
-        policy,
-        claim,
-        claim_fingerprint(claim, extra),
-        source,
-        actor,
-        institution,
-        extra,
-        account_year,
-        terms_day,
-        backpay_of,
-        extra_spans,
-    )
+def settle_in(s: Session, policy: RegionPolicy, cmd: SettleClaim) -> SettlementOutcome:
+    """:func:`settle_claim` inside the caller's transaction, so that several settlements and
+    the caller's own records (e.g. an approval, 宁医保发〔2023〕102号 第二十条) commit or roll
+    back together. The caller's transaction must not already hold other people's locks out
+    of order; a concurrent insert of the same ``setl_id`` fails the whole transaction."""
+    return _settle_in(s, policy, cmd, claim_fingerprint(cmd.claim, cmd.extra))
 
 
 def _replay_or_conflict(
@@ -270,20 +251,12 @@ def replay_answer(row: Settlement) -> dict[str, Any]:
 
 
 def _settle_in(
-    s: Session,
-    policy: RegionPolicy,
-    claim: Claim,
-    fingerprint: str,
-    source: str,
-    actor: str,
-    institution: str | None,
-    extra: dict[str, Any] | None,
-    account_year: int | None,
-    terms_day: dt.date | None,
-    backpay_of: str | None,
-    extra_spans: Sequence[IdentitySpan] = (),
+    s: Session, policy: RegionPolicy, cmd: SettleClaim, fingerprint: str
 ) -> SettlementOutcome:
-    year = account_year or claim.year
+    claim, source, actor, institution, extra = (
+        cmd.claim, cmd.source, cmd.actor, cmd.institution, cmd.extra
+    )  # fmt: skip
+    year = cmd.account_year or claim.year
     raw = Raw(s)  # plain SQL on this transaction's connection (settlement_sql: why)
     # the totals locked, the setl_id checked and the identities read (one round trip on
     # PostgreSQL); a twin committed while we waited for the lock is either seen here or
@@ -296,9 +269,9 @@ def _settle_in(
         return _replay_or_conflict(existing, fingerprint, institution)
     a = assess(
         claim,
-        [*spans, *extra_spans],
+        [*spans, *cmd.extra_spans],
         before,
-        policy.terms_on(terms_day or claim.enddate),
+        policy.terms_on(cmd.terms_day or claim.enddate),
     )
     answer = answer_json(a, year, "settled", source)
     d = a.delta
@@ -315,7 +288,7 @@ def _settle_in(
         claim.out_of_area,
         a.maf_pay,
         a.tilt_pay,
-        backpay_of,
+        cmd.backpay_of,
         (extra or {}).get("reimb_app_no"),
     )
     # 预警 early warning (calc-contract §11): the sums' upsert rides on the settlement's statement
@@ -351,7 +324,7 @@ def _settle_in(
             "trace": answer["trace"],
             "answer": answer,
             "status": "settled",
-            "backpay_of": backpay_of,
+            "backpay_of": cmd.backpay_of,
             "county": county,
         },
         (a.after.S, a.after.P, a.after.R, a.after.TP),

@@ -27,7 +27,7 @@ from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 from jiuzhu.services.calc import read_claims
-from jiuzhu.services.settlement import claim_fingerprint, settle
+from jiuzhu.services.settlement import SettleClaim, claim_fingerprint, settle_claim
 
 OPTIONAL_COLUMNS = ("institution", "mdtrt_id", "medfee_sumamt", "county")
 CHECK_CHUNK = 500
@@ -155,15 +155,10 @@ def import_rows(
     """Settle validated rows in settlement order through :func:`settle` (source ``import``)."""
     res = ImportResult(rows=len(rows))
     for r in settlement_order(rows):
-        out = settle(
-            uow,
-            policy,
-            r.claim,
-            source="import",
-            actor=actor,
-            institution=r.institution,
-            extra=r.extra,
+        cmd = SettleClaim(
+            r.claim, source="import", actor=actor, institution=r.institution, extra=r.extra
         )
+        out = settle_claim(uow, policy, cmd)
         a = out.answer
         if out.replayed:
             res.replayed += 1

@@ -7,7 +7,7 @@ CONVENTIONS — how a noun adds its pages (fund, warning, checks, simulation …
    ``/fund/...``, ``/warnings/...``. Never under ``/api`` (the API is unchanged).
 2. Menu: at import, ``add_menu(key, label, href, perms=(...), group=...)``
    (``web/menu.py``; groups ``home registry settlement reimbursement fund warning policy
-   system``, or ``add_group``). ``perms`` are permission codes (``services.staff.PERMISSIONS``);
+   system``, or ``add_group``). ``perms`` are permission codes (``services.access.roles.PERMISSIONS``);
    roles (岗位, table ``staff_role``) grant them; ``admin`` holds all.
 3. Every route: ``user: WebUser = Depends(need("perm", ...))`` — the server-side check
    (403 otherwise) and, for POST, the CSRF check. Buttons: ``{% if user.can("perm") %}``

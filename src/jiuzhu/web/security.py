@@ -13,22 +13,27 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from jiuzhu.adapters.crypto import api_key_hash
-from jiuzhu.adapters.db.tables import StaffUser
-from jiuzhu.adapters.db.uow import UnitOfWork, audit
-from jiuzhu.adapters.db.web_tables import WebSession
+from jiuzhu.adapters.db.uow import UnitOfWork
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.errors import JiuzhuError
-from jiuzhu.services.staff import roles_of
+from jiuzhu.services.access.web_sessions import (
+    SessionEnded,
+    end_sessions_of,
+    open_session,
+    sign_in,
+    sign_out,
+    touch,
+)
+
+__all__ = ["end_sessions_of", "sign_in", "sign_out"]
 
 COOKIE = "jz_session"
 LOGIN_COOKIE = "jz_login"
@@ -36,9 +41,8 @@ IDLE_MINUTES = 20
 TOUCH_SECONDS = 30  # last_seen is written at most this often per session
 
 
-class LoginRequired(JiuzhuError):
-    code = "login_required"
-    http_status = 401
+class LoginRequired(SessionEnded):
+    """Not signed in (no cookie, or its session ended): the browser goes to the login page."""
 
 
 class Forbidden(JiuzhuError):
@@ -48,10 +52,6 @@ class Forbidden(JiuzhuError):
 
 class CsrfFailed(Forbidden):
     code = "csrf_failed"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -82,73 +82,25 @@ def uow_of(request: Request) -> UnitOfWork:
     return request.app.state.uow  # type: ignore[no-any-return]
 
 
-def sign_in(uow: UnitOfWork, username: str, password: str) -> str:
-    """Check the password (services.login.verify_login: lockout, audited failures) and
-    open a session; returns the cookie."""
-    from jiuzhu.services.login import verify_login as check
-
-    who = check(uow, username, password, via="web")
-    sid = secrets.token_urlsafe(32)
-    with uow.begin() as s:
-        s.add(
-            WebSession(
-                sid_hash=api_key_hash(sid), user_id=who.user_id, csrf=secrets.token_urlsafe(32)
-            )
-        )
-        audit(s, f"staff:{who.username}", "web_login", "staff_user", who.username)
-    return sid
-
-
-def sign_out(uow: UnitOfWork, sid: str | None, why: str = "logout") -> None:
-    if not sid:
-        return
-    with uow.begin() as s:
-        s.execute(
-            update(WebSession)
-            .where(WebSession.sid_hash == api_key_hash(sid), WebSession.ended_at.is_(None))
-            .values(ended_at=now(), ended_why=why)
-        )
-
-
-def end_sessions_of(uow: UnitOfWork, user_id: int, why: str, keep: int | None = None) -> None:
-    """End every open session of a user (password changed, account disabled)."""
-    with uow.begin() as s:
-        q = update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
-        if keep is not None:
-            q = q.where(WebSession.id != keep)
-        s.execute(q.values(ended_at=now(), ended_why=why))
-
-
 def _load(request: Request) -> WebUser:
     sid = request.cookies.get(COOKIE)
     if not sid:
         raise LoginRequired("请先登录 please sign in")
     uow = uow_of(request)
-    t = now()
-    with uow.read() as s:
-        row = s.execute(
-            select(WebSession, StaffUser)
-            .join(StaffUser, StaffUser.id == WebSession.user_id)
-            .where(WebSession.sid_hash == api_key_hash(sid))
-        ).one_or_none()
-        if row is None:
-            raise LoginRequired("会话无效，请重新登录 session unknown")
-        ws, u = row
-        if ws.ended_at is not None or not u.active:
-            raise LoginRequired("会话已结束，请重新登录 session ended")
-        idle = t - ws.last_seen_at
-        perms, names = roles_of(s, u.roles or [])
-        user = WebUser(
-            u.id, u.username, u.display_name, tuple(u.roles or []), names, perms, ws.csrf, ws.id
-        )
+    t = utcnow()
+    try:
+        o = open_session(uow, sid)
+    except SessionEnded as exc:
+        raise LoginRequired(exc.message) from None
+    idle = t - o.last_seen_at
+    user = WebUser(
+        o.user_id, o.username, o.display_name, o.roles, o.role_names, o.perms, o.csrf, o.session_id
+    )
     if idle > dt.timedelta(minutes=IDLE_MINUTES):
         sign_out(uow, sid, "idle")
         raise LoginRequired(f"超过 {IDLE_MINUTES} 分钟未操作，已自动退出，请重新登录 idle timeout")
     if idle > dt.timedelta(seconds=TOUCH_SECONDS):
-        with uow.begin() as s:
-            s.execute(
-                update(WebSession).where(WebSession.id == user.session_id).values(last_seen_at=t)
-            )
+        touch(uow, user.session_id, t)
     return user
 
 

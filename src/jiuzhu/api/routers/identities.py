@@ -11,18 +11,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from jiuzhu.adapters.db.tables import ImportBatch
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.errors import error_body
 from jiuzhu.api.schemas import ERROR_RESPONSES, Date
 from jiuzhu.config import get_settings
-from jiuzhu.domain.errors import InputError, NotFound
+from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.loader import load_operator_file
 from jiuzhu.services import registry
 from jiuzhu.services.identity_import import import_identities
+from jiuzhu.services.identity_import import queries as batch_queries
 
 router = APIRouter(tags=["救助身份 identities"], responses=ERROR_RESPONSES)
 MAX_UPLOAD = 512 * 1024 * 1024
@@ -114,12 +113,7 @@ def list_batches(
     p: Principal = Depends(require("registry", "auditor")),
 ) -> list[dict[str, Any]]:
     with uow.read() as s:
-        rows = s.scalars(
-            select(ImportBatch)
-            .where(ImportBatch.kind == "identity_list")
-            .order_by(ImportBatch.id.desc())
-            .limit(limit)
-        )
+        rows = batch_queries.list_batches(s, limit)
         return [
             {
                 "id": b.id,
@@ -142,9 +136,7 @@ def get_batch(
     p: Principal = Depends(require("registry", "auditor")),
 ) -> dict[str, Any]:
     with uow.read() as s:
-        b = s.get(ImportBatch, batch_id)
-        if b is None or b.kind != "identity_list":
-            raise NotFound(f"no import batch {batch_id}", field="batch_id")
+        b = batch_queries.get_batch(s, batch_id)
         return {"id": b.id, "counts": b.counts, "report": b.report}
 
 

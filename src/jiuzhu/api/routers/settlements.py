@@ -16,10 +16,8 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from jiuzhu.adapters.db.tables import PersonYearTotals, Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import Principal, cached_key_principal, current_principal
 from jiuzhu.api.schemas import (
@@ -34,6 +32,7 @@ from jiuzhu.api.schemas import (
 from jiuzhu.domain.errors import NotFound, PermissionDenied
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services import settlement as svc
+from jiuzhu.services.browse.person_year import PersonYearView, person_year
 
 router = APIRouter(tags=["一站式结算 settlements"])
 
@@ -137,16 +136,10 @@ async def post_settlement(request: Request, p: Principal = Depends(caller)) -> R
     institution = _may_settle(p, body)
     claim = body.to_claim()
     app = request.app
-    outcome = await run_in_threadpool(
-        svc.settle,
-        app.state.uow,
-        app.state.policy,
-        claim,
-        source="one_stop",
-        actor=p.actor,
-        institution=institution,
-        extra=body.extra(),
+    cmd = svc.SettleClaim(
+        claim, source="one_stop", actor=p.actor, institution=institution, extra=body.extra()
     )
+    outcome = await run_in_threadpool(svc.settle_claim, app.state.uow, app.state.policy, cmd)
     return _json(outcome.answer, replayed=outcome.replayed)
 
 
@@ -197,54 +190,36 @@ async def get_settlement(
     return _json(out)
 
 
-def person_year(uow: UnitOfWork, psn_no: str, year: int, own: str | None) -> dict[str, Any]:
-    """Totals of a person-year and its settlements in settlement order (hospitals: their own)."""
-    with uow.read() as s:
-        row = s.get(PersonYearTotals, (psn_no, year))
-        q = (
-            select(Settlement)
-            .where(Settlement.psn_no == psn_no, Settlement.year == year)
-            .order_by(Settlement.setl_time, Settlement.setl_id)
-        )
-        if own is not None:
-            q = q.where(Settlement.institution == own)
-        rows = list(s.scalars(q))
-        if row is None and not rows:
-            raise NotFound(f"no settlements of {psn_no} in {year}", field="psn_no")
-        zero = "0.00"
-        totals = (
+def person_year_out(v: PersonYearView) -> dict[str, Any]:
+    """The person-year in the API's shape (amounts as yuan text)."""
+    return {
+        "psn_no": v.psn_no,
+        "year": v.year,
+        "totals": {
+            "S": format_fen(v.s),
+            "P": format_fen(v.p),
+            "R": format_fen(v.r),
+            "TP": format_fen(v.tp),
+        },
+        "settlements": [
             {
-                "S": format_fen(row.s),
-                "P": format_fen(row.p),
-                "R": format_fen(row.r),
-                "TP": format_fen(row.tp),
+                "setl_id": r.setl_id,
+                "setl_time": r.setl_time.isoformat(sep=" "),
+                "med_type": r.med_type,
+                "identity": r.identity,
+                "class": r.class_id,
+                "reason": r.reason,
+                "base": format_fen(r.base),
+                "maf_pay": format_fen(r.maf_pay),
+                "tilt_pay": format_fen(r.tilt_pay),
+                "status": r.status,
+                "source": r.source,
+                "institution": r.institution,
+                "backpay_of": r.backpay_of,
             }
-            if row
-            else {"S": zero, "P": zero, "R": zero, "TP": zero}
-        )
-        return {
-            "psn_no": psn_no,
-            "year": year,
-            "totals": totals,
-            "settlements": [
-                {
-                    "setl_id": r.setl_id,
-                    "setl_time": r.setl_time.isoformat(sep=" "),
-                    "med_type": r.med_type,
-                    "identity": r.identity or None,
-                    "class": r.class_id,
-                    "reason": r.reason,
-                    "base": format_fen(r.base),
-                    "maf_pay": format_fen(r.maf_pay),
-                    "tilt_pay": format_fen(r.tilt_pay),
-                    "status": r.status,
-                    "source": r.source,
-                    "institution": r.institution,
-                    "backpay_of": r.backpay_of,
-                }
-                for r in rows
-            ],
-        }
+            for r in v.settlements
+        ],
+    }
 
 
 @router.get(
@@ -256,5 +231,5 @@ def person_year(uow: UnitOfWork, psn_no: str, year: int, own: str | None) -> dic
 async def get_person_year(
     psn_no: str, year: int, request: Request, p: Principal = Depends(caller)
 ) -> Response:
-    out = await run_in_threadpool(person_year, request.app.state.uow, psn_no, year, _own_only(p))
-    return _json(out)
+    v = await run_in_threadpool(person_year, request.app.state.uow, psn_no, year, _own_only(p))
+    return _json(person_year_out(v))

@@ -13,11 +13,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES
 from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.overlay import apply_overlay
+from jiuzhu.services import audit_log
 from jiuzhu.services.simulate import Simulation
 from jiuzhu.services.simulate_stored import cached_year
 
@@ -71,9 +72,9 @@ def _run(request: Request, body: SimulationIn, uow: UnitOfWork, p: Principal) ->
     now = request.app.state.policy
     changed = apply_overlay(now, body.change, body.name, body.params)
     result = cached_year(uow, now.region, body.year).simulate(now, changed, body.name, top=body.top)
-    with uow.begin() as s:
-        audit(s, p.actor, "simulate", "simulation", f"{now.region}-{body.year}", None,
-              {"change": body.change, "params": body.params, "difference": result.difference})  # fmt: skip
+    audit_log.record(uow, p.actor, "simulate", "simulation", f"{now.region}-{body.year}",
+                     {"change": body.change, "params": body.params,
+                      "difference": result.difference})  # fmt: skip
     return result
 
 

@@ -13,10 +13,8 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.adapters.db.warning_tables import PushBatch
 from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES
 from jiuzhu.config import get_settings
@@ -24,6 +22,7 @@ from jiuzhu.domain.errors import NotFound
 from jiuzhu.services.warning import watch
 from jiuzhu.services.warning.feedback import import_feedback
 from jiuzhu.services.warning.push import push
+from jiuzhu.services.warning.queries import push_file_name
 
 IdInt = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
@@ -102,7 +101,7 @@ def push_file(
     batch_id: IdInt, uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*WRITERS))
 ) -> FileResponse:
     with uow.read() as s:
-        name = s.scalar(select(PushBatch.file_name).where(PushBatch.id == batch_id))
+        name = push_file_name(s, batch_id)
     if name is None or not (push_dir() / name).is_file():
         raise NotFound(f"no push batch {batch_id}", field="batch_id")
     return FileResponse(push_dir() / name, media_type="application/zip", filename=name)

@@ -7,7 +7,6 @@ import base64
 import csv
 import datetime as dt
 import json
-import os
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from jiuzhu.adapters.db.bulk import (
     bulk_insert,
 )
 from jiuzhu.adapters.db.tables import ImportBatchFile
+from jiuzhu.adapters.files import atomic_file
 from jiuzhu.domain.errors import NotFound
 from jiuzhu.domain.pii import mask_certno, mask_name
 from jiuzhu.services.identity_import.compare import Merge
@@ -274,12 +274,10 @@ def write_detail_csv(path: Path, header: Sequence[str], rows: Sequence[tuple[Any
         return v
 
     kind_zh = _KIND_ZH
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_file(path, encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(
             (kind_zh[k], line, psn, mc, mn, code, iso(beg), iso(end), iso(old), reason)
             for k, line, psn, mc, mn, code, beg, end, old, reason in rows
         )
-    os.replace(tmp, path)

@@ -24,17 +24,19 @@ from jiuzhu.adapters.db.repositories import identity_spans
 from jiuzhu.adapters.db.tables import PersonYearTotals, StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.dates import parse_date
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import InputError, NotFound, PermissionDenied
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.domain.pii import mask_account as _mask_account
 from jiuzhu.domain.pii import mask_certno, mask_name
+from jiuzhu.domain.reimbursement_status import application_zh
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
+from jiuzhu.services.access.roles import effective_roles
 from jiuzhu.services.calc import CLAIM_FLAGS, CLAIM_REQUIRED
 from jiuzhu.services.reimbursement.deadline import working_days_between
-from jiuzhu.services.reimbursement.rules import LEVEL_ZH, REGION_PREFIX, STATUS_ZH
-from jiuzhu.services.staff import effective_roles
+from jiuzhu.services.reimbursement.rules import LEVEL_ZH, REGION_PREFIX
 
 OPEN_STATUSES = ("in_review", "approved")
 """Still running against the deadline: 第二十三条 counts until the money is paid (发放到位)."""
@@ -83,13 +85,7 @@ def parse_day(v: Any, where: str, field: str) -> dt.date:
         return v.date()
     if isinstance(v, dt.date):
         return v
-    s = str(v or "").strip()
-    try:
-        if len(s) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(s)
-    except ValueError:
-        raise _fail(f"malformed date {v!r} (expected YYYY-MM-DD)", where, field) from None
+    return parse_date(str(v or ""), file=where or None, column=field)
 
 
 def parse_time(v: Any, where: str, field: str) -> dt.datetime:
@@ -271,7 +267,7 @@ def app_view(
         "app_no": app.app_no,
         "region": app.region,
         "status": app.status,
-        "status_zh": STATUS_ZH.get(app.status, app.status),
+        "status_zh": application_zh(app.status),
         "psn_no": app.psn_no,
         "applicant_name": mask_name(dec(app.applicant_name_enc)),
         "applicant_certno": mask_certno(dec(app.applicant_certno_enc)),

@@ -23,6 +23,7 @@ from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.identity import months_before
 from jiuzhu.domain.pii import certno_problem, mask_certno, mask_name, normalise_certno
+from jiuzhu.domain.reimbursement_status import COUNTED, ApplicationStatus
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.schema import IDENTITY_CODES
@@ -177,7 +178,7 @@ def intake(
         app = ReimbApplication(
             app_no=app_number(policy.region, year, next_number(s, policy.region, "app", year)),
             region=policy.region,
-            status="in_review" if accepted else "returned",
+            status=ApplicationStatus.IN_REVIEW if accepted else ApplicationStatus.RETURNED,
             psn_no=psn_no,
             applicant_name_enc=person.name_enc if person else None,
             applicant_certno_enc=person.certno_enc if person else None,
@@ -358,7 +359,7 @@ def _claim_problems(
             .join(ReimbClaim, ReimbClaim.application_id == ReimbApplication.id)
             .where(
                 ReimbClaim.setl_id == c.setl_id,
-                ReimbApplication.status.in_(("in_review", "approved", "paid", "completed")),
+                ReimbApplication.status.in_(COUNTED),
             )
         )
         if other:
@@ -448,7 +449,7 @@ def _retro_checks(
                 ReimbApplication.psn_no == psn_no,
                 ReimbApplication.region == policy.region,
                 ReimbApplication.retro.is_(True),
-                ReimbApplication.status.in_(("in_review", "approved", "paid", "completed")),
+                ReimbApplication.status.in_(COUNTED),
                 ReimbApplication.received_on >= dt.date(year, 1, 1),
                 ReimbApplication.received_on <= dt.date(year, 12, 31),
             )

@@ -22,6 +22,13 @@ from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import InputError, NotFound, WorkflowError
 from jiuzhu.domain.events import Paid, PaidLine
 from jiuzhu.domain.pii import mask_name
+from jiuzhu.domain.reimbursement_status import (
+    BATCH_ZH,
+    ApplicationStatus,
+    BatchStatus,
+    advance_application,
+    advance_batch,
+)
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services import messagebus
 from jiuzhu.services.reimbursement.common import (
@@ -61,7 +68,7 @@ def create_batch(
             select(ReimbApplication)
             .where(
                 ReimbApplication.region == region,
-                ReimbApplication.status == "approved",
+                ReimbApplication.status == ApplicationStatus.APPROVED,
                 ReimbApplication.payment_batch_id.is_(None),
             )
             .order_by(ReimbApplication.id)
@@ -84,7 +91,7 @@ def create_batch(
         batch = ReimbPaymentBatch(
             batch_no=batch_number(region, year, next_number(s, region, "batch", year)),
             region=region,
-            status="exported",
+            status=BatchStatus.EXPORTED,
             count=len(apps),
             total=sum(a.approved_total or 0 for a in apps),
             created_by=staff.username,
@@ -136,7 +143,7 @@ def batch_view(s: Any, b: ReimbPaymentBatch) -> dict[str, Any]:
         "batch_no": b.batch_no,
         "region": b.region,
         "status": b.status,
-        "status_zh": {"exported": "待银行确认", "paid": "已拨付"}.get(b.status, b.status),
+        "status_zh": BATCH_ZH.get(BatchStatus(b.status), b.status),
         "count": b.count,
         "total": format_fen(b.total),
         "created_by": b.created_by,
@@ -259,18 +266,18 @@ def confirm_batch(
     staff.require("finance", "确认拨付")
     with uow.begin() as s:
         b = _batch(s, batch_no, lock=True)
-        if b.status == "paid":
+        if b.status == BatchStatus.PAID:
             raise WorkflowError(f"批次 {batch_no} 已确认拨付", field="batch_no")
         if b.exported_at is None:
             raise WorkflowError(f"批次 {batch_no} 尚未导出银行文件，不能确认拨付", field="batch_no")
         at = now()
-        b.status = "paid"
+        b.status = advance_batch(b.status, BatchStatus.PAID, batch_no)
         b.confirmed_by = staff.username
         b.confirmed_at = at
         b.bank_reference = bank_reference
         apps = _apps(s, b)
         for a in apps:
-            a.status = "paid"
+            a.status = advance_application(a.status, ApplicationStatus.PAID, a.app_no)
             a.paid_at = at
         s.flush()
         counties = dict(

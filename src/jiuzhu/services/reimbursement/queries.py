@@ -16,6 +16,7 @@ from jiuzhu.adapters.db.reimbursement_tables import ReimbApplication, ReimbDecis
 from jiuzhu.adapters.db.uow import UnitOfWork, audit_trail
 from jiuzhu.domain.errors import InputError, WorkflowError
 from jiuzhu.domain.pii import mask_certno, mask_name
+from jiuzhu.domain.reimbursement_status import application_zh
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services.reimbursement.common import (
     OPEN_STATUSES,
@@ -163,7 +164,7 @@ def document_data(uow: UnitOfWork, policy: RegionPolicy, app_no: str, kind: str)
             "document": policy.spec.document.number,
             "app_no": app.app_no,
             "status": app.status,
-            "status_zh": STATUS_ZH.get(app.status, app.status),
+            "status_zh": application_zh(app.status),
             "psn_no": app.psn_no,
             "applicant_name": mask_name(dec(app.applicant_name_enc)) or "（名册无姓名）",
             "applicant_certno": mask_certno(dec(app.applicant_certno_enc)),

@@ -18,6 +18,7 @@ from jiuzhu.adapters.db.reimbursement_tables import ReimbDecision
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import InputError, PermissionDenied, WorkflowError
 from jiuzhu.domain.events import Reimbursed
+from jiuzhu.domain.reimbursement_status import SETTLED, ApplicationStatus, advance_application
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services import messagebus
@@ -33,7 +34,7 @@ from jiuzhu.services.reimbursement.common import (
     now,
 )
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH
-from jiuzhu.services.settlement import settle_in
+from jiuzhu.services.settlement import SettleClaim, settle_in
 
 DECISIONS = ("approve", "reject")
 
@@ -43,7 +44,7 @@ def preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> dict[str, Any
     with uow.read() as s:
         app = get_app(s, app_no)
         rows = claims_of(s, app)
-        if app.status in ("approved", "paid", "completed"):
+        if app.status in SETTLED:
             items = [
                 {
                     "setl_id": r.setl_id,
@@ -134,9 +135,7 @@ def review(
         if decision == "approve" and is_last:
             # 核准: settle each claim in order through the one engine and running totals
             for c in sorted(claims, key=lambda c: c.order_key()):
-                out = settle_in(
-                    s,
-                    policy,
+                cmd = SettleClaim(
                     c,
                     source="manual",
                     actor=staff.actor,
@@ -145,6 +144,7 @@ def review(
                     terms_day=terms_day,
                     extra_spans=spans,
                 )
+                out = settle_in(s, policy, cmd)
                 answers[c.setl_id] = out.answer
             shown = sum(_fen(a["maf_pay"]) + _fen(a["tilt_pay"]) for a in answers.values())
         at = now()
@@ -163,7 +163,7 @@ def review(
         )
         before = {"status": app.status, "step": app.current_step}
         if decision == "reject":
-            app.status = "rejected"
+            app.status = advance_application(app.status, ApplicationStatus.REJECTED, app_no)
             app.decided_at = at
             app.decision_reason = reason
         elif is_last:
@@ -178,7 +178,8 @@ def review(
                 s,
                 Reimbursed(app_no, app.psn_no, app.region, tuple(answers), maf + tilt, at.date()),
             )
-            app.status = "approved" if maf + tilt > 0 else "completed"
+            done = ApplicationStatus.APPROVED if maf + tilt > 0 else ApplicationStatus.COMPLETED
+            app.status = advance_application(app.status, done, app_no)
             app.current_step = step + 1
             app.decided_at = at
             app.decision_reason = reason
@@ -212,7 +213,7 @@ def _fen(text: str) -> int:
 
 def _check(app: Any, staff: Staff, level: str | None, done: list[ReimbDecision]) -> tuple[int, str]:
     """The step to decide now and its level, or the reason this person may not decide it."""
-    if app.status != "in_review":
+    if app.status != ApplicationStatus.IN_REVIEW:
         raise WorkflowError(f"申请 {app.app_no} 的状态为 {app.status}，不在审核中", field="app_no")
     levels: list[str] = list(app.levels)
     step = app.current_step

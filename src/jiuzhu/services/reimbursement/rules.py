@@ -14,18 +14,12 @@ import re
 from dataclasses import dataclass
 
 from jiuzhu.domain.errors import PolicyError
+from jiuzhu.domain.reimbursement_status import APPLICATION_ZH
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.schema import RetroApplication
 
 LEVEL_ZH = {"first_review": "初审", "second_review": "复审", "approval": "审批"}
-STATUS_ZH = {
-    "returned": "已退回（一次性告知）",
-    "in_review": "审核中",
-    "approved": "已审批待拨付",
-    "completed": "已办结（核准金额为零）",
-    "rejected": "不予核准",
-    "paid": "已拨付",
-}
+STATUS_ZH = APPLICATION_ZH
 REGION_PREFIX = {
     "ningxia": "NX",
     "xinjiang": "XJ",

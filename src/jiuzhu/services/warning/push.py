@@ -28,11 +28,11 @@ from jiuzhu.adapters.crypto import get_cipher
 from jiuzhu.adapters.db.tables import Person
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.warning_tables import PushBatch, PushItem, WarningEntry
+from jiuzhu.adapters.files import write_bytes_atomically
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.warning_status import WatchStatus
 from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.schema import DEPARTMENT_ZH, IDENTITY_CODES
-from jiuzhu.services.calc import write_atomically
 from jiuzhu.services.warning.watch import move
 
 COLUMNS = (
@@ -116,7 +116,7 @@ def push(
         password = secrets.token_urlsafe(18)
         blob = _encrypted_zip(inner, content, password)
         path = Path(out_dir) / f"push-{batch.id:06d}-{department}.zip"
-        write_atomically_bytes(path, blob)
+        write_bytes_atomically(path, blob)
         batch.file_name = path.name
         batch.file_sha256 = hashlib.sha256(blob).hexdigest()
         for e in entries:
@@ -171,13 +171,6 @@ def open_push_file(path: Path, password: str) -> tuple[str, bytes]:
         z.setpassword(password.encode())
         name = z.namelist()[0]
         return name, z.read(name)
-
-
-def write_atomically_bytes(path: Path, blob: bytes) -> None:
-    def w(fh: object) -> None:
-        fh.buffer.write(blob)  # type: ignore[attr-defined]
-
-    write_atomically(path, w)
 
 
 __all__ = ["COLUMNS", "IDENTITY_CODES", "PushResult", "push", "open_push_file"]

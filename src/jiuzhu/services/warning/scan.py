@@ -13,12 +13,9 @@ The file holds the whole insured population, not only beneficiaries (双鸭山�
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from jiuzhu.adapters.files import atomic_file
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.identity import IDENTITY_ORDER, IdentitySpan, months_before
 from jiuzhu.domain.warning import WarningState, observe, select_identity
@@ -163,18 +161,9 @@ def scan_file(
 
 def write_warnings(path: Path, result: ScanResult) -> None:
     """WARNINGS.csv (calc-contract §11), atomically: nothing is left on failure."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write((",".join(WARNING_COLUMNS) + "\n").encode())
-            fh.write(result.body)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path, binary=True) as fh:
+        fh.write((",".join(WARNING_COLUMNS) + "\n").encode())
+        fh.write(result.body)
 
 
 def span_scores(

@@ -11,9 +11,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import Select, func, select
 
-from jiuzhu.adapters.db.tables import AuditLog
+from jiuzhu.services import audit_log as trail
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import COUNT_CAP, page, pager, xlsx_response
 from jiuzhu.web.security import WebUser, need, reading
@@ -31,19 +30,19 @@ def _day(text: str | None) -> dt.date | None:
         return None
 
 
-def _query(f: dict[str, str]) -> Select[Any]:
-    q = select(AuditLog)
-    for name in ("actor", "action", "entity", "entity_id"):
-        if f.get(name):
-            q = q.where(getattr(AuditLog, name) == f[name])
-    if since := _day(f.get("since")):
-        q = q.where(AuditLog.at >= dt.datetime.combine(since, dt.time()))
-    if until := _day(f.get("until")):
-        q = q.where(AuditLog.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
-    return q
+def _filter(f: dict[str, str]) -> trail.AuditFilter:
+    since, until = _day(f.get("since")), _day(f.get("until"))
+    return trail.AuditFilter(
+        actor=f.get("actor") or None,
+        action=f.get("action") or None,
+        entity=f.get("entity") or None,
+        entity_id=f.get("entity_id") or None,
+        since=dt.datetime.combine(since, dt.time()) if since else None,
+        until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) if until else None,
+    )
 
 
-def _row(a: AuditLog) -> dict[str, Any]:
+def _row(a: trail.AuditView) -> dict[str, Any]:
     def show(v: Any) -> str:
         return "" if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)[:300]
 
@@ -62,10 +61,10 @@ def _row(a: AuditLog) -> dict[str, Any]:
 @router.get("/audit")
 def audit_log(request: Request, user: WebUser = Depends(need(*READERS))) -> Response:
     f = {k: request.query_params.get(k, "").strip() for k in FIELDS}
-    q = _query(f)
+    q = _filter(f)
     with reading(request) as s:
         if request.query_params.get("export") == "xlsx":
-            rows = [_row(a) for a in s.scalars(q.order_by(AuditLog.id.desc()).limit(100000))]
+            rows = [_row(a) for a in trail.search(s, q, 100000)]
             return xlsx_response(
                 "审计日志.xlsx",
                 "审计日志",
@@ -85,12 +84,9 @@ def audit_log(request: Request, user: WebUser = Depends(need(*READERS))) -> Resp
                 ),
             )
         pg = pager(request.query_params.get("page"), request.query_params.get("size"))
-        n = s.scalar(select(func.count()).select_from(q.limit(COUNT_CAP + 1).subquery())) or 0
+        n = trail.count(s, q, COUNT_CAP)
         pg.total, pg.capped = min(n, COUNT_CAP), n > COUNT_CAP
-        rows = [
-            _row(a)
-            for a in s.scalars(q.order_by(AuditLog.id.desc()).limit(pg.size).offset(pg.offset))
-        ]
+        rows = [_row(a) for a in trail.search(s, q, pg.size, pg.offset)]
     fields = [
         {"name": "actor", "label": "操作人", "value": f["actor"], "placeholder": "如 staff:admin"},
         {"name": "action", "label": "动作", "value": f["action"]},

@@ -1,6 +1,6 @@
 """登录、退出、修改密码 (sign in, sign out, change password).
 
-Login goes through the one password check (services.login.verify_login); the login form has its
+Login goes through the one password check (services.access.login.verify_login); the login form has its
 own CSRF token (double submit: cookie and field) since no session exists yet.
 """
 
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jiuzhu.domain.errors import JiuzhuError
-from jiuzhu.services import staff
+from jiuzhu.services.access import accounts
 from jiuzhu.web.render import page, safe_next
 from jiuzhu.web.security import (
     COOKIE,
@@ -120,7 +120,7 @@ def password_post(
     else:
         try:
             with uow_of(request).begin() as s:
-                staff.change_password(s, user.username, old_password, new_password)
+                accounts.change_password(s, user.username, old_password, new_password)
         except JiuzhuError as exc:
             problems.append(exc.message)
     if problems:

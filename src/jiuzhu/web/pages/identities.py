@@ -8,16 +8,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from jiuzhu.adapters.db.tables import ImportBatch
 from jiuzhu.config import get_settings
-from jiuzhu.domain.errors import InputError, JiuzhuError, NotFound
+from jiuzhu.domain.errors import InputError, JiuzhuError
 from jiuzhu.policy.loader import load_operator_file
 from jiuzhu.services import identity_preview, registry
-from jiuzhu.services.browse import capped_count
 from jiuzhu.services.identity_import import import_identities
+from jiuzhu.services.identity_import import queries as batch_queries
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import page, pager
 from jiuzhu.web.security import WebUser, need, reading, uow_of
@@ -190,10 +188,9 @@ def import_cancel(
 @router.get("/batches")
 def batches(request: Request, user: WebUser = Depends(need(*READERS))) -> Response:
     pg = pager(request.query_params.get("page"), request.query_params.get("size"))
-    q = select(ImportBatch).where(ImportBatch.kind == "identity_list")
     with reading(request) as s:
-        pg.total, pg.capped = capped_count(s, q)
-        rows = list(s.scalars(q.order_by(ImportBatch.id.desc()).limit(pg.size).offset(pg.offset)))
+        pg.total, pg.capped = batch_queries.count_batches(s)
+        rows = batch_queries.list_batches(s, pg.size, pg.offset)
     return page(
         request,
         "identities/batches.html",
@@ -212,9 +209,7 @@ def batches(request: Request, user: WebUser = Depends(need(*READERS))) -> Respon
 @router.get("/batches/{batch_id}")
 def batch(request: Request, batch_id: int, user: WebUser = Depends(need(*READERS))) -> Response:
     with reading(request) as s:
-        b = s.get(ImportBatch, batch_id)
-        if b is None or b.kind != "identity_list":
-            raise NotFound(f"没有导入批次 {batch_id}")
+        b = batch_queries.get_batch(s, batch_id)
     return page(
         request,
         "identities/batch.html",

@@ -10,14 +10,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from jiuzhu.adapters.crypto import api_key_hash
-from jiuzhu.adapters.db.tables import ApiKey, StaffUser
-from jiuzhu.api.auth import create_api_key, create_user, forget_keys
-from jiuzhu.api.routers.admin import revoke_key
-from jiuzhu.domain.errors import JiuzhuError, NotFound
-from jiuzhu.services import staff
+from jiuzhu.api.auth import forget_keys
+from jiuzhu.domain.errors import JiuzhuError
+from jiuzhu.services.access import accounts, queries, roles
+from jiuzhu.services.access.accounts import create_user
+from jiuzhu.services.access.api_keys import create_api_key, revoke_key
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import page
 from jiuzhu.web.security import WebUser, end_sessions_of, need, reading, uow_of
@@ -31,23 +29,22 @@ add_menu("system.keys", "医药机构接口密钥", "/system/keys", ADMIN, "syst
 
 def _users_ctx(request: Request, **extra: Any) -> dict[str, Any]:
     with reading(request) as s:
-        roles = staff.role_table(s)
-        names = {r.code: r.name for r in roles}
+        role_rows = roles.role_table(s)
         users = [
             {
                 "username": u.username,
                 "display_name": u.display_name,
-                "roles": [names.get(c, staff.PERMISSIONS.get(c, c)) for c in (u.roles or [])],
+                "roles": list(u.role_names),
                 "active": u.active,
                 "created_at": u.created_at,
             }
-            for u in s.scalars(select(StaffUser).order_by(StaffUser.username))
+            for u in queries.list_users(s)
         ]
     return {
         "title": "用户与角色",
         "breadcrumbs": [("系统管理", None), ("用户与角色", None)],
         "users": users,
-        "roles": roles,
+        "roles": role_rows,
         "problems": [],
         **extra,
     }
@@ -70,7 +67,7 @@ def users_create(
     try:
         if not username.strip() or not roles:
             raise JiuzhuError("用户名和岗位必填 username and a role are required")
-        staff.check_password_rule(new_password, "password")
+        accounts.check_password_rule(new_password, "password")
         with uow_of(request).begin() as s:
             create_user(
                 s, username.strip(), new_password, roles, user.actor, display_name.strip() or None
@@ -89,9 +86,7 @@ def users_create(
 
 def _one(request: Request, username: str) -> dict[str, Any]:
     with reading(request) as s:
-        u = s.scalar(select(StaffUser).where(StaffUser.username == username))
-        if u is None:
-            raise NotFound(f"没有用户 {username}")
+        u = queries.get_user(s, username)
         return {
             "title": f"用户 {u.username}",
             "breadcrumbs": [
@@ -102,12 +97,12 @@ def _one(request: Request, username: str) -> dict[str, Any]:
             "u": {
                 "username": u.username,
                 "display_name": u.display_name,
-                "roles": list(u.roles or []),
+                "roles": list(u.roles),
                 "active": u.active,
                 "id": u.id,
             },
-            "roles": staff.role_table(s),
-            "perms": staff.PERMISSIONS,
+            "roles": roles.role_table(s),
+            "perms": roles.PERMISSIONS,
             "problems": [],
         }
 
@@ -125,7 +120,7 @@ def user_roles(
     user: WebUser = Depends(need(*ADMIN)),
 ) -> Response:
     with uow_of(request).begin() as s:
-        staff.set_roles(s, username, roles, user.actor)
+        accounts.set_roles(s, username, roles, user.actor)
     return page(request, "system/user.html", {**_one(request, username), "flash": "岗位已保存"})
 
 
@@ -138,7 +133,7 @@ def user_password(
 ) -> Response:
     try:
         with uow_of(request).begin() as s:
-            staff.reset_password(s, username, new_password, user.actor)
+            accounts.reset_password(s, username, new_password, user.actor)
     except JiuzhuError as exc:
         return page(
             request,
@@ -162,7 +157,7 @@ def user_active(
     if not on and username == user.username:
         raise JiuzhuError("不能停用自己的账号")
     with uow_of(request).begin() as s:
-        u = staff.set_active(s, username, on, user.actor)
+        u = accounts.set_active(s, username, on, user.actor)
         uid = u.id
     if not on:
         end_sessions_of(uow_of(request), uid, "disabled")
@@ -174,9 +169,9 @@ def user_active(
 
 
 @router.get("/roles")
-def roles(request: Request, user: WebUser = Depends(need(*ADMIN))) -> Response:
+def roles_page(request: Request, user: WebUser = Depends(need(*ADMIN))) -> Response:
     with reading(request) as s:
-        rows = staff.role_table(s)
+        rows = roles.role_table(s)
     return page(
         request,
         "system/roles.html",
@@ -184,7 +179,7 @@ def roles(request: Request, user: WebUser = Depends(need(*ADMIN))) -> Response:
             "title": "岗位权限",
             "breadcrumbs": [("系统管理", None), ("岗位权限", None)],
             "roles": rows,
-            "perms": staff.PERMISSIONS,
+            "perms": roles.PERMISSIONS,
         },
     )
 
@@ -197,13 +192,13 @@ def role_save(
     user: WebUser = Depends(need(*ADMIN)),
 ) -> Response:
     with uow_of(request).begin() as s:
-        staff.set_role_grants(s, code, grants, user.actor)
+        roles.set_role_grants(s, code, grants, user.actor)
     return RedirectResponse("/system/roles", status_code=303)
 
 
 def _keys_ctx(request: Request, **extra: Any) -> dict[str, Any]:
     with reading(request) as s:
-        keys = list(s.scalars(select(ApiKey).order_by(ApiKey.id.desc())))
+        keys = queries.list_api_keys(s, newest_first=True)
     return {
         "title": "医药机构接口密钥",
         "breadcrumbs": [("系统管理", None), ("医药机构接口密钥", None)],
@@ -235,7 +230,6 @@ def key_create(
         )
     with uow_of(request).begin() as s:
         key = create_api_key(s, inst, user.actor, label.strip() or None)
-        s.scalars(select(ApiKey).where(ApiKey.key_hash == api_key_hash(key))).one()
     return page(request, "system/keys.html", _keys_ctx(request, new_key=key, new_inst=inst))
 
 

@@ -11,16 +11,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
-from jiuzhu.adapters.db.warning_tables import Finding, WarningEntry
-from jiuzhu.domain.warning_status import FINDING_ZH, WATCH_ZH, FindingStatus, WatchStatus
+from jiuzhu.domain.warning_status import FINDING_ZH, WATCH_ZH
+from jiuzhu.services.checks.queries import page_findings
 from jiuzhu.services.checks.workflow import open_count as open_findings
-from jiuzhu.services.checks.workflow import view as finding_view
+from jiuzhu.services.warning.queries import page_entries
 from jiuzhu.services.warning.watch import open_count as open_warnings
-from jiuzhu.services.warning.watch import view as entry_view
 from jiuzhu.web.menu import add_menu, add_widget
-from jiuzhu.web.render import COUNT_CAP, page, pager
+from jiuzhu.web.render import page, pager
 from jiuzhu.web.security import WebUser, need, reading
 
 router = APIRouter()
@@ -42,19 +40,11 @@ add_widget("warning", "预警与核查", WARNING_READERS, "warning/_widget.html"
 def warning_list(request: Request, user: WebUser = Depends(need(*WARNING_READERS))) -> Response:
     status = request.query_params.get("status", "").strip()
     line = request.query_params.get("line", "").strip()
-    q = select(WarningEntry)
-    if status in {s.value for s in WatchStatus}:
-        q = q.where(WarningEntry.status == status)
-    if line:
-        q = q.where(WarningEntry.line == line)
+    pg = pager(request.query_params.get("page"), request.query_params.get("size"))
     with reading(request) as s:
-        pg = pager(request.query_params.get("page"), request.query_params.get("size"))
-        n = s.scalar(select(func.count()).select_from(q.limit(COUNT_CAP + 1).subquery())) or 0
-        pg.total, pg.capped = min(n, COUNT_CAP), n > COUNT_CAP
-        order = (WarningEntry.psn_no, WarningEntry.year, WarningEntry.line)
-        rows = [
-            entry_view(e) for e in s.scalars(q.order_by(*order).limit(pg.size).offset(pg.offset))
-        ]
+        rows, pg.total, pg.capped = page_entries(
+            s, status=status, line=line, limit=pg.size, offset=pg.offset
+        )
     fields = [
         {"name": "status", "label": "状态", "value": status, "placeholder": "new / pushed …"},
         {"name": "line", "label": "预警线", "value": line, "placeholder": "sy_10000"},
@@ -78,19 +68,11 @@ def warning_list(request: Request, user: WebUser = Depends(need(*WARNING_READERS
 def check_list(request: Request, user: WebUser = Depends(need(*CHECK_READERS))) -> Response:
     status = request.query_params.get("status", "").strip()
     rule = request.query_params.get("rule", "").strip()
-    q = select(Finding)
-    if status in {s.value for s in FindingStatus}:
-        q = q.where(Finding.status == status)
-    if rule:
-        q = q.where(Finding.rule == rule)
+    pg = pager(request.query_params.get("page"), request.query_params.get("size"))
     with reading(request) as s:
-        pg = pager(request.query_params.get("page"), request.query_params.get("size"))
-        n = s.scalar(select(func.count()).select_from(q.limit(COUNT_CAP + 1).subquery())) or 0
-        pg.total, pg.capped = min(n, COUNT_CAP), n > COUNT_CAP
-        rows = [
-            finding_view(f)
-            for f in s.scalars(q.order_by(Finding.id.desc()).limit(pg.size).offset(pg.offset))
-        ]
+        rows, pg.total, pg.capped = page_findings(
+            s, status=status, rule=rule, limit=pg.size, offset=pg.offset
+        )
     fields = [
         {"name": "status", "label": "状态", "value": status, "placeholder": "open / assigned …"},
         {"name": "rule", "label": "规则", "value": rule, "placeholder": "hospital_deposit"},

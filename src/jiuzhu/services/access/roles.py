@@ -1,7 +1,7 @@
-"""Staff roles as data (岗位) and accounts: what each role grants, password change.
+"""Staff roles as data (岗位): what each role grants.
 
 A user's ``roles`` hold role codes (``staff_role``: 经办员, 初审, 复审, 审批, 财务, 稽核,
-管理员) and/or the service's permission codes (``api.auth.ROLES``); what a user may do is
+管理员) and/or the service's permission codes (:data:`PERMISSIONS`); what a user may do is
 the union of the grants (宁医保发〔2023〕102号 第五–九条 岗位职责、分级审批).
 """
 
@@ -13,13 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiuzhu.adapters.crypto import hash_secret, verify_secret
-from jiuzhu.adapters.db.tables import StaffUser
 from jiuzhu.adapters.db.uow import audit
 from jiuzhu.adapters.db.web_tables import StaffRole
-from jiuzhu.domain.errors import Conflict, InputError, NotFound
-
-MIN_PASSWORD = 8
+from jiuzhu.domain.errors import Conflict, NotFound
 
 PERMISSIONS = {
     "admin": "系统管理员",
@@ -35,7 +31,7 @@ PERMISSIONS = {
     "warning": "预警监测（推送、反馈）",
     "checks": "核查（发现处理、追回）",
 }
-"""The permission codes the service checks (``api.auth.require``); roles grant them."""
+"""The permission codes the service checks (``api.auth.require``, ``web.security.need``); roles grant them."""
 
 
 def role_table(session: Session) -> list[StaffRole]:
@@ -77,67 +73,6 @@ def roles_of(session: Session, codes: Iterable[str]) -> tuple[frozenset[str], tu
 def role_names(session: Session, codes: Iterable[str]) -> list[str]:
     names = {r.code: r.name for r in role_table(session)}
     return [names.get(c, c) for c in codes]
-
-
-def _user(session: Session, username: str) -> StaffUser:
-    u = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    if u is None:
-        raise NotFound(f"no user {username}", field="username")
-    return u
-
-
-def check_password_rule(new: str, field: str = "new_password") -> None:
-    if len(new) < MIN_PASSWORD:
-        raise InputError(f"密码至少 {MIN_PASSWORD} 位 password too short", column=field)
-    if new.isdigit() or new.isalpha():
-        raise InputError("密码须同时含字母和数字 letters and digits", column=field)
-
-
-def change_password(session: Session, username: str, old: str, new: str) -> None:
-    """The user's own change: the old password must be right; audited (no secrets)."""
-    u = _user(session, username)
-    if not verify_secret(old, u.password_hash):
-        raise InputError("原密码不正确 the current password is wrong", column="old_password")
-    if old == new:
-        raise InputError("新密码不能与原密码相同 new equals old", column="new_password")
-    check_password_rule(new)
-    u.password_hash = hash_secret(new)
-    audit(session, f"staff:{username}", "change_password", "staff_user", username)
-
-
-def reset_password(session: Session, username: str, new: str, actor: str) -> None:
-    check_password_rule(new, "password")
-    u = _user(session, username)
-    u.password_hash = hash_secret(new)
-    audit(session, actor, "reset_password", "staff_user", username)
-
-
-def set_roles(session: Session, username: str, roles: list[str], actor: str) -> StaffUser:
-    known = {r.code for r in role_table(session)}
-    bad = [r for r in roles if r not in known and r not in PERMISSIONS]
-    if bad:
-        raise Conflict(f"unknown role(s): {', '.join(bad)}", field="roles")
-    u = _user(session, username)
-    before = {"roles": list(u.roles or [])}
-    u.roles = list(roles)
-    audit(session, actor, "set_roles", "staff_user", username, before, {"roles": list(roles)})
-    return u
-
-
-def set_active(session: Session, username: str, active: bool, actor: str) -> StaffUser:
-    u = _user(session, username)
-    if u.active != active:
-        audit(
-            session,
-            actor,
-            "enable" if active else "disable",
-            "staff_user",
-            username,
-            {"active": u.active},
-            {"active": active},
-        )
-        u.active = active
-    return u
 
 
 def set_role_grants(session: Session, code: str, grants: list[str], actor: str) -> StaffRole:
