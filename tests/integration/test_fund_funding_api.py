@@ -19,11 +19,11 @@ from jiuzhu.adapters.db.engine import make_engine  # noqa: E402
 from jiuzhu.adapters.db.fund_tables import JournalEntry  # noqa: E402
 from jiuzhu.adapters.db.uow import UnitOfWork  # noqa: E402
 from jiuzhu.api.app import create_app  # noqa: E402
-from jiuzhu.api.auth import create_user  # noqa: E402
 from jiuzhu.config import get_settings  # noqa: E402
 from jiuzhu.domain.events import Subsidised  # noqa: E402
 from jiuzhu.policy.loader import RegionPolicy  # noqa: E402
 from jiuzhu.services import messagebus  # noqa: E402
+from jiuzhu.services.access.accounts import create_user  # noqa: E402
 
 F = "/api/v1/fund"
 

@@ -16,6 +16,8 @@ from rich.table import Table
 from jiuzhu.cli.common import OperatorFileOption, ParamOption, console, load_policy, reports_errors
 from jiuzhu.cli.keys import cli_actor
 from jiuzhu.config import get_settings
+from jiuzhu.domain.clock import today
+from jiuzhu.domain.dates import parse_date
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 
@@ -50,14 +52,8 @@ def _fen(text: str, option: str) -> int:
 
 
 def _day(text: str | None, option: str) -> dt.date:
-    if text is None:
-        return dt.date.today()
-    try:
-        if len(text.strip()) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"malformed date {text!r} (expected YYYY-MM-DD)", column=option) from None
+    """The option's date (the one strict reader), today when not given."""
+    return today() if text is None else parse_date(text, column=option)
 
 
 # -- funding -----------------------------------------------------------------------------
@@ -454,8 +450,7 @@ def report(
     region: str | None = RegionOption,
 ) -> None:
     """报表: 资产负债表, 收支表, 费用支出统计, 资助参保统计, 年度执行分析报告 (XLSX or PDF)."""
-    import os
-
+    from jiuzhu.adapters.files import write_bytes_atomically
     from jiuzhu.services.fund.reports import queries
 
     fmt = out.suffix.lower().lstrip(".")
@@ -463,9 +458,7 @@ def report(
         raise InputError("--out must end in .xlsx or .pdf", column="--out")
     rep = queries.build(_store(), _region(region), kind, period, county=county)
     data = queries.export(rep, fmt)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    write_bytes_atomically(out, data)
     console.print(f"{rep.title} → {out}", highlight=False)
 
 

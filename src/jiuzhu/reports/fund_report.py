@@ -6,7 +6,6 @@ Money: two decimals (XLSX: a number with the format ``#,##0.00``); counts as int
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from jiuzhu.domain.clock import today
 from jiuzhu.policy.money import format_fen
 from jiuzhu.reports.pdf import _esc, _font, _styles
 from jiuzhu.reports.xlsx import Sheet, xlsx_bytes
@@ -83,7 +83,7 @@ def report_pdf(report: Any, *, agency: str = "医疗保障经办机构") -> byte
         Paragraph(_esc(agency), st["agency"]),
         Paragraph(_esc(report.title), st["title"]),
     ]
-    flow.append(Paragraph(_esc(f"编制日期 {dt.date.today().isoformat()}　单位：元"), st["no"]))
+    flow.append(Paragraph(_esc(f"编制日期 {today().isoformat()}　单位：元"), st["no"]))
     for p in report.paragraphs:
         flow.append(Paragraph(_esc(p), st["body"]))
     usable = (size[0] - 28 * mm) / mm

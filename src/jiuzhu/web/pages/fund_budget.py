@@ -3,12 +3,12 @@ budget recorded and audited by finance, its execution month by month (双鸭山�
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from jiuzhu.domain.clock import today
 from jiuzhu.domain.errors import JiuzhuError
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services.fund.budget import estimate, execution, record
@@ -79,7 +79,7 @@ def audit_budget(request: Request, year: str = Form(""), date: str = Form(""),
                  user: WebUser = Depends(need(*FINANCE))) -> Response:  # fmt: skip
     y = year_of({"year": year})
     try:
-        record.approve(uow_of(request), request.app.state.region, y, day=day(date or dt.date.today().isoformat()),
+        record.approve(uow_of(request), request.app.state.region, y, day=day(date or today().isoformat()),
                        actor=user.actor)  # fmt: skip
     except JiuzhuError as exc:
         return _view(request, user, y, 12, problems=[exc.message])

@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from jiuzhu.domain.clock import today
+from jiuzhu.domain.dates import parse_date
 from jiuzhu.domain.errors import InputError, JiuzhuError
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 from jiuzhu.services.fund.funding import gap, moves, plans, queries
@@ -27,10 +29,10 @@ add_menu("fund.funding", "筹资与拨付", "/fund/funding", READERS, "fund_mgmt
 
 def year_of(raw: Any) -> int:
     try:
-        y = int(raw.get("year") or dt.date.today().year)
+        y = int(raw.get("year") or today().year)
     except ValueError:
-        return dt.date.today().year
-    return y if 1990 <= y <= 2100 else dt.date.today().year
+        return today().year
+    return y if 1990 <= y <= 2100 else today().year
 
 
 def fen(text: str, field: str) -> int:
@@ -41,12 +43,7 @@ def fen(text: str, field: str) -> int:
 
 
 def day(text: str, field: str = "date") -> dt.date:
-    try:
-        if len(text.strip()) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"日期格式应为 YYYY-MM-DD：{text!r}", column=field) from None
+    return parse_date(text, column=field)
 
 
 def _view(request: Request, user: WebUser, year: int, **extra: Any) -> Response:

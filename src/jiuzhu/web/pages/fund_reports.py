@@ -4,12 +4,12 @@ to the journal lines or settlements behind it; 导出 XLSX and PDF."""
 
 from __future__ import annotations
 
-import datetime as dt
 import urllib.parse
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from jiuzhu.domain.clock import today
 from jiuzhu.domain.errors import InputError, JiuzhuError, NotFound
 from jiuzhu.services.fund.reports import queries
 from jiuzhu.web.menu import add_group, add_menu
@@ -30,9 +30,7 @@ def _args(request: Request) -> tuple[str, str, str | None]:
     q = request.query_params
     kind = q.get("kind") or "balance_sheet"
     default = (
-        dt.date.today().strftime("%Y-%m")
-        if kind not in ("subsidy", "analysis")
-        else str(dt.date.today().year)
+        today().strftime("%Y-%m") if kind not in ("subsidy", "analysis") else str(today().year)
     )
     return kind, (q.get("period") or default).strip(), (q.get("county") or "").strip() or None
 

@@ -35,6 +35,7 @@ from jiuzhu.adapters.db.fund_tables import JournalEntry, JournalLine
 from jiuzhu.adapters.db.funding_tables import InsurerEvent
 from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.domain.clock import today as clock_today
 from jiuzhu.domain.errors import Conflict, InputError, NotFound, WorkflowError
 from jiuzhu.domain.journal import Entry, Line
 from jiuzhu.policy.accounts import chart
@@ -98,7 +99,7 @@ class EventView:
 
 def view(e: InsurerEvent, today: dt.date | None = None) -> EventView:
     """A typed view of a stored step; 逾期 against ``today``."""
-    now = today or dt.date.today()
+    now = today or clock_today()
     overdue = e.status == "planned" and e.due_date is not None and e.due_date < now
     late = (
         e.status == "done"
