@@ -67,3 +67,23 @@ def test_funding_steps_and_reports(cli: CliRunner, tmp_path: Path) -> None:
     ):  # fmt: skip
         code, out = run(cli, *args)
         assert code == 2 and words in out, (args, out)
+
+
+def test_budget_from_finance_file(cli: CliRunner, tmp_path: Path) -> None:
+    """A budget as finance set it: 集贤县 住院 1,200,000.00 + 资助参保 300,000.50 = 1,500,000.50."""
+    f = tmp_path / "budget.csv"
+    f.write_text("county,item,amount\n230521,expense_inpatient,1200000.00\n230521,expense_subsidy,300000.50\n",
+                 encoding="utf-8")  # fmt: skip
+    bad = tmp_path / "bad.csv"
+    bad.write_text("county,item,amount\n230521,expense_inpatient,12.345\n", encoding="utf-8")
+    code, out = run(
+        cli, "budget", "record", "--year", "2026", "--document", "预-1", "--file", str(bad)
+    )
+    assert code == 2 and "bad.csv, line 2, column amount" in out
+    code, out = run(cli, "budget", "record", "--year", "2026", "--document", "预-1", "--file", str(f),
+                    "--date", "2025-12-20")  # fmt: skip
+    assert code == 0 and "1500000.50" in out, out
+    code, out = run(cli, "budget", "audit", "--year", "2026", "--date", "2025-12-21")
+    assert code == 2 and "recorder" in out  # the same OS user recorded it
+    code, out = run(cli, "budget", "execution", "--year", "2026", "--month", "1")
+    assert code == 0 and "1200000.00" in out

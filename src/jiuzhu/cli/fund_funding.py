@@ -349,6 +349,18 @@ def done(event_id: int = typer.Argument(...), date: str | None = typer.Option(No
         )
 
 
+@insurer.command("cancel")
+@reports_errors
+def cancel(
+    event_id: int = typer.Argument(...), reason: str = typer.Option(..., "--reason")
+) -> None:
+    """Cancel a planned step (with its reason, audited)."""
+    from jiuzhu.services.fund.insurer import schedule
+
+    schedule.cancel(_store(), event_id, reason=reason, actor=cli_actor())
+    console.print(f"#{event_id} 已取消 cancelled", highlight=False)
+
+
 @insurer.command("revolving")
 @reports_errors
 def revolving(year: int = typer.Option(..., "--year"), direction: str = typer.Option(..., "--direction", help="in | out"),
@@ -391,14 +403,20 @@ def estimate_cmd(year: int = typer.Option(..., "--year"), region: str | None = R
 @budget.command("record")
 @reports_errors
 def record_cmd(year: int = typer.Option(..., "--year"), document: str = typer.Option(..., "--document"),
-               date: str | None = typer.Option(None, "--date"), region: str | None = RegionOption,
+               date: str | None = typer.Option(None, "--date"),
+               file: Path | None = typer.Option(None, "--file", help="CSV county,item,amount (default: the estimate)"),
+               region: str | None = RegionOption,
                param: list[str] | None = ParamOption, operator_file: Path | None = OperatorFileOption) -> None:  # fmt: skip
-    """Record the year's budget as estimated (then audited by finance)."""
+    """Record the year's budget, as estimated or as finance set it (then audited)."""
     from jiuzhu.services.fund.budget import estimate, record
 
-    est = estimate.estimate(_store(), load_policy(_region(region), param, operator_file), year)
-    v = record.record(_store(), _region(region), year, document, record.lines_of(est), day=_day(date, "--date"),
-                      actor=cli_actor(), basis={"base_day": est.base_day.isoformat()})  # fmt: skip
+    if file is not None:
+        lines, basis = record.read_lines(file), {"file": file.name}
+    else:
+        est = estimate.estimate(_store(), load_policy(_region(region), param, operator_file), year)
+        lines, basis = record.lines_of(est), {"base_day": est.base_day.isoformat()}
+    v = record.record(_store(), _region(region), year, document, lines, day=_day(date, "--date"),
+                      actor=cli_actor(), basis=basis)  # fmt: skip
     console.print(
         f"{year} 预算已录入 recorded: {format_fen(v.total)} ({v.document})", highlight=False
     )

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
 from jiuzhu.adapters.db.funding_tables import FundBudget, FundBudgetLine
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import Conflict, InputError, NotFound, WorkflowError
-from jiuzhu.policy.money import format_fen
+from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 from jiuzhu.services.fund.budget.estimate import ITEMS, Estimate
 
 
@@ -36,9 +39,45 @@ def lines_of(est: Estimate) -> dict[tuple[str, str], int]:
     return {(c.county, item): v for c in est.counties for item, v in c.items.items() if v}
 
 
+def read_lines(path: Path) -> dict[tuple[str, str], int]:
+    """A budget as finance set it: CSV ``county,item,amount`` (yuan); errors name the line."""
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=name) from None
+    reader = csv.DictReader(text.splitlines())
+    for col in ("county", "item", "amount"):
+        if col not in (reader.fieldnames or []):
+            raise InputError("missing column", file=name, line=1, column=col)
+    out: dict[tuple[str, str], int] = {}
+    for n, row in enumerate(reader, 2):
+        county, item = (row["county"] or "").strip(), (row["item"] or "").strip()
+        if item not in ITEMS:
+            raise InputError(
+                f"unknown item {item!r} (one of {', '.join(ITEMS)})",
+                file=name,
+                line=n,
+                column="item",
+            )
+        if county and (len(county) != 6 or not county.isdigit()):
+            raise InputError(f"county must be a 6-digit division code, got {county!r}", file=name, line=n,
+                             column="county")  # fmt: skip
+        try:
+            fen = parse_fen((row["amount"] or "").strip())
+        except AmountError as exc:
+            raise InputError(str(exc), file=name, line=n, column="amount") from None
+        if (county, item) in out:
+            raise InputError(f"{county} {item} given twice", file=name, line=n, column="item")
+        out[(county, item)] = fen
+    if not out:
+        raise InputError("no lines", file=name, line=2)
+    return out
+
+
 def record(
     uow: UnitOfWork, region: str, year: int, document: str, lines: dict[tuple[str, str], int],
-    *, day: dt.date, actor: str, basis: dict[str, object] | None = None,
+    *, day: dt.date, actor: str, basis: Mapping[str, object] | None = None,
 ) -> BudgetView:  # fmt: skip
     doc = (document or "").strip()
     if not doc:
@@ -62,7 +101,7 @@ def record(
         ):
             raise Conflict(f"{year} 年度预算已录入 (already recorded)", field="year")
         b = FundBudget(region=region, year=year, document=doc, recorded_on=day, actor=actor,
-                       basis=basis or {})  # fmt: skip
+                       basis=dict(basis or {}))  # fmt: skip
         s.add(b)
         s.flush()
         for (county, item), v in sorted(lines.items()):
