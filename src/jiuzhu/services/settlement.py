@@ -419,11 +419,11 @@ def reverse(
         return reversed_answer(row)
 
 
-def claim_of_row(row: Settlement) -> Claim:
-    """The claim as stored in ``body`` (amounts are two-decimal yuan strings)."""
+def claim_of_row(row: Settlement, setl_id: str | None = None) -> Claim:
+    """The claim as it was stored (amounts are two-decimal yuan strings in ``body``)."""
     b = row.body
     return Claim(
-        row.setl_id,
+        setl_id or row.setl_id,
         row.psn_no,
         row.setl_time,
         row.med_type,
@@ -432,7 +432,13 @@ def claim_of_row(row: Settlement) -> Claim:
         parse_fen(b["inscp_scp_amt"]),
         parse_fen(b["hifp_pay"]),
         parse_fen(b["hifmi_pay"]),
-        parse_fen(b.get("hifob_pay") or "0"),
+        parse_fen(b.get("hifob_pay", "0")),
+        bool(b.get("out_of_area", 0)),
+        bool(b.get("referral", 0)),
+        bool(b.get("emergency", 0)),
+        bool(b.get("in_province", 1)),
+        str(b.get("dise_codg") or ""),
+        int(b["age"]) if b.get("age") is not None else None,
     )
 
 
