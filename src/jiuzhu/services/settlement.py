@@ -117,8 +117,13 @@ def answer_json(a: Assessment, year: int, status: str, source: str) -> dict[str,
 @dataclass
 class SettlementOutcome:
     answer: dict[str, Any]
+    """the answer in the contract's shape (§10: amounts as yuan text), for the front ends"""
     replayed: bool
     """True when this setl_id was already settled with the same content."""
+    maf_pay: int
+    """救助 paid, in fen (what services add up; never parsed back from the answer)"""
+    tilt_pay: int
+    """倾斜救助 paid, in fen"""
 
 
 def trial(
@@ -238,7 +243,7 @@ def _replay_or_conflict(
             f"setl_id {existing.setl_id} was already settled by another institution",
             field="setl_id",
         )
-    return SettlementOutcome(replay_answer(existing), replayed=True)
+    return SettlementOutcome(replay_answer(existing), True, existing.maf_pay, existing.tilt_pay)
 
 
 def replay_answer(row: Settlement) -> dict[str, Any]:
@@ -340,7 +345,7 @@ def _settle_in(
     )
     if warn is not None:
         warn.finish(raw, row, a.identity, actor)
-    return SettlementOutcome(answer, replayed=False)
+    return SettlementOutcome(answer, False, a.maf_pay, a.tilt_pay)
 
 
 def record_settled(
