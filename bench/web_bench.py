@@ -25,8 +25,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("JIUZHU_DATA_KEY", "5a" * 32)
 
-DB = "web_bench"
+DB = os.environ.get("JIUZHU_BENCH_DB_PREFIX", "") + "web_bench"
 INSTITUTIONS = [f"H6401{i:07d}" for i in range(60)]
+COUNTIES = ["640104", "640105", "640106", "640121", "640122"]
 CODES = ["tekun", "dibao", "dibao", "dibao", "gaoling", "jiance", "bianyuan", "fanpin", "yinbing"]
 CLASS = {"tekun": "一", "dibao": "二", "gaoling": "二", "jiance": "二", "bianyuan": "三",
          "fanpin": "四", "yinbing": "五"}  # fmt: skip
@@ -110,7 +111,7 @@ def load(persons: int, settlements: int, audits: int) -> None:
                             f"B{i:09d}",
                             codes[i],
                             dt.date(2023, 1, 1),
-                            None,
+                            dt.date(2025, 3, 31) if i % 20 == 7 else None,
                             "minzheng",
                             "bench",
                             now,
@@ -129,7 +130,7 @@ def load(persons: int, settlements: int, audits: int) -> None:
             "COPY settlement (setl_id, psn_no, year, region, source, institution, body_hash, "
             "body, setl_time, begndate, enddate, med_type, identity, class_id, reason, base, "
             "deductible, maf_pay, tilt_pay, d_s, d_p, d_r, d_tp, trace, answer, status, "
-            "created_at) FROM STDIN"
+            "created_at, county) FROM STDIN"
         ) as cp:
             for j in range(settlements):
                 i = rnd.randrange(persons)
@@ -139,7 +140,9 @@ def load(persons: int, settlements: int, audits: int) -> None:
                 maf = base * 8 // 10 if code else 0
                 tilt = (base - maf) * 7 // 10 if code and rnd.random() < 0.2 else 0
                 inscp = f"{base // 100}.{base % 100:02d}"
-                body = f'{{"inscp_scp_amt": "{inscp}", "hifp_pay": "0.00", "hifmi_pay": "0.00", "setl_time": "{t:%Y-%m-%d %H:%M:%S}", "med_type": "21"}}'
+                med = "14" if j % 10 == 3 else "21"
+                deposit = ', "deposit": "300.00"' if j % 101 == 5 else ""
+                body = f'{{"inscp_scp_amt": "{inscp}", "hifp_pay": "0.00", "hifmi_pay": "0.00", "setl_time": "{t:%Y-%m-%d %H:%M:%S}", "med_type": "{med}"{deposit}}}'
                 answer = (
                     f'{{"setl_id": "BS{j:010d}", "psn_no": "B{i:09d}", "identity": "{code}", '
                     f'"maf_pay": "{maf // 100}.{maf % 100:02d}", "tilt_pay": "{tilt // 100}.{tilt % 100:02d}", '
@@ -157,8 +160,8 @@ def load(persons: int, settlements: int, audits: int) -> None:
                         body,
                         t,
                         t.date(),
-                        t.date(),
-                        "21",
+                        t.date() + dt.timedelta(days=j % 5),
+                        med,
                         code,
                         CLASS.get(code),
                         "paid" if code else "no_identity",
@@ -174,6 +177,7 @@ def load(persons: int, settlements: int, audits: int) -> None:
                         answer,
                         "reversed" if j % 97 == 0 else "settled",
                         t,
+                        COUNTIES[i % len(COUNTIES)],
                     )
                 )
                 if j and j % 1_000_000 == 0:
@@ -200,6 +204,22 @@ def load(persons: int, settlements: int, audits: int) -> None:
                 )
         c.commit()
         print(f"  audit entries: {time.perf_counter() - t0:.1f} s", flush=True)
+        # what the checks read (bench/checks_bench.py --reuse): half the persons enrolled
+        # for 2025 (资助参保), one in a hundred on a death list dated 2025-06-30
+        t0 = time.perf_counter()
+        with cur.copy(
+            "COPY person_enrolment (psn_no, year, status, updated_by, updated_at) FROM STDIN"
+        ) as cp:
+            for i in range(0, persons, 2):
+                cp.write_row((f"B{i:09d}", 2025, "local", "bench", now))
+        with cur.copy(
+            "COPY death_record (certno_hash, psn_no, death_date, source, batch_file, "
+            "created_at) FROM STDIN"
+        ) as cp:
+            for i in range(0, persons, 100):
+                cp.write_row((hashes[i], f"B{i:09d}", dt.date(2025, 6, 30), "gongan", "bench", now))
+        c.commit()
+        print(f"  enrolment and death list: {time.perf_counter() - t0:.1f} s", flush=True)
     # what autovacuum does on a live database after a bulk load: statistics and the
     # visibility map (index-only scans)
     with psycopg.connect(db_url(), autocommit=True) as c:
@@ -320,7 +340,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--audits", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--keep", action="store_true", help="keep the web_bench database")
-    ap.add_argument("--reuse", action="store_true", help="measure an existing web_bench database")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database an earlier --keep/--load-only left (migrated to head first)",
+    )
+    ap.add_argument("--load-only", action="store_true", help="load and keep, do not measure")
     a = ap.parse_args(argv)
     print(
         f"web pages: {a.persons:,} persons, {a.settlements:,} settlements, "
@@ -331,6 +356,13 @@ def main(argv: list[str] | None = None) -> int:
     if not a.reuse:
         load(a.persons, a.settlements, a.audits)
         print(f"  loaded in {time.perf_counter() - t0:.0f} s", flush=True)
+        if a.load_only:
+            return 0
+    else:
+        from jiuzhu.adapters.db import migrate
+
+        migrate.upgrade(db_url().replace("postgresql://", "postgresql+psycopg://"))
+        print(f"  reused {DB}, migrated to head in {time.perf_counter() - t0:.0f} s", flush=True)
     load_avg = os.getloadavg()
     try:
         rows = measure(a.runs, a.persons, a.settlements)
