@@ -14,6 +14,7 @@ for _name in (
     "warning_tables",
     "archive_tables",
     "summary_tables",
+    "insured_tables",
 ):
     try:
         importlib.import_module(f"jiuzhu.adapters.db.{_name}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -103,31 +102,38 @@ _PG_CREATE = (
 )
 
 
-DAY_UPSERT = (
-    "INSERT INTO settlement_day (day, region, county, class_id, med_type, slot, n, base, "
-    "maf_pay, tilt_pay) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (day, region, county, class_id, med_type, slot) DO UPDATE SET "
-    "n = settlement_day.n + excluded.n, base = settlement_day.base + excluded.base, "
-    "maf_pay = settlement_day.maf_pay + excluded.maf_pay, "
-    "tilt_pay = settlement_day.tilt_pay + excluded.tilt_pay"
-)
-"""The daily summary's upsert (summary_tables.py): one settlement in (sign 1) or out (-1)."""
+def day_upsert(pg: bool) -> str:
+    """The daily summary's upsert (summary_tables.py): one settlement in (sign 1) or out (-1).
+
+    The slot is the database session's (PostgreSQL: its backend pid modulo ``SLOTS``), so
+    concurrent settlements of one day and class write different rows and never wait for
+    each other's row lock; SQLite has one writer at a time (slot 0)."""
+    slot = f"mod(pg_backend_pid(), {SLOTS})" if pg else "0"
+    return (
+        "INSERT INTO settlement_day (day, region, county, class_id, med_type, slot, n, base, "
+        f"maf_pay, tilt_pay) VALUES (%s, %s, %s, %s, %s, {slot}, %s, %s, %s, %s) "
+        "ON CONFLICT (day, region, county, class_id, med_type, slot) DO UPDATE SET "
+        "n = settlement_day.n + excluded.n, base = settlement_day.base + excluded.base, "
+        "maf_pay = settlement_day.maf_pay + excluded.maf_pay, "
+        "tilt_pay = settlement_day.tilt_pay + excluded.tilt_pay"
+    )
+
+
+KEEP_DAY_SUMMARY = True
+"""False only in bench/service_bench.py's side by side (the settlement without its row)."""
 
 
 def day_row(values: dict[str, Any], sign: int = 1) -> tuple[Any, ...]:
-    """The daily summary's parameters for a settlement's ``values`` (its columns): its day,
-    region, county, class, visit type, a slot from its ``setl_id``, and ``sign`` times one
-    and its amounts (fen)."""
+    """The daily summary's values for a settlement's ``values`` (its columns): its day,
+    region, county, class, visit type, and ``sign`` times one and its amounts (fen)."""
     t = values["setl_time"]
     day = t.date() if isinstance(t, dt.datetime) else dt.date.fromisoformat(str(t)[:10])
-    slot = zlib.crc32(str(values["setl_id"]).encode()) % SLOTS
     return (
         day,
         values["region"],
         values.get("county") or "",
         values.get("class_id") or "",
         values["med_type"],
-        slot,
         sign,
         sign * int(values["base"]),
         sign * int(values["maf_pay"]),
@@ -315,7 +321,8 @@ class Raw:
         PostgreSQL; its row is returned."""
         if not self.pg:
             self.insert_settlement(values)
-            self.add_day(day_row(values))
+            if KEEP_DAY_SUMMARY:
+                self.add_day(day_row(values))
             self.update_totals(values["psn_no"], values["year"], *totals)
             self.audit(actor, "settle", "settlement", values["setl_id"], None, audit_after)
             for entry, who in entries:
@@ -339,9 +346,10 @@ class Raw:
             f"ins AS (INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks}))",
             "upd AS (UPDATE person_year_totals SET s = %s, p = %s, r = %s, tp = %s, "
             "settlements = settlements + 1, updated_at = %s WHERE psn_no = %s AND year = %s)",
-            f"sday AS ({DAY_UPSERT})",
         ]
-        params.extend(day_row(values))
+        if KEEP_DAY_SUMMARY:
+            ctes.append(f"sday AS ({day_upsert(True)})")
+            params.extend(day_row(values))
         for i, (entry, who) in enumerate(entries):
             sql, p = _pg_entry_cte(i, entry, who, now)
             ctes.append(sql)
@@ -410,7 +418,8 @@ class Raw:
 
     def add_day(self, row: tuple[Any, ...]) -> None:
         """One settlement into (or out of) the daily summary (:func:`day_row`)."""
-        self.execute(self._sql(DAY_UPSERT.replace("%s", "?")), tuple(self._v(v) for v in row))
+        sql = day_upsert(self.pg)
+        self.execute(sql if self.pg else sql.replace("%s", "?"), tuple(self._v(v) for v in row))
 
     def update_totals(self, psn_no: str, year: int, s: int, p: int, r: int, tp: int) -> None:
         self.execute(

@@ -6,20 +6,22 @@ settlements. Written in the settlement's own statement
 (:meth:`jiuzhu.adapters.db.settlement_sql.Raw.record_settlement`) and by the reversal's
 handler on the message bus, so it never drifts from the settlements; the 工作台 reads a
 month here instead of summing its settlements. ``slot`` spreads concurrent settlements
-of one day and class over a few rows (no single hot row to wait for); readers sum over it.
+of one day and class over a few rows, one per database session (no single hot row that
+concurrent settlements wait for); readers sum over it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, SmallInteger, String
+from sqlalchemy import BigInteger, Date, Index, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiuzhu.adapters.db.tables import Base
+from jiuzhu.adapters.db.tables import Base, Settlement
 
-SLOTS = 8
-"""Rows one (day, region, county, class, visit type) is spread over."""
+SLOTS = 32
+"""Rows one (day, region, county, class, visit type) is spread over (PostgreSQL: by the
+session's backend pid)."""
 
 
 class SettlementDay(Base):
@@ -37,5 +39,14 @@ class SettlementDay(Base):
     maf_pay: Mapped[int] = mapped_column(BigInteger)
     tilt_pay: Mapped[int] = mapped_column(BigInteger)
 
+
+# the check "应补报未补报" looks up back-pays of a settlement (migration 1402; PostgreSQL
+# also indexes the body's deposit there, an expression index kept out of the metadata)
+Index(
+    "ix_settlement_backpay_of",
+    Settlement.backpay_of,
+    postgresql_where=text("backpay_of IS NOT NULL"),
+    sqlite_where=text("backpay_of IS NOT NULL"),
+)
 
 __all__ = ["SLOTS", "SettlementDay"]
