@@ -54,6 +54,10 @@ def urls(d: Seeded) -> dict[str, tuple[str, tuple[str, ...]]]:
             ("registry", "auditor"),
         ),
         "/enrolment": ("/enrolment?year=2025", ("enrolment", "registry", "auditor", "finance")),
+        "/enrolment/totals": (
+            "/enrolment/totals?year=2025",
+            ("enrolment", "registry", "auditor", "finance"),
+        ),
         "/settlements": ("/settlements", SETTLEMENT_READERS),
         "/settlements/{setl_id}": ("/settlements/S1", SETTLEMENT_READERS),
         "/settlements/backpay": ("/settlements/backpay", ("settlement",)),

@@ -13,6 +13,8 @@ for _name in (
     "web_tables",
     "warning_tables",
     "archive_tables",
+    "summary_tables",
+    "insured_tables",
 ):
     try:
         importlib.import_module(f"jiuzhu.adapters.db.{_name}")
