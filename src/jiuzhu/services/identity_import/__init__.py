@@ -156,8 +156,7 @@ def _import(
         plan = None
         if columnar:
             plan = columnar_plan(
-                conn, name, data, source, full_list, as_of_day, operator_map,
-                cipher.lookup_hashes,
+                conn, name, data, source, full_list, as_of_day, operator_map, cipher,
             )  # fmt: skip
         errors: list[RowError] = []
         if plan is not None:

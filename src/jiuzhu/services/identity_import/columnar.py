@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
 
+from jiuzhu.adapters.db.bulk import select_in
+from jiuzhu.services.batch import columns as cc
+from jiuzhu.services.batch import engine_kernel as ek
 from jiuzhu.services.batch import read_kernel as rk
 from jiuzhu.services.batch.tables import CODES
 from jiuzhu.services.identity_import import fast_kernel as fk
@@ -92,63 +97,70 @@ def _read_file(name: str, data: bytes) -> _File | None:
     width = max(idx.values()) + 1
     buf = np.frombuffer(data, np.uint8)
     rows = data.count(b"\n") + 1
-    fs = np.empty((rows, width), np.int64)
-    fe = np.empty((rows, width), np.int64)
+    fs = np.empty((width, rows), np.int64)
+    fe = np.empty((width, rows), np.int64)
     line = np.empty(rows, np.int64)
     n, status = fk.split_rows(buf, min(head_end + 1, len(data)), 44, width, True, fs, fe, line)
     if status != fk.OK or n == 0:
         return None
-    return _File(data, buf, fs[:n], fe[:n], line[:n], idx, label, int(n))
+    return _File(data, buf, fs[:, :n], fe[:, :n], line[:n], idx, label, int(n))
 
 
 def _codes(f: _File, source: str, operator_map: Mapping[str, str] | None) -> np.ndarray | None:
     """Each row's identity code (index of ``CODES``), or None when one is unknown or not
     the source's."""
-    i = f.idx["identity"]
-    s, e = np.ascontiguousarray(f.fs[:, i]), np.ascontiguousarray(f.fe[:, i])
+    s, e = _col(f, "identity")
     h = np.empty(f.n, np.uint64)
     rk.hash_spans(f.buf, s, e, h)
-    uniq, first, inv = np.unique(h, return_index=True, return_inverse=True)
     order = np.argsort(h, kind="stable")
     bounds = np.empty(f.n + 1, np.int64)
-    g = rk.group_by_hash(order, h, bounds)
+    g = int(rk.group_by_hash(order, h, bounds))
     if not rk.one_text_per_group(f.buf, s, e, order, bounds, g):
         return None
     owned = SOURCES[source]
-    val = np.empty(len(uniq), np.int64)
-    for k, row in enumerate(first.tolist()):
+    val = np.empty(g, np.int64)
+    for k, row in enumerate(order[bounds[:g]].tolist()):
         code = resolve_identity_code(f.raw[s[row] : e[row]].decode("utf-8"), operator_map)
         if code is None or code not in owned:
             return None
         val[k] = CODES.index(code)
-    return val[inv]
+    out = np.empty(f.n, np.int64)
+    out[order] = np.repeat(val, np.diff(bounds[: g + 1]))
+    return out
 
 
 def _col(f: _File, name: str) -> tuple[np.ndarray, np.ndarray]:
     i = f.idx[name]
-    return np.ascontiguousarray(f.fs[:, i]), np.ascontiguousarray(f.fe[:, i])
+    return f.fs[i], f.fe[i]
 
 
-def _registry(conn: Connection, sql_pg: str, sql_any: str, width: int) -> list[Any] | None:
-    """The registry's rows as columns: PostgreSQL builds the text (``string_agg``, one
-    value per 262,144 ids), any other database hands the rows over."""
-    if conn.dialect.name != "postgresql":
+def _fetch(engine: Engine, sql: str) -> list[str]:
+    """PostgreSQL builds the text (``string_agg``, one value per 262,144 ids), on a
+    connection of its own while this thread reads the file."""
+    with engine.connect() as c:
+        return [r[0] for r in c.exec_driver_sql(sql) if r[0] is not None]
+
+
+def _registry(
+    conn: Connection, parts: Future[list[str]] | None, sql_any: str, width: int
+) -> list[Any] | None:
+    """The registry's rows as columns: PostgreSQL's texts split by the compiled reader,
+    any other database's rows as lists."""
+    if parts is None:
         got = conn.exec_driver_sql(sql_any).all()
         return [list(c) for c in zip(*got, strict=True)] if got else [[] for _ in range(width)]
-    parts = [r[0] for r in conn.exec_driver_sql(sql_pg) if r[0] is not None]
-    raw = "\n".join(parts).encode("utf-8")
+    raw = "\n".join(parts.result()).encode("utf-8")
     if not raw:
         return [[] for _ in range(width)]
     buf = np.frombuffer(raw, np.uint8)
     rows = raw.count(b"\n") + 1
-    fs = np.empty((rows, width), np.int64)
-    fe = np.empty((rows, width), np.int64)
+    fs = np.empty((width, rows), np.int64)
+    fe = np.empty((width, rows), np.int64)
     line = np.empty(rows, np.int64)
     n, status = fk.split_rows(buf, 0, US, width, False, fs, fe, line)
     if status != fk.OK or n != rows:
         return None
-    return [(buf, np.ascontiguousarray(fs[:n, k]), np.ascontiguousarray(fe[:n, k]))
-            for k in range(width)]  # fmt: skip
+    return [(buf, fs[k], fe[k]) for k in range(width)]
 
 
 def _ints(col: Any, empty: int) -> np.ndarray | None:
@@ -159,11 +171,24 @@ def _ints(col: Any, empty: int) -> np.ndarray | None:
     return None if fk.parse_ints(buf, s, e, empty, out) >= 0 else out
 
 
-def _texts(col: Any) -> list[str]:
+def _spans(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A text column as (buffer, starts, ends)."""
     if isinstance(col, list):
-        return ["" if v is None else str(v) for v in col]
+        blob, off = cc.text_blob(["" if v is None else str(v) for v in col])
+        return blob, off[:-1], off[1:]
     buf, s, e = col
-    return fk.texts(buf, s, e)
+    return buf, s, e
+
+
+def _hashed(buf: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    h = np.empty(s.shape[0], np.uint64)
+    rk.hash_spans(buf, s, e, h)
+    return h
+
+
+def _text(col: tuple[np.ndarray, np.ndarray, np.ndarray], j: int) -> str:
+    buf, s, e = col
+    return bytes(buf[s[j] : e[j]]).decode("utf-8")
 
 
 def _day_no(v: Any) -> int:
@@ -202,7 +227,7 @@ def plan(
     full_list: bool,
     as_of: dt.date,
     operator_map: Mapping[str, str] | None,
-    lookup_hashes: Any,
+    cipher: Any,
 ) -> Plan | None:
     """The plan of the import, or None where the reference path must answer."""
     import time
@@ -212,6 +237,37 @@ def plan(
     if f is None:
         return None
     n = f.n
+    total_p = conn.exec_driver_sql("SELECT count(*) FROM person").scalar() or 0
+    total_i = conn.exec_driver_sql("SELECT count(*) FROM person_identity").scalar() or 0
+    if n * 4 < total_p or n * 4 < total_i:
+        return None  # a short list: the reference path reads only its persons
+    if conn.dialect.name == "postgresql":
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            persons = pool.submit(_fetch, conn.engine, PERSONS_PG)
+            identities = pool.submit(_fetch, conn.engine, _ids_pg())
+            return _plan(conn, f, source, full_list, as_of, operator_map, cipher,
+                         (total_p, total_i), persons, identities, t0)  # fmt: skip
+    return _plan(conn, f, source, full_list, as_of, operator_map, cipher,
+                 (total_p, total_i), None, None, t0)  # fmt: skip
+
+
+def _plan(
+    conn: Connection,
+    f: _File,
+    source: str,
+    full_list: bool,
+    as_of: dt.date,
+    operator_map: Mapping[str, str] | None,
+    cipher: Any,
+    totals: tuple[int, int],
+    persons: Future[list[str]] | None,
+    identities: Future[list[str]] | None,
+    t0: float,  # float ok: perf_counter seconds
+) -> Plan | None:
+    import time
+
+    n = f.n
+    total_p, total_i = totals
     beg = np.empty(n, np.int64)
     end = np.empty(n, np.int64)
     cert_x = np.zeros(n, np.uint8)
@@ -222,54 +278,83 @@ def plan(
     code = _codes(f, source, operator_map)
     if code is None:
         return None
-    psns = fk.texts(f.buf, *_col(f, "psn_no"))
-    certs = fk.texts(f.buf, *_col(f, "certno"))
     if cert_x.any():
-        certs = [c.upper() for c in certs]
-    pid_of: dict[str, int] = {p: k for k, p in enumerate(dict.fromkeys(psns))}
-    n_p = len(pid_of)
-    # one ID number per person and one person per ID number, in the file
-    if len(set(zip(psns, certs, strict=True))) != n_p or len(set(certs)) != n_p:
-        return None
-    pid = np.fromiter(map(pid_of.__getitem__, psns), np.int64, n)
+        return None  # an ID number ending in a lower-case x: the reference upper-cases it
+    # -- persons of the file: grouped by psn_no (hash, then the bytes) ------------------
+    ps, pe = _col(f, "psn_no")
+    cs, ce = _col(f, "certno")
+    ph = _hashed(f.buf, ps, pe)
+    order = np.argsort(ph, kind="stable")
+    bounds = np.empty(n + 1, np.int64)
+    n_p = int(rk.group_by_hash(order, ph, bounds))
+    if not rk.one_text_per_group(f.buf, ps, pe, order, bounds, n_p):
+        return None  # two psn_no with one hash
+    if not rk.one_text_per_group(f.buf, cs, ce, order, bounds, n_p):
+        return None  # a person with two ID numbers: the reference names the row
+    ch = _hashed(f.buf, cs, ce)
+    c_order = np.argsort(ch, kind="stable")
+    c_bounds = np.empty(n + 1, np.int64)
+    n_c = int(rk.group_by_hash(c_order, ch, c_bounds))
+    if n_c != n_p or not rk.one_text_per_group(f.buf, ps, pe, c_order, c_bounds, n_c):
+        return None  # an ID number of two persons (or two ID numbers with one hash)
+    first = order[bounds[:n_p]]
+    pid = np.empty(n, np.int64)
+    pid[order] = np.repeat(np.arange(n_p, dtype=np.int64), np.diff(bounds[: n_p + 1]))
     key = (pid << 24) | (code << 20) | beg
-    if np.unique(key).shape[0] != n:
+    sorted_key = np.sort(key)
+    if (sorted_key[1:] == sorted_key[:-1]).any():
         return None  # one recognition twice: the reference merges and reports them
-    certs_u = list(dict.fromkeys(certs))  # in the order of the persons
-    hashes_u = lookup_hashes(certs_u)
-    hash_of = dict(zip(certs_u, hashes_u, strict=True))
+    # the keyed hash of each person's ID number (compiled HMAC; the key stays in the cipher)
+    hexes = cipher.lookup_hashes_of_spans(f.buf, cs[first], ce[first])
+    if hexes is None:
+        return None
+    hb = hexes.reshape(-1)
+
+    def hash_text(k: int) -> str:
+        return bytes(hexes[k]).decode("ascii")
+
     t_valid = time.perf_counter()
 
     # -- the registry's persons: the rows against them (as the reference checks) ------
-    total_p = conn.exec_driver_sql("SELECT count(*) FROM person").scalar() or 0
-    total_i = conn.exec_driver_sql("SELECT count(*) FROM person_identity").scalar() or 0
     if n_p * 4 < total_p or n_p * 4 < total_i:
         return None  # a short list: the reference path reads only its persons
-    reg = _registry(conn, PERSONS_PG, PERSONS_ANY, 3)
+    reg = _registry(conn, persons, PERSONS_ANY, 3)
     if reg is None:
         return None
     r_id = _ints(reg[0], -1)
     if r_id is None or r_id.shape[0] != total_p:
         return None
-    r_hash = _texts(reg[1])
-    r_psn = _texts(reg[2])
-    r_at = dict(zip(r_psn, range(len(r_psn)), strict=True))
-    owner = {h: p for h, p in zip(r_hash, r_psn, strict=True) if h}
-    psns_u = list(pid_of)
-    new_person = np.zeros(n_p, np.bool_)
-    for k, (p, h) in enumerate(zip(psns_u, hashes_u, strict=True)):
-        j = r_at.get(p)
-        if j is None:
-            new_person[k] = True
-        elif r_hash[j] and r_hash[j] != h:
-            return None  # another ID number than the registry's
-        o = owner.get(h)
-        if o is not None and o != p:
-            return None  # the ID number of another person
-    del owner
+    r_hash = _spans(reg[1])
+    r_psn = _spans(reg[2])
+    rh = _hashed(*r_psn)
+    r_order = np.argsort(rh, kind="stable")
+    at_reg = np.empty(n_p, np.int64)
+    ek.match_persons(
+        f.buf, ps[first], pe[first], ph[first], r_psn[0], r_psn[1][r_order], r_psn[2][r_order],
+        rh[r_order], at_reg,
+    )  # fmt: skip
+    if len(r_order):
+        at_reg = np.where(at_reg >= 0, r_order[np.maximum(at_reg, 0)], -1)
+    if fk.hash_differs(*r_hash, at_reg, hb) >= 0:
+        return None  # another ID number than the registry's, for a person it knows
+    new_person = at_reg < 0
+    known = ~new_person
+    no_hash = np.zeros(n_p, np.bool_)
+    no_hash[known] = (r_hash[2] - r_hash[1])[at_reg[known]] == 0
+    hashless = np.nonzero(new_person | no_hash)[0]
+    if len(hashless):
+        # the ID number of another person? (the registry's hashes are unique: only a person
+        # the registry does not know, or knows without an ID number, can hold one)
+        mine_of = {hash_text(k): k for k in hashless.tolist()}
+        for psn, h in select_in(
+            conn, "SELECT psn_no, certno_hash FROM person", "certno_hash", list(mine_of)
+        ):
+            k = mine_of[h]
+            if psn != fk.texts(f.buf, ps[first[k : k + 1]], pe[first[k : k + 1]])[0]:
+                return None
 
     # -- the registry's identities, matched by (person, identity, begndate, source) -----
-    ids = _registry(conn, _ids_pg(), IDS_ANY, 6)
+    ids = _registry(conn, identities, IDS_ANY, 6)
     if ids is None:
         return None
     e_id = _ints(ids[0], -1)
@@ -289,8 +374,13 @@ def plan(
         e_code, e_beg, e_end, e_src = got  # type: ignore[assignment]
     if (e_code < 0).any():
         return None  # a code the contract does not know: the reference reads it as it is
-    e_psn = _texts(ids[5])
-    e_pid = np.fromiter((pid_of.get(p, -1) for p in e_psn), np.int64, len(e_psn))
+    e_psn = _spans(ids[5])
+    e_pid = np.empty(len(e_id), np.int64)
+    # the file's persons are in hash order: group k is pid k
+    ek.match_persons(
+        e_psn[0], e_psn[1], e_psn[2], _hashed(*e_psn), f.buf, ps[first], pe[first], ph[first],
+        e_pid,
+    )  # fmt: skip
     src_no = SOURCE_NAMES.index(source)
     mine = e_src == src_no
     e_key = np.where(mine & (e_pid >= 0), (e_pid << 24) | (e_code << 20) | e_beg, -1)
@@ -298,12 +388,12 @@ def plan(
     sorted_keys = np.sort(e_key[keyed])
     if (sorted_keys[1:] == sorted_keys[:-1]).any():
         return None  # one recognition twice in the registry: the reference keeps the last
-    order = keyed[np.argsort(e_key[keyed], kind="stable")]
+    e_order = keyed[np.argsort(e_key[keyed], kind="stable")]
     match = np.full(n, -1, np.int64)
-    if len(order):
-        sk = e_key[order]
-        at = np.minimum(np.searchsorted(sk, key), len(order) - 1)
-        match = np.where(sk[at] == key, order[at], -1)
+    if len(e_order):
+        sk = e_key[e_order]
+        at = np.minimum(np.searchsorted(sk, key), len(e_order) - 1)
+        match = np.where(sk[at] == key, e_order[at], -1)
     t_load = time.perf_counter()
 
     ex_end = np.zeros(n, np.int64)
@@ -341,15 +431,19 @@ def plan(
     def row(i: int) -> Row:
         e = int(end[i])
         return Row(
-            int(f.line[i]), psns[i], certs[i], cell("psn_name", i) or "", CODES[int(code[i])],
+            int(f.line[i]), _at(ps, pe, i), _at(cs, ce, i), cell("psn_name", i) or "",
+            CODES[int(code[i])],
             dt.date.fromordinal(int(beg[i])), None if e == fk.MAX_DAY else dt.date.fromordinal(e),
             cell("household_no", i), cell("insured_region", i), cell("source_doc", i), None,
         )  # fmt: skip
 
+    def _at(s0: np.ndarray, s1: np.ndarray, i: int) -> str:
+        return f.raw[s0[i] : s1[i]].decode("utf-8")
+
     def existing_of(j: int) -> Existing:
         e = int(e_end[j])
         return (
-            int(e_id[j]), e_psn[j], CODES[int(e_code[j])], dt.date.fromordinal(int(e_beg[j])),
+            int(e_id[j]), _text(e_psn, j), CODES[int(e_code[j])], dt.date.fromordinal(int(e_beg[j])),
             None if e == fk.MAX_DAY else dt.date.fromordinal(e), SOURCE_NAMES[int(e_src[j])],
         )  # fmt: skip
 
@@ -362,8 +456,8 @@ def plan(
         return r
 
     added = [row_at(i) for i in added_rows.tolist()]
-    for r in added:
-        if new_person[pid_of[r.psn_no]] and not r.name:
+    for i, r in zip(added_rows.tolist(), added, strict=True):
+        if new_person[pid[i]] and not r.name:
             return None  # a new person without a name: the reference names the row
     changed = [(row_at(i), existing_of(int(match[i]))) for i in changed_rows.tolist()]
     covered = [(row_at(i), existing_of(int(match[i]))) for i in covered_rows.tolist()]
@@ -381,8 +475,8 @@ def plan(
     pair_e = np.where(e_pid >= 0, (e_pid << 4) | e_code, -1)
     pair_r = (pid << 4) | code
     pairs = np.concatenate([pair_e[pair_e >= 0], pair_r[added_rows]])
-    uniq, counts = np.unique(pairs, return_counts=True)
-    multi = uniq[counts > 1]
+    sp = np.sort(pairs)
+    multi = np.unique(sp[1:][sp[1:] == sp[:-1]]) if len(sp) else sp
     merges: list[tuple[int, Any]] = []
     if len(multi) or covered:
         in_rows = np.nonzero(np.isin(pair_r, multi))[0]
@@ -395,11 +489,13 @@ def plan(
             [c for i, c in zip(changed_rows.tolist(), changed, strict=True) if i in in_set],
             covered, ex_m, ends,
         )  # fmt: skip
-    by_psn = {
-        r.psn_no: (int(r_id[j]), r_hash[j] or None)
-        for r in added
-        if (j := r_at.get(r.psn_no)) is not None
-    }
+    by_psn: dict[str, tuple[int, str | None]] = {}
+    hash_of: dict[str, str] = {}
+    for i, r in zip(added_rows.tolist(), added, strict=True):
+        hash_of[r.certno] = hash_text(int(pid[i]))
+        j = int(at_reg[pid[i]])
+        if j >= 0:
+            by_psn[r.psn_no] = (int(r_id[j]), _text(r_hash, j) or None)
     t_diff = time.perf_counter()
     return Plan(
         lines=n, label=f.label, valid=n, added=added, changed=changed, covered=covered,

@@ -34,8 +34,8 @@ def split_rows(buf, pos, sep, width, strip, fs, fe, line_no):  # type: ignore[no
         line += 1
         line_start = p
         for k in range(width):
-            fs[n, k] = 0
-            fe[n, k] = 0
+            fs[k, n] = 0
+            fe[k, n] = 0
         f = 0
         fstart = p
         q = p
@@ -44,8 +44,8 @@ def split_rows(buf, pos, sep, width, strip, fs, fe, line_no):  # type: ignore[no
             c = buf[q]
             if c == sep:
                 if f < width:
-                    fs[n, f] = fstart
-                    fe[n, f] = q
+                    fs[f, n] = fstart
+                    fe[f, n] = q
                 f += 1
                 fstart = q + 1
             elif blank and not rk.is_space(c):
@@ -55,15 +55,15 @@ def split_rows(buf, pos, sep, width, strip, fs, fe, line_no):  # type: ignore[no
         if e > line_start and buf[e - 1] == 13:
             e -= 1
         if f < width:
-            fs[n, f] = fstart
-            fe[n, f] = max(fstart, e)
+            fs[f, n] = fstart
+            fe[f, n] = max(fstart, e)
         p = q + 1
         if blank:
             continue
         for k in range(width if strip else 0):
-            a, b = rk.strip(buf, fs[n, k], fe[n, k])
-            fs[n, k] = a
-            fe[n, k] = b
+            a, b = rk.strip(buf, fs[k, n], fe[k, n])
+            fs[k, n] = a
+            fe[k, n] = b
         line_no[n] = line
         n += 1
     return n, OK
@@ -79,10 +79,10 @@ def check_rows(buf, fs, fe, n, i_psn, i_cert, i_beg, i_end, beg, end, cert_x):  
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     check = (49, 48, 88, 57, 56, 55, 54, 53, 52, 51, 50)  # "10X98765432"
     for i in range(n):
-        if not rk.plain_text(buf, fs[i, i_psn], fe[i, i_psn]):
+        if not rk.plain_text(buf, fs[i_psn, i], fe[i_psn, i]):
             return i
-        a = fs[i, i_cert]
-        if fe[i, i_cert] - a != 18:
+        a = fs[i_cert, i]
+        if fe[i_cert, i] - a != 18:
             return i
         s = 0
         for k in range(17):
@@ -102,14 +102,14 @@ def check_rows(buf, fs, fe, n, i_psn, i_cert, i_beg, i_end, beg, end, cert_x):  
         d = rk.digits(buf, a + 12, 2)
         if rk.ordinal(y, m, d) < 0:
             return i
-        d0, _ = rk.parse_date(buf, fs[i, i_beg], fe[i, i_beg])
+        d0, _ = rk.parse_date(buf, fs[i_beg, i], fe[i_beg, i])
         if d0 < 0:
             return i
         beg[i] = d0
-        if fe[i, i_end] == fs[i, i_end]:
+        if fe[i_end, i] == fs[i_end, i]:
             end[i] = MAX_DAY
         else:
-            d1, _ = rk.parse_date(buf, fs[i, i_end], fe[i, i_end])
+            d1, _ = rk.parse_date(buf, fs[i_end, i], fe[i_end, i])
             if d1 < d0:
                 return i
             end[i] = d1
@@ -157,4 +157,24 @@ def parse_ints(buf, starts, ends, empty, out):  # type: ignore[no-untyped-def]
         if v < 0:
             return i
         out[i] = -v if neg else v
+    return -1
+
+
+@njit
+def hash_differs(r_buf, r_start, r_end, at_reg, hb):  # type: ignore[no-untyped-def]
+    """The first person ``k`` whose registry row ``at_reg[k]`` holds an ID-number hash
+    (64 hex characters at ``r_buf[r_start:r_end]``) other than ``hb[64k:64k+64]``; -1."""
+    for k in range(at_reg.shape[0]):
+        j = at_reg[k]
+        if j < 0:
+            continue
+        a = r_start[j]
+        m = r_end[j] - a
+        if m == 0:
+            continue
+        if m != 64:
+            return k
+        for t in range(64):
+            if r_buf[a + t] != hb[64 * k + t]:
+                return k
     return -1
