@@ -21,6 +21,7 @@ Figures are printed with the load average: the machine is shared, so they vary.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -29,6 +30,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# synthetic data only: a fixed data key, so that a registry kept from an earlier run (its
+# ID-number hashes) is read with the same key; reports go to a scratch folder
+os.environ.setdefault("JIUZHU_DATA_KEY", "11" * 32)
+os.environ.setdefault("JIUZHU_VAR_DIR", tempfile.mkdtemp(prefix="columnar-bench-"))
 
 from calc_bench import ROOT, data_set, jiuzhu_command  # noqa: E402
 from sqlalchemy.engine import URL  # noqa: E402
@@ -217,6 +222,115 @@ def bench_simulate(ids: Path, claims: Path, n_claims: int, drop: bool) -> None:
         admin.dispose()
 
 
+def _registry_db(base: URL, rows: int) -> str:
+    """A registry of ``rows`` persons after a first full list (made once, kept)."""
+    from import_bench import make_list
+    from sqlalchemy import create_engine, text
+
+    from jiuzhu.adapters.db import migrate
+    from jiuzhu.adapters.db.engine import make_engine
+    from jiuzhu.adapters.db.uow import UnitOfWork
+    from jiuzhu.services.identity_import import import_identities
+
+    prefix = os.environ.get("JIUZHU_BENCH_DB_PREFIX", "jiuzhu_bench_")
+    name = f"{prefix}registry_{rows}"
+    db = base.set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        there = c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+    if there:
+        migrate.upgrade(db)
+        engine = make_engine(db)
+        with engine.connect() as c:
+            kept = c.scalar(text("SELECT count(*) FROM person")) == rows
+        engine.dispose()
+        if kept:
+            print(f"registry: database {name} (kept from an earlier run)")
+            admin.dispose()
+            return db
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    migrate.upgrade(db)
+    engine = make_engine(db)
+    t0 = time.perf_counter()
+    r = import_identities(
+        UnitOfWork(engine), "bench-full-1.csv", make_list(rows), "minzheng", actor="bench",
+        full_list=True, as_of=dt.date(2025, 1, 1),
+    )  # fmt: skip
+    engine.dispose()
+    assert not r.refused, r.errors[:3]
+    print(f"registry: first full list of {rows:,} into {name} in {time.perf_counter() - t0:.1f} s")
+    return db
+
+
+def bench_import(rows: int) -> None:
+    """Next month's full list (1% gone, 1% new) on copies of one registry: the columnar
+    comparison and the reference path, then the two registries compared row by row."""
+    url = _pg_url()
+    if not url:
+        print("monthly comparison on PostgreSQL: skipped (set JIUZHU_TEST_DATABASE_URL)")
+        return
+    import resource
+
+    from import_bench import make_list
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from jiuzhu.adapters.db.engine import make_engine
+    from jiuzhu.adapters.db.uow import UnitOfWork
+    from jiuzhu.services.identity_import import import_identities
+
+    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    db = _registry_db(base, rows)
+    src = make_url(db).database
+    header = "人员编号,身份证号码,姓名,身份类别,开始日期,结束日期\n".encode()
+    second = (
+        make_list(rows - rows // 100, drop_every=100)
+        + make_list(rows // 100, offset=rows)[len(header) :]
+    )
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    state = {}
+    for label, columnar in (("columnar", True), ("previous path", False)):
+        copy = f"{src}_{'new' if columnar else 'old'}"
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{src}"'))
+        engine = make_engine(base.set(database=copy).render_as_string(hide_password=False))
+        u0 = resource.getrusage(resource.RUSAGE_SELF)
+        t0 = time.perf_counter()
+        r = import_identities(
+            UnitOfWork(engine), "bench-full-2.csv", second, "minzheng", actor="bench",
+            full_list=True, as_of=dt.date(2025, 2, 1), columnar=columnar,
+        )  # fmt: skip
+        wall = time.perf_counter() - t0
+        u1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = u1.ru_utime - u0.ru_utime + u1.ru_stime - u0.ru_stime
+        with engine.connect() as c:
+            state[label] = c.scalar(
+                text(
+                    "SELECT md5(string_agg(concat_ws(',', psn_no, code, begndate, enddate, "
+                    "source, ended_by_batch_id), ';' ORDER BY psn_no, code, begndate, source)) "
+                    "FROM person_identity"
+                )
+            )
+        engine.dispose()
+        stages = {k: round(v, 2) for k, v in r.timings.items()}
+        print(
+            f"monthly comparison, {r.counts['rows']:,} rows ({r.counts['added']:,} added, "
+            f"{r.counts['ended']:,} ended), {label}: {wall:.2f} s wall, {cpu:.2f} s CPU here; "
+            f"stages {stages}  [{load()}]"
+        )
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+    same = len(set(state.values())) == 1
+    print(
+        f"registry after the comparison, columnar vs previous: {'the same' if same else 'DIFFERENT'}"
+    )
+    admin.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="columnar engine vs the previous path")
     ap.add_argument("--claims", type=int, default=1_000_000)
@@ -224,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20240101)
     ap.add_argument("--skip-simulate", action="store_true")
     ap.add_argument("--drop-db", action="store_true", help="drop the stored year at the end")
+    ap.add_argument("--skip-import", action="store_true")
+    ap.add_argument("--list-rows", type=int, default=1_000_000, help="monthly comparison rows")
     a = ap.parse_args(argv)
     print(f"machine: {os.cpu_count()} CPUs, shared with other work; {load()}")
     ids, claims = data_set(a.claims, a.persons, a.seed, ROOT / "var" / "bench")
@@ -231,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     bench_kernel(ids, claims)
     if not a.skip_simulate:
         bench_simulate(ids, claims, a.claims, a.drop_db)
-    print("monthly full-list comparison on the columnar tools: not started")
+    if not a.skip_import:
+        bench_import(a.list_rows)
+    print(f"done  [{load()}]")
     return 0
 
 

@@ -5,8 +5,10 @@ of a PostgreSQL read one consistent year, county codes carried."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
+import pytest
 from settlement_support import D, add_person
 from sqlalchemy import update
 
@@ -87,3 +89,41 @@ def test_parts_read_one_year_and_counties_are_carried(uow: UnitOfWork) -> None:
     counties = {r.key: (r.persons, r.settlements) for r in sim.by["county"]}
     assert counties == {"640104": (1, 2), "（未记录 not recorded）": (1, 2)}
     assert np.array_equal(year.recompute(POLICY), year.stored_paid)
+
+
+def test_cli_tries_several_changes_on_one_reading(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jiuzhu simulate --year 2024 --overlay A --overlay B`: one reading, two changes.
+    dibao (class 二, 80%), one stay of base 10,000.00 pays 8,000.00 now (第十四条);
+    A: class 二 at 90% pays 9,000.00 (+1,000.00); B: at 100%, 10,000.00 (+2,000.00)."""
+    from typer.testing import CliRunner
+
+    from jiuzhu.adapters.db.engine import default_engine, make_engine
+    from jiuzhu.cli.main import app
+    from jiuzhu.config import get_settings
+
+    monkeypatch.setenv("JIUZHU_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    default_engine.cache_clear()
+    engine = make_engine(db_url)
+    uow = UnitOfWork(engine)
+    add_person(uow, "A", [("dibao", D(2024, 1, 1), None)])
+    settle(uow, POLICY, _stay("S1", "A", 1_000_000, 6), source="import", actor="t")
+    files = []
+    for name, ratio in (("a.yaml", "0.9"), ("b.yaml", "1")):
+        f = tmp_path / name
+        f.write_text(f'classes:\n  二:\n    ratio:\n      - {{from: 2024-01-01, value: "{ratio}"}}\n',
+                     encoding="utf-8")  # fmt: skip
+        files += ["--overlay", str(f)]
+    out = CliRunner().invoke(
+        app, ["simulate", "--region", "ningxia", "--year", "2024", *files], catch_exceptions=False
+    )
+    assert out.exit_code == 0, out.output
+    text = out.output.replace("\n", "")
+    assert "方案 a.yaml" in text and "方案 b.yaml" in text
+    assert "差额 difference +1000.00" in text and "差额 difference +2000.00" in text
+    engine.dispose()
+    default_engine().dispose()
+    default_engine.cache_clear()
+    get_settings.cache_clear()
