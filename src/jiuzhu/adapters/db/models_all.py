@@ -13,6 +13,7 @@ for _name in (
     "web_tables",
     "warning_tables",
     "archive_tables",
+    "clearing_tables",
 ):
     try:
         importlib.import_module(f"jiuzhu.adapters.db.{_name}")
