@@ -30,6 +30,8 @@ ROUTERS = (
     "warning",
     "checks",
     "simulations",
+    "fund_clearing",
+    "fund_reconcile",
 )
 
 
