@@ -307,7 +307,12 @@ def export_batch(uow: UnitOfWork, batch_no: str, *, actor: str) -> bytes:
     """The bank's file (CSV, UTF-8 with BOM, full account numbers); audited with its SHA-256."""
     with uow.begin() as s:
         b = _batch(s, batch_no)
-        to = step(BATCH_FLOW, b.status, BatchStatus.EXPORTED, f"拨付批次 {batch_no}")
+        # a paid batch's file may be drawn again (for the records); it stays paid
+        to = (
+            b.status
+            if b.status == BatchStatus.PAID
+            else step(BATCH_FLOW, b.status, BatchStatus.EXPORTED, f"拨付批次 {batch_no}")
+        )
         view = _batch_view(s, b)
         accounts = {a.fixmedins_code: a for a in s.scalars(select(HospitalAccount))}
         buf = io.StringIO()
