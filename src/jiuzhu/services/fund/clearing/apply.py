@@ -200,6 +200,8 @@ def set_account(
     ):
         if not v.strip():
             raise InputError(f"{f} is required", column=f)
+    if len(code) > 40 or len(name) > 200 or len(account_name) > 200 or len(bank_name) > 200:
+        raise InputError("fixmedins_code ≤ 40, names ≤ 200 characters", column="fixmedins_code")
     no = account_no.replace(" ", "")
     if not (8 <= len(no) <= 40 and no.isdigit()):
         raise InputError("银行账号须为 8–40 位数字 (account_no)", column="account_no")
