@@ -46,7 +46,9 @@ def _pg_admin() -> str | None:
     import psycopg
 
     try:
-        psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3).close()
+        psycopg.connect(
+            url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3
+        ).close()
     except psycopg.Error:
         return None
     return url
@@ -103,7 +105,10 @@ def load_settlements(url: str, n: int) -> None:
             c.exec_driver_sql("SET LOCAL session_replication_role = replica")
         for k in range(0, n, 20_000):
             c.execute(insert(Settlement), rows[k : k + 20_000])
-        c.execute(insert(ApiKey), [{"institution": HOSPITAL, "prefix": "jz_bench", "key_hash": secrets.token_hex(32)}])
+        c.execute(
+            insert(ApiKey),
+            [{"institution": HOSPITAL, "prefix": "jz_bench", "key_hash": secrets.token_hex(32)}],
+        )
     engine.dispose()
 
 
@@ -157,20 +162,34 @@ def bench_detail(url: str, label: str, n: int, tmp: Path) -> bool:
 # -- 2. the database's cost of the guarantees ------------------------------------------------
 def _capture(url: str) -> dict[str, Any]:
     """The arguments of one real settlement statement (the service's own), to replay."""
+    from service_bench import load_persons
+
     from jiuzhu.adapters.db import settlement_sql
     from jiuzhu.adapters.db.engine import make_engine
     from jiuzhu.adapters.db.uow import UnitOfWork
     from jiuzhu.domain.claim import Claim
     from jiuzhu.policy.loader import RegionPolicy
     from jiuzhu.services.settlement import settle
-    from service_bench import load_persons
 
     psns = load_persons(url, 10)
     captured: dict[str, Any] = {}
     orig = settlement_sql.Raw.record_settlement
 
-    def cap(self: Any, values: Any, totals: Any, actor: Any, audit_after: Any, entries: Any = (), then: Any = None) -> Any:
-        captured.update(values=copy.deepcopy(values), totals=totals, audit_after=audit_after, entries=list(entries))
+    def cap(
+        self: Any,
+        values: Any,
+        totals: Any,
+        actor: Any,
+        audit_after: Any,
+        entries: Any = (),
+        then: Any = None,
+    ) -> Any:
+        captured.update(
+            values=copy.deepcopy(values),
+            totals=totals,
+            audit_after=audit_after,
+            entries=list(entries),
+        )
         return orig(self, values, totals, actor, audit_after, entries, then)
 
     settlement_sql.Raw.record_settlement = cap  # type: ignore[method-assign]
@@ -195,7 +214,9 @@ def bench_triggers(n: int, rounds: int) -> None:
     from jiuzhu.adapters.db.settlement_sql import Raw
     from jiuzhu.domain.journal import Entry
 
-    m = importlib.import_module("jiuzhu.adapters.db.migrations.versions.1201_fund_one_check_per_statement")
+    m = importlib.import_module(
+        "jiuzhu.adapters.db.migrations.versions.1201_fund_one_check_per_statement"
+    )
     url, drop = scratch_pg()
     try:
         migrate.upgrade(url)
@@ -226,7 +247,10 @@ def bench_triggers(n: int, rounds: int) -> None:
                 for _ in range(n):
                     with Session(bind=engine) as s, s.begin():
                         v = dict(cap["values"], setl_id=f"W{i}")
-                        es = [(Entry(e.region, e.day, e.kind, f"W{i}", e.memo, e.lines), w) for e, w in cap["entries"]]
+                        es = [
+                            (Entry(e.region, e.day, e.kind, f"W{i}", e.memo, e.lines), w)
+                            for e, w in cap["entries"]
+                        ]
                         Raw(s).record_settlement(v, cap["totals"], "bench", cap["audit_after"], es)
                     i += 1
                 acc[k][0] += n
@@ -242,14 +266,18 @@ def bench_triggers(n: int, rounds: int) -> None:
             parts.append(f"{k} {per * 1000:.3f} ms (+{(per - floor) * 1000:.3f})")
         print(
             f"GUARANTEES' DATABASE COST per settlement statement + commit, PostgreSQL backend CPU, "
-            f"{rounds} alternating rounds of {n}: " + "; ".join(parts) + f"; load average {load_average()}"
+            f"{rounds} alternating rounds of {n}: "
+            + "; ".join(parts)
+            + f"; load average {load_average()}"
         )
     finally:
         drop()
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--lines", type=int, default=100_000)
     ap.add_argument("--settlements", type=int, default=2000, help="per round and trigger set")
     ap.add_argument("--rounds", type=int, default=4)
