@@ -89,6 +89,20 @@ def urls(d: Seeded) -> dict[str, tuple[str, tuple[str, ...]]]:
         "/audit": ("/audit", ("auditor",)),
         "/warning": ("/warning", ("warning", "registry", "auditor", "checks")),
         "/checks": ("/checks", ("checks", "auditor")),
+        "/fund/statements": ("/fund/statements", ("finance", "auditor")),
+        "/fund/statements/{stmt_no}": (f"/fund/statements/{d.stmt_no}", ("finance", "auditor")),
+        "/fund/hospital-batches": ("/fund/hospital-batches", ("finance", "auditor")),
+        "/fund/hospital-batches/{batch_no}": (
+            f"/fund/hospital-batches/{d.hospital_batch}",
+            ("finance", "auditor"),
+        ),
+        "/fund/hospital-batches/{batch_no}/bank-file.csv": (
+            f"/fund/hospital-batches/{d.hospital_batch}/bank-file.csv",
+            ("finance",),
+        ),
+        "/fund/trial-balance": ("/fund/trial-balance?as_of=2025-12-31", ("finance", "auditor")),
+        "/fund/payables": ("/fund/payables?as_of=2025-12-31", ("finance", "auditor")),
+        "/fund/reconcile": ("/fund/reconcile?status=open", ("finance", "auditor")),
     }
 
 

@@ -233,3 +233,9 @@ def check() -> None:
         t.add_row(f.check, f.subject, f.detail)
     console.print(t)
     raise typer.Exit(1)
+
+
+# hospital clearing and reconciliation: their own module (cli/fund_clearing.py)
+from jiuzhu.cli import fund_clearing as _clearing  # noqa: E402
+
+_clearing.register(app)

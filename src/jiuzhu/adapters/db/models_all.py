@@ -15,6 +15,7 @@ for _name in (
     "archive_tables",
     "summary_tables",
     "insured_tables",
+    "clearing_tables",
 ):
     try:
         importlib.import_module(f"jiuzhu.adapters.db.{_name}")
