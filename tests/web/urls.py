@@ -39,6 +39,8 @@ POLICY_READERS = (
     "enrolment",
 )
 
+FUND_READERS = ("finance", "auditor")
+
 
 def urls(d: Seeded) -> dict[str, tuple[str, tuple[str, ...]]]:
     """route path → (a concrete URL, permissions)."""
@@ -103,6 +105,18 @@ def urls(d: Seeded) -> dict[str, tuple[str, tuple[str, ...]]]:
         "/fund/trial-balance": ("/fund/trial-balance?as_of=2025-12-31", ("finance", "auditor")),
         "/fund/payables": ("/fund/payables?as_of=2025-12-31", ("finance", "auditor")),
         "/fund/reconcile": ("/fund/reconcile?status=open", ("finance", "auditor")),
+        "/fund/funding": ("/fund/funding?year=2025", FUND_READERS),
+        "/fund/budget": ("/fund/budget?year=2026&month=3", FUND_READERS),
+        "/fund/insurer": ("/fund/insurer", FUND_READERS),
+        "/fund/reports": ("/fund/reports?kind=spending&period=2025-01", FUND_READERS),
+        "/fund/reports/{kind}/{period}.{fmt}": (
+            "/fund/reports/balance_sheet/2025-12.xlsx",
+            FUND_READERS,
+        ),
+        "/fund/reports/drill": (
+            "/fund/reports/drill?key=src%3Dsettlements%26region%3Dningxia%26start%3D2025-01-01%26end%3D2025-12-31",
+            FUND_READERS,
+        ),
     }
 
 
@@ -112,5 +126,15 @@ EXTRA = [
     ("/reimbursements/{returned}/documents/notice.pdf", REIMB_READERS),
 ]
 """More concrete URLs of a route listed above."""
+
+EXTRA += [
+    ("/fund/reports?kind=analysis&period=2025", FUND_READERS),
+    ("/fund/reports?kind=balance_sheet&period=2025Q4", FUND_READERS),
+    ("/fund/reports/analysis/2025.pdf", FUND_READERS),
+    (
+        "/fund/reports/drill?key=src%3Djournal%26region%3Dningxia%26account%3D210101%26end%3D2025-12-31",
+        FUND_READERS,
+    ),
+]
 
 PUBLIC = {"/login", "/docs"}

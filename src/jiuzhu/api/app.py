@@ -34,6 +34,7 @@ ROUTERS = (
     "simulations",
     "fund_clearing",
     "fund_reconcile",
+    "fund_funding",
 )
 
 

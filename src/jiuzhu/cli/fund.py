@@ -235,7 +235,13 @@ def check() -> None:
     raise typer.Exit(1)
 
 
-# hospital clearing and reconciliation: their own module (cli/fund_clearing.py)
-from jiuzhu.cli import fund_clearing as _clearing  # noqa: E402
+def _register_more() -> None:
+    """Hospital clearing and reconciliation (cli/fund_clearing.py); funding, the insurer
+    model, the budget and the reports (cli/fund_funding.py)."""
+    from jiuzhu.cli import fund_clearing, fund_funding
 
-_clearing.register(app)
+    fund_clearing.register(app)
+    fund_funding.register(app)
+
+
+_register_more()

@@ -154,7 +154,8 @@ def clawback_entry(ev: ClawedBack, chart: Chart, day: dt.date | None = None) -> 
 
 
 def paid_entry(ev: Paid, chart: Chart, day: dt.date | None = None) -> Entry:
-    """Dr each payee's payable, Cr 支出户存款 (per county): the batch clears what it pays."""
+    """Dr each payee's payable, Cr 支出户存款 (per county, the agency's own 支出户 where the
+    region keeps them apart): the batch clears what it pays."""
     lines: list[Line] = []
     by_county: dict[str | None, int] = {}
     for p in ev.lines:
@@ -162,7 +163,7 @@ def paid_entry(ev: Paid, chart: Chart, day: dt.date | None = None) -> Entry:
         lines.append(Line(chart.code(role), p.amount, 0, p.party, p.county))
         by_county[p.county] = by_county.get(p.county, 0) + p.amount
     for county, amount in by_county.items():
-        lines.append(Line(chart.code("expenditure_account"), 0, amount, None, county))
+        lines.append(Line(chart.expenditure(county), 0, amount, None, county))
     return Entry(
         ev.region, day or ev.day, "pay", ev.batch_no, f"拨付批次 {ev.batch_no}", _pair(lines)
     )

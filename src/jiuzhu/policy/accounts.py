@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from jiuzhu.domain.errors import PolicyError
+from jiuzhu.domain.errors import InputError, PolicyError
 
 KINDS = ("asset", "liability", "net_assets", "income", "expense")
 DEBIT_NORMAL = ("asset", "expense")
@@ -48,6 +48,13 @@ ROLES = (
 """Every role the postings use; each must name exactly one account of the chart."""
 
 
+class UnknownCounty(InputError):
+    """A county code no agency of the region serves."""
+
+    def __init__(self, message: str, *, field: str = "county") -> None:
+        super().__init__(message, column=field)
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     code: str
@@ -55,6 +62,8 @@ class Account:
     kind: str
     role: str | None
     ref: str
+    counties: tuple[str, ...] = ()
+    """a 支出户 of one agency: the division codes it serves (双鸭山实施办法 第十四条 市、县分账)"""
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,26 @@ class Chart:
     def account(self, code: str) -> Account | None:
         return self._by_code.get(code)  # type: ignore[attr-defined,no-any-return]
 
+    def agencies(self) -> tuple[Account, ...]:
+        """The 支出户 of each agency (city, counties), in code order; empty when not split."""
+        return tuple(a for a in self.accounts if a.counties)
+
+    def expenditure(self, county: str | None) -> str:
+        """The 支出户存款 account of ``county``'s agency (1004 itself when the region keeps
+        one 支出户, or the county is not given); a county no agency serves is refused."""
+        agencies = self.agencies()
+        if county is None or not agencies:
+            return self.code("expenditure_account")
+        for a in agencies:
+            if county in a.counties:
+                return a.code
+        raise UnknownCounty(
+            f"县区 {county} 不属于本地区任何经办机构的支出户 (unknown county; known: "
+            + ", ".join(c for a in agencies for c in a.counties)
+            + ")",
+            field="county",
+        )
+
     def name(self, code: str) -> str:
         a = self.account(code)
         return a.name if a else code
@@ -95,7 +124,10 @@ class Chart:
 
 def _account(d: dict[str, Any]) -> Account:
     try:
-        return Account(str(d["code"]), str(d["name"]), str(d["kind"]), d.get("role"), str(d["ref"]))
+        counties = tuple(str(c) for c in d.get("counties") or ())
+        return Account(
+            str(d["code"]), str(d["name"]), str(d["kind"]), d.get("role"), str(d["ref"]), counties
+        )
     except KeyError as exc:
         raise PolicyError(f"chart of accounts: account {d!r} lacks {exc.args[0]}") from None
 

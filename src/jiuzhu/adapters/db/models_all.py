@@ -16,6 +16,7 @@ for _name in (
     "summary_tables",
     "insured_tables",
     "clearing_tables",
+    "funding_tables",
 ):
     try:
         importlib.import_module(f"jiuzhu.adapters.db.{_name}")
