@@ -12,10 +12,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.api.auth import HOSPITAL, Principal, get_uow, require
+from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.money import format_fen
+from jiuzhu.services.access.login import HOSPITAL
 from jiuzhu.services.fund import queries as books
 from jiuzhu.services.fund.clearing import apply, parse, queries
 
