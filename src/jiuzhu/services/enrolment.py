@@ -88,7 +88,7 @@ def parse_status(text: str) -> str | None:
 
 
 @dataclass
-class LedgerLine:
+class SubsidyRegisterLine:
     """One beneficiary in the exemption ledger (masked)."""
 
     psn_no: str
@@ -152,16 +152,16 @@ class MidYearEntry:
 
     month: str
     deadline: dt.date
-    line: LedgerLine
+    line: SubsidyRegisterLine
 
 
 @dataclass
-class Ledger:
+class SubsidyRegister:
     region: str
     year: int
     premium: int
     premium_ref: str
-    lines: list[LedgerLine]
+    lines: list[SubsidyRegisterLine]
     mid_year: list[MidYearEntry]
 
     def totals(self) -> dict[str, Any]:
@@ -330,14 +330,14 @@ def ledger_people(session: Session, psn_nos: Sequence[str]) -> dict[str, Person]
     return people
 
 
-def build_ledger(session: Session, policy: RegionPolicy, year: int) -> Ledger:
+def build_ledger(session: Session, policy: RegionPolicy, year: int) -> SubsidyRegister:
     """The 免缴台账 of ``year`` (see the module docstring for the rules)."""
     rules = ledger_rules(policy, year)
     spans = ledger_spans(session, rules)
     statuses = ledger_statuses(session, year)
     people = ledger_people(session, list(spans))
     cipher = get_cipher()
-    lines: list[LedgerLine] = []
+    lines: list[SubsidyRegisterLine] = []
     mid: list[MidYearEntry] = []
     for psn in sorted(spans):
         ln = ledger_line(rules, psn, spans[psn], statuses, people.get(psn), cipher)
@@ -348,7 +348,7 @@ def build_ledger(session: Session, policy: RegionPolicy, year: int) -> Ledger:
             month, deadline = _month_and_deadline(ln.recognised_on)
             mid.append(MidYearEntry(month, deadline, ln))
     mid.sort(key=lambda m: (m.month, m.line.recognised_on, m.line.psn_no))
-    return Ledger(policy.region, year, rules.premium, rules.premium_ref, lines, mid)
+    return SubsidyRegister(policy.region, year, rules.premium, rules.premium_ref, lines, mid)
 
 
 def ledger_line(
@@ -358,7 +358,7 @@ def ledger_line(
     statuses: dict[tuple[str, int], PersonEnrolment],
     person: Person | None,
     cipher: Any,
-) -> LedgerLine | None:
+) -> SubsidyRegisterLine | None:
     """One person's ledger line (None: no subsidy in force that year for their identities)."""
     policy, year, premium = rules.policy, rules.year, rules.premium
     last, ranks, elsewhere_rule = rules.last, rules.ranks, rules.elsewhere_rule
@@ -432,7 +432,7 @@ def ledger_line(
     if left is not None:
         notes.append(f"{left} 身份终止退出资助范围，当期已享受的资助不再退还（新疆规程 第十二条）")
     text, ref = CASES[case]
-    ln = LedgerLine(
+    ln = SubsidyRegisterLine(
         psn_no=psn,
         certno=mask_certno(cert),
         name=mask_name(name),
@@ -496,7 +496,7 @@ def _identity_list(codes: Sequence[str], top: str) -> str:
     )
 
 
-def ledger_row(ln: LedgerLine) -> list[Any]:
+def ledger_row(ln: SubsidyRegisterLine) -> list[Any]:
     return [
         ln.psn_no,
         ln.name,
@@ -521,7 +521,7 @@ def ledger_row(ln: LedgerLine) -> list[Any]:
     ]
 
 
-def ledger_sheets(ledger: Ledger) -> list[Sheet]:
+def ledger_sheets(ledger: SubsidyRegister) -> list[Sheet]:
     """免缴台账, 中途新增 (by month, 25th deadline), 退费, 汇总 — Chinese headers, masked."""
     t = ledger.totals()
     head = [
@@ -762,8 +762,8 @@ def status_label(status: str | None) -> str:
 __all__ = [
     "CASES",
     "LEDGER_HEADERS",
-    "Ledger",
-    "LedgerLine",
+    "SubsidyRegister",
+    "SubsidyRegisterLine",
     "build_ledger",
     "enrolment_of",
     "import_enrolment",

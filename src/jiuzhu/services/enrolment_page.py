@@ -74,7 +74,7 @@ def _persons_sql(rules: en.LedgerRules, case: str, psn_no: str) -> tuple[str, di
 def ledger_page(
     session: Session, policy: RegionPolicy, year: int, *, case: str = "", psn_no: str = "",
     limit: int = 20, offset: int = 0,
-) -> tuple[int, bool, list[en.LedgerLine]]:  # fmt: skip
+) -> tuple[int, bool, list[en.SubsidyRegisterLine]]:  # fmt: skip
     """(matching persons up to COUNT_CAP, whether there are more, the lines of the page)."""
     rules = en.ledger_rules(policy, year)
     sql, params = _persons_sql(rules, case, psn_no.strip())

@@ -31,6 +31,7 @@ from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.warning_tables import ClawBack
 from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import Conflict, NotFound
 from jiuzhu.domain.events import Reversed, Settled
@@ -407,7 +408,7 @@ def reverse(
         totals.tp -= row.d_tp
         totals.settlements -= 1
         row.status = "reversed"
-        row.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        row.reversed_at = utcnow()
         s.flush()
         unobserve_settlement(Raw(s), row.region, claim_of_row(row), row.body, row.source)
         messagebus.publish(s, Reversed(setl_id, row.region, row.setl_time.date()))

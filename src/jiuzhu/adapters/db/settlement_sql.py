@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.audit_chain import record_mac
 from jiuzhu.adapters.db.summary_tables import SLOTS
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.domain.journal import Entry
 
@@ -65,7 +66,7 @@ _AUDIT_JSON = {"before", "after"}
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return utcnow()
 
 
 def dumps(v: Any) -> str:

@@ -8,7 +8,6 @@ key). Each SQL rule is one ``INSERT … SELECT``. The run and its counts are aud
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.warning_tables import CheckRun, Finding
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.errors import InputError
 from jiuzhu.services.checks.rules import RULES, Options, Rule
 
@@ -42,7 +42,7 @@ _COLUMNS = (
 
 def _insert_select(s: Session, run_id: int, r: Rule, sql: str, params: dict[str, object]) -> int:
     """The rule's findings inserted by the database (a subject already found is skipped)."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     stmt = text(
         f"INSERT INTO check_finding ({_COLUMNS}) SELECT :run_id, :rule, :category, :article, "
         "x.subject, x.psn_no, x.setl_id, x.institution, x.amount, x.evidence, 'open', :now, "
@@ -117,7 +117,7 @@ def run_checks(
             res.found[n] = count
             res.seconds[n] = f"{time.perf_counter() - t0:.1f}"
         run.counts = {"found": res.found, "skipped": res.skipped}
-        run.finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        run.finished_at = utcnow()
         audit(s, actor, "check_run", "check_run", str(run.id), None,
               {"trigger": trigger, "rules": names, **run.counts})  # fmt: skip
         return res

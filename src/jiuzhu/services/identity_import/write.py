@@ -17,6 +17,7 @@ from jiuzhu.adapters.db.bulk import (
     copy_opt,
     copy_text,
 )
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.services.identity_import.load import Existing
 from jiuzhu.services.identity_import.report import ImportResult
 from jiuzhu.services.identity_import.rows import Progress, Row, parse_date
@@ -40,7 +41,7 @@ def write_changes(
     """New persons (encrypted), added identities, changed and ended spans, in the
     caller's transaction (PostgreSQL ``COPY``, SQLite ``executemany``); returns the new
     persons and the timestamp as written."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     new_people: dict[str, Row] = {}
     for r in added:
         if r.psn_no not in by_psn and r.psn_no not in new_people:

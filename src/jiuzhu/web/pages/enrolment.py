@@ -29,7 +29,7 @@ def ledger(request: Request, user: WebUser = Depends(need(*READERS))) -> Respons
     case = raw.get("case", "")
     psn_no = raw.get("psn_no", "").strip()
     problems: list[str] = []
-    lines: list[enrolment.LedgerLine] = []
+    lines: list[enrolment.SubsidyRegisterLine] = []
     pg = pager(raw.get("page"), raw.get("size"))
     try:
         if raw.get("export") == "xlsx":

@@ -32,6 +32,7 @@ from jiuzhu.domain.clearing import (
     check_period,
     step,
 )
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.errors import Conflict, InputError, NotFound, WorkflowError
 from jiuzhu.domain.events import Paid, PaidLine
 from jiuzhu.policy.accounts import chart
@@ -65,7 +66,7 @@ def _today() -> dt.date:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return utcnow()
 
 
 def _known_hospital(s: Session, code: str) -> bool:

@@ -17,6 +17,7 @@ from jiuzhu.adapters.db.clearing_tables import (
     ReconImport,
 )
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.errors import InputError, NotFound, WorkflowError
 from jiuzhu.policy.accounts import chart
 from jiuzhu.policy.money import format_fen
@@ -142,7 +143,7 @@ def run(
             )
         }  # fmt: skip
         new = 0
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        now = utcnow()
         for f in found:
             if (f.kind, f.ref) in existing:
                 continue
@@ -172,7 +173,7 @@ def resolve(uow: UnitOfWork, diff_id: int, *, reason: str, actor: str) -> None:
         if d.status != "open":
             raise WorkflowError(f"差异 #{diff_id} 已处理", field="id")
         d.status, d.resolved_by = "resolved", actor
-        d.resolved_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        d.resolved_at = utcnow()
         d.reason = reason.strip()[:500]
         audit(s, actor, "resolve", "recon_difference", str(diff_id), {"status": "open"},
               {"status": "resolved", "reason": d.reason, "amount": format_fen(abs(d.amount))})  # fmt: skip
