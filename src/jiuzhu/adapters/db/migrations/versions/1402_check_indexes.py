@@ -1,7 +1,8 @@
 """checks: indexes the set-based check rules need
 
 - settlements that are a back-pay of another (``backpay_of``, partial: few rows), for
-  "应补报未补报" (宁医保发〔2023〕102号 第十九条);
+  "应补报未补报" (宁医保发〔2023〕102号 第十九条): the same index the simulation needs,
+  made once, by revision 1500 (which every database reaches before 1600);
 - PostgreSQL: the settlements whose body carries a deposit (partial, on the expression),
   for "先诊疗后付费对象被收取押金" (双鸭山实施办法 第二十二条): the rule reads those few
   instead of parsing five million bodies.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "1402"
@@ -24,13 +24,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_settlement_backpay_of",
-        "settlement",
-        ["backpay_of"],
-        postgresql_where=sa.text("backpay_of IS NOT NULL"),
-        sqlite_where=sa.text("backpay_of IS NOT NULL"),
-    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE INDEX ix_settlement_deposit ON settlement ((body->>'deposit')) "
@@ -41,4 +34,3 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_settlement_deposit", table_name="settlement")
-    op.drop_index("ix_settlement_backpay_of", table_name="settlement")
