@@ -21,6 +21,7 @@ Figures are printed with the load average: the machine is shared, so they vary.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -29,8 +30,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# synthetic data only: a fixed data key, so that a registry kept from an earlier run (its
+# ID-number hashes) is read with the same key; reports go to a scratch folder
+os.environ.setdefault("JIUZHU_DATA_KEY", "11" * 32)
+os.environ.setdefault("JIUZHU_VAR_DIR", tempfile.mkdtemp(prefix="columnar-bench-"))
 
 from calc_bench import ROOT, data_set, jiuzhu_command  # noqa: E402
+from sqlalchemy.engine import URL  # noqa: E402
 
 MEASURE = (
     "import resource, subprocess, sys, time\n"
@@ -103,63 +109,226 @@ def _pg_url() -> str | None:
     return os.environ.get("JIUZHU_BENCH_DATABASE_URL") or os.environ.get("JIUZHU_TEST_DATABASE_URL")
 
 
-def bench_simulate(ids: Path, claims: Path) -> None:
+def _bench_db(base: URL, n_claims: int, ids: Path, claims: Path) -> str:
+    """The stored year in PostgreSQL: made once (COPY), kept for the next runs."""
+    from sqlalchemy import create_engine, text
+    from stored_data import fill_settlements
+
+    from jiuzhu.adapters.db import migrate
+    from jiuzhu.adapters.db.engine import make_engine
+
+    prefix = os.environ.get("JIUZHU_BENCH_DB_PREFIX", "jiuzhu_bench_")
+    name = f"{prefix}stored_{n_claims}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    db = base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as c:
+        there = c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+    if there:
+        migrate.upgrade(db)
+        engine = make_engine(db)
+        with engine.connect() as c:
+            kept = c.scalar(text("SELECT count(*) FROM settlement")) == n_claims
+        engine.dispose()
+        if kept:
+            print(f"stored year: database {name} (kept from an earlier run)")
+            admin.dispose()
+            return db
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    migrate.upgrade(db)
+    engine = make_engine(db)
+    t0 = time.perf_counter()
+    n = fill_settlements(engine, ids, claims)
+    engine.dispose()
+    vacuum = create_engine(
+        base.set(database=name),
+        isolation_level="AUTOCOMMIT",  # type: ignore[attr-defined]
+    )
+    with vacuum.connect() as c:
+        c.execute(text("VACUUM ANALYZE"))
+    vacuum.dispose()
+    print(f"stored year: {n:,} settlements into {name} by COPY in {time.perf_counter() - t0:.1f} s")
+    admin.dispose()
+    return db
+
+
+def bench_simulate(ids: Path, claims: Path, n_claims: int, drop: bool) -> None:
     url = _pg_url()
     if not url:
         print("simulate on PostgreSQL: skipped (set JIUZHU_TEST_DATABASE_URL)")
         return
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
-    from stored_data import fill_settlements
+
+    from jiuzhu.adapters.db.engine import make_engine
+    from jiuzhu.adapters.db.uow import UnitOfWork
+    from jiuzhu.policy.loader import RegionPolicy
+    from jiuzhu.policy.overlay import apply_overlay
+    from jiuzhu.services import simulate_stored
 
     base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    db = _bench_db(base, n_claims, ids, claims)
+    engine = make_engine(db)
+    uow = UnitOfWork(engine)
+    now = RegionPolicy.load("ningxia")
+    changes = [
+        ("class 二 ratio 85%", {"classes": {"二": {"ratio": [{"from": "2024-01-01", "value": "0.85"}]}}}),
+        ("tilt threshold 2,000", {"tilt": {"threshold": [{"from": "2024-01-01", "value": 2000}]}}),
+        ("class 三 cap 30,000", {"classes": {"三": {"annual_cap": [{"from": "2024-01-01", "value": 30000}]}}}),
+    ]  # fmt: skip
+    for rnd in range(2):
+        simulate_stored._LOADED.clear()  # noqa: SLF001 - each round: a fresh process's first change
+        for k, (name, overlay) in enumerate(changes):
+            changed = apply_overlay(now, overlay, name)
+            t0, c0 = time.perf_counter(), time.process_time()
+            year = simulate_stored.cached_year(uow, "ningxia", 2024)
+            sim = year.simulate(now, changed, name)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            what = "first change (reading the year)" if k == 0 else "next change, same process"
+            extra = f"; reading {year.load_seconds:.2f} s" if k == 0 else ""
+            print(
+                f"simulate {year.claims.n:,} stored settlements, {what}: {wall:.2f} s wall, "
+                f"{cpu:.2f} s CPU here{extra}; {name}: difference {sim.difference / 100:+,.2f}"
+                f"  [{load()}]"
+            )
+        if rnd == 0:
+            same = bool((year.recompute(now) == year.stored_paid).all())
+            print(f"simulate, no change = stored payment for every settlement: {same}")
+    cmd = [
+        jiuzhu_command(), "simulate", "--region", "ningxia", "--year", "2024",
+    ]  # fmt: skip
+    with tempfile.TemporaryDirectory() as d:
+        for k, (_, overlay) in enumerate(changes[:2]):
+            import yaml
+
+            f = Path(d) / f"change{k + 1}.yaml"
+            f.write_text(yaml.safe_dump(overlay, allow_unicode=True), encoding="utf-8")
+            cmd += ["--overlay", str(f)]
+        env = {**os.environ, "JIUZHU_DATABASE_URL": db}
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        wall = time.perf_counter() - t0
+    took = [line.split()[1] for line in out.splitlines() if line.startswith("用时")]
+    print(
+        f"`jiuzhu simulate --year 2024 --overlay A --overlay B` (a fresh process, imports "
+        f"included): {wall:.2f} s wall; change A {took[0]} s, change B {took[1]} s  [{load()}]"
+    )
+    engine.dispose()
+    if drop:
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(db).database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _registry_db(base: URL, rows: int) -> str:
+    """A registry of ``rows`` persons after a first full list (made once, kept)."""
+    from import_bench import make_list
+    from sqlalchemy import create_engine, text
+
+    from jiuzhu.adapters.db import migrate
+    from jiuzhu.adapters.db.engine import make_engine
+    from jiuzhu.adapters.db.uow import UnitOfWork
+    from jiuzhu.services.identity_import import import_identities
+
+    prefix = os.environ.get("JIUZHU_BENCH_DB_PREFIX", "jiuzhu_bench_")
+    name = f"{prefix}registry_{rows}"
+    db = base.set(database=name).render_as_string(hide_password=False)
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = "columnar_bench"
+    with admin.connect() as c:
+        there = c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+    if there:
+        migrate.upgrade(db)
+        engine = make_engine(db)
+        with engine.connect() as c:
+            kept = c.scalar(text("SELECT count(*) FROM person")) == rows
+        engine.dispose()
+        if kept:
+            print(f"registry: database {name} (kept from an earlier run)")
+            admin.dispose()
+            return db
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{name}"'))
-    db = base.set(database=name).render_as_string(hide_password=False)
-    try:
-        from jiuzhu.adapters.db import migrate
-        from jiuzhu.adapters.db.engine import make_engine
-        from jiuzhu.adapters.db.uow import UnitOfWork
-        from jiuzhu.policy.loader import RegionPolicy
-        from jiuzhu.policy.overlay import apply_overlay
-        from jiuzhu.services.simulate_stored import load_year
+    admin.dispose()
+    migrate.upgrade(db)
+    engine = make_engine(db)
+    t0 = time.perf_counter()
+    r = import_identities(
+        UnitOfWork(engine), "bench-full-1.csv", make_list(rows), "minzheng", actor="bench",
+        full_list=True, as_of=dt.date(2025, 1, 1),
+    )  # fmt: skip
+    engine.dispose()
+    assert not r.refused, r.errors[:3]
+    print(f"registry: first full list of {rows:,} into {name} in {time.perf_counter() - t0:.1f} s")
+    return db
 
-        migrate.upgrade(db)
-        engine = make_engine(db)
-        t0 = time.perf_counter()
-        n = fill_settlements(engine, ids, claims)
-        print(f"stored {n:,} settlements on PostgreSQL in {time.perf_counter() - t0:.1f} s")
-        uow = UnitOfWork(engine)
-        now = RegionPolicy.load("ningxia")
-        change1 = apply_overlay(
-            now, {"classes": {"二": {"ratio": [{"from": "2024-01-01", "value": "0.85"}]}}}, "A"
-        )
-        change2 = apply_overlay(
-            now, {"tilt": {"threshold": [{"from": "2024-01-01", "value": 2000}]}}, "B"
-        )
-        t0 = time.perf_counter()
-        with uow.read() as s:
-            year = load_year(s, "ningxia", 2024)
-        sim1 = year.simulate(now, change1, "A")
-        first = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        sim2 = year.simulate(now, change2, "B")
-        second = time.perf_counter() - t0
-        same = (year.recompute(now) == year.stored_paid).all()
-        print(
-            f"simulate {year.claims.n:,} stored settlements: first change {first:.2f} s "
-            f"(loading {year.load_seconds:.2f} s; difference {sim1.difference / 100:,.2f}), "
-            f"second change {second:.2f} s (difference {sim2.difference / 100:,.2f}); "
-            f"no change = stored: {bool(same)}  [{load()}]"
-        )
-        engine.dispose()
-    finally:
+
+def bench_import(rows: int) -> None:
+    """Next month's full list (1% gone, 1% new) on copies of one registry: the columnar
+    comparison and the reference path, then the two registries compared row by row."""
+    url = _pg_url()
+    if not url:
+        print("monthly comparison on PostgreSQL: skipped (set JIUZHU_TEST_DATABASE_URL)")
+        return
+    import resource
+
+    from import_bench import make_list
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from jiuzhu.adapters.db.engine import make_engine
+    from jiuzhu.adapters.db.uow import UnitOfWork
+    from jiuzhu.services.identity_import import import_identities
+
+    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    db = _registry_db(base, rows)
+    src = make_url(db).database
+    header = "人员编号,身份证号码,姓名,身份类别,开始日期,结束日期\n".encode()
+    second = (
+        make_list(rows - rows // 100, drop_every=100)
+        + make_list(rows // 100, offset=rows)[len(header) :]
+    )
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    state = {}
+    for label, columnar in (("columnar", True), ("previous path", False)):
+        copy = f"{src}_{'new' if columnar else 'old'}"
         with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            c.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{src}"'))
+        engine = make_engine(base.set(database=copy).render_as_string(hide_password=False))
+        u0 = resource.getrusage(resource.RUSAGE_SELF)
+        t0 = time.perf_counter()
+        r = import_identities(
+            UnitOfWork(engine), "bench-full-2.csv", second, "minzheng", actor="bench",
+            full_list=True, as_of=dt.date(2025, 2, 1), columnar=columnar,
+        )  # fmt: skip
+        wall = time.perf_counter() - t0
+        u1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = u1.ru_utime - u0.ru_utime + u1.ru_stime - u0.ru_stime
+        with engine.connect() as c:
+            state[label] = c.scalar(
+                text(
+                    "SELECT md5(string_agg(concat_ws(',', psn_no, code, begndate, enddate, "
+                    "source, ended_by_batch_id), ';' ORDER BY psn_no, code, begndate, source)) "
+                    "FROM person_identity"
+                )
+            )
+        engine.dispose()
+        stages = {k: round(v, 2) for k, v in r.timings.items()}
+        print(
+            f"monthly comparison, {r.counts['rows']:,} rows ({r.counts['added']:,} added, "
+            f"{r.counts['ended']:,} ended), {label}: {wall:.2f} s wall, {cpu:.2f} s CPU here; "
+            f"stages {stages}  [{load()}]"
+        )
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+    same = len(set(state.values())) == 1
+    print(
+        f"registry after the comparison, columnar vs previous: {'the same' if same else 'DIFFERENT'}"
+    )
+    admin.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,14 +337,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--persons", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=20240101)
     ap.add_argument("--skip-simulate", action="store_true")
+    ap.add_argument("--drop-db", action="store_true", help="drop the stored year at the end")
+    ap.add_argument("--skip-import", action="store_true")
+    ap.add_argument("--list-rows", type=int, default=1_000_000, help="monthly comparison rows")
     a = ap.parse_args(argv)
     print(f"machine: {os.cpu_count()} CPUs, shared with other work; {load()}")
     ids, claims = data_set(a.claims, a.persons, a.seed, ROOT / "var" / "bench")
     bench_calc(ids, claims, a.claims)
     bench_kernel(ids, claims)
     if not a.skip_simulate:
-        bench_simulate(ids, claims)
-    print("monthly full-list comparison on the columnar tools: not started")
+        bench_simulate(ids, claims, a.claims, a.drop_db)
+    if not a.skip_import:
+        bench_import(a.list_rows)
+    print(f"done  [{load()}]")
     return 0
 
 

@@ -6,6 +6,7 @@
 - warning_bench: `jiuzhu warning scan` over 5,000,000 settlements of 1,000,000 persons
 - warning_overhead: what real-time early warning adds to a settlement's server time
 - checks_bench: a full check run over 1,000,000 persons / 5,000,000 settlements (PostgreSQL)
+- fund_bench: a 100,000-line hospital detail statement compared; the database's cost of the fund's guarantees per settlement
 - fund_reports_bench: the fund's monthly reports over 1,000,000 settlements (PostgreSQL)
 
 PostgreSQL parts run when JIUZHU_TEST_DATABASE_URL (or JIUZHU_BENCH_DATABASE_URL) is set.
@@ -22,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 BENCHES = (
     "columnar_bench", "calc_bench", "import_bench", "service_bench", "warning_bench",
-    "warning_overhead", "checks_bench", "web_bench", "fund_reports_bench",
+    "warning_overhead", "checks_bench", "web_bench", "fund_bench", "fund_reports_bench",
 )  # fmt: skip
 
 

@@ -331,6 +331,13 @@ def main(argv: list[str] | None = None) -> int:
         "--postings-requests each on two servers (0 skips it)",
     )
     ap.add_argument("--postings-requests", type=int, default=1500)
+    ap.add_argument(
+        "--side-by-side",
+        choices=("postings", "day-summary"),
+        default="postings",
+        help="what the alternating rounds compare: the fund's postings, or the daily "
+        "summary row (settlement_day) each settlement writes",
+    )
     a = ap.parse_args(argv)
     # 3 on PostgreSQL: measured 387/s vs 371/s for 2 (p99 at 250/s: 33 vs 56 ms) on 2 cores
     workers = a.workers or (1 if a.sqlite else 3)
@@ -438,6 +445,13 @@ def main(argv: list[str] | None = None) -> int:
         drop()  # type: ignore[operator]
 
 
+_WITHOUT_DAY_SUMMARY = """\
+# bench only: the server of the "without" figure writes no daily summary row
+import jiuzhu.adapters.db.settlement_sql as _sql
+
+_sql.KEEP_DAY_SUMMARY = False
+"""
+
 _WITHOUT_POSTINGS = """\
 # bench only: the server of the "without postings" figure runs without the fund's handler
 import jiuzhu.services.messagebus as _bus
@@ -481,19 +495,23 @@ def compare_postings(a: argparse.Namespace, workers: int, tmp: Path) -> bool:
     without the trigger that requires each settlement's entry."""
     from sqlalchemy import create_engine, text
 
-    site = tmp / "without-postings"
+    what = "the daily summary" if a.side_by_side == "day-summary" else "postings"
+    site = tmp / "without"
     site.mkdir()
-    (site / "sitecustomize.py").write_text(_WITHOUT_POSTINGS, encoding="utf-8")
+    (site / "sitecustomize.py").write_text(
+        _WITHOUT_DAY_SUMMARY if a.side_by_side == "day-summary" else _WITHOUT_POSTINGS,
+        encoding="utf-8",
+    )
     setups = []
     try:
         for label, env in (
-            ("with postings", {}),
-            ("without postings", {"PYTHONPATH": str(site)}),
+            (f"with {what}", {}),
+            (f"without {what}", {"PYTHONPATH": str(site)}),
         ):
             url, drop = scratch_database(a.sqlite, tmp / label.replace(" ", "-"))
             setups.append([label, None, drop])
             psns = load_persons(url, a.persons)
-            if env and not a.sqlite:
+            if env and not a.sqlite and a.side_by_side == "postings":
                 eng = create_engine(url)
                 with eng.begin() as c:
                     c.execute(text("DROP TRIGGER settlement_posted ON settlement"))
@@ -524,16 +542,18 @@ def compare_postings(a: argparse.Namespace, workers: int, tmp: Path) -> bool:
         cost = (without_rate - with_rate) / without_rate * 100
         w_ms, o_ms = (w_cpu + w_db) / w_n * 1000, (o_cpu + o_db) / o_n * 1000
         print(
-            f"  CPU per settlement (server + its database backends): with postings {w_ms:.2f} ms "
+            f"  CPU per settlement (server + its database backends): with {what} {w_ms:.2f} ms "
             f"({w_cpu / w_n * 1000:.2f} + {w_db / w_n * 1000:.2f}), without {o_ms:.2f} ms "
             f"({o_cpu / o_n * 1000:.2f} + {o_db / o_n * 1000:.2f}): +{(w_ms - o_ms) / o_ms * 100:.1f}% "
             f"CPU (the throughput a CPU-bound machine loses: {(1 - o_ms / w_ms) * 100:.1f}%)"
         )
         print(
-            f"POSTINGS side by side ({a.postings_rounds} alternating rounds of {n} per server, "
+            f"{what.upper()} side by side ({a.postings_rounds} alternating rounds of {n} per server, "
             f"{a.clients} clients, {workers} worker(s), {'sqlite' if a.sqlite else 'postgresql'}): "
-            f"with the fund's postings {with_rate:.0f} settlements/s, without {without_rate:.0f} "
-            f"settlements/s: cost {cost:.1f}% (bar < 20%: {'MET' if cost < 20 else 'NOT met'}); "
+            f"with {what} {with_rate:.0f} settlements/s, without {without_rate:.0f} "
+            f"settlements/s: cost {cost:.1f}%"
+            + (f" (bar < 20%: {'MET' if cost < 20 else 'NOT met'})" if what == "postings" else "")
+            + "; "
             f"load average {load_average()}"
         )
         return True

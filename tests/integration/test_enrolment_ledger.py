@@ -33,7 +33,7 @@ def person(uow: UnitOfWork, n: int, *spans: tuple[str, dt.date, dt.date | None])
     return psn
 
 
-def lines(uow: UnitOfWork, policy: RegionPolicy, year: int) -> dict[str, enrolment.LedgerLine]:
+def lines(uow: UnitOfWork, policy: RegionPolicy, year: int) -> dict[str, enrolment.SubsidyRegisterLine]:
     with uow.read() as s:
         return {ln.psn_no: ln for ln in enrolment.build_ledger(s, policy, year).lines}
 

@@ -79,6 +79,8 @@ class Seeded:
     returned: str
     paid_batch: str
     approved: str
+    stmt_no: str = ""
+    hospital_batch: str = ""
 
 
 STAFF = {
@@ -145,4 +147,25 @@ def seed(uow: UnitOfWork, policy: RegionPolicy) -> Seeded:
     approve_all(uow, policy, a4["app_no"])
     b = rb.create_batch(uow, policy.region, staff=STAFF["finance"], app_nos=[a3["app_no"]])
     assert a1["status"] == "in_review" and a2["status"] == "returned"
-    return Seeded(res.batch_id, a1["app_no"], a2["app_no"], b["batch_no"], a4["app_no"])
+    stmt_no, hb = _clearing(uow, policy.region)
+    return Seeded(
+        res.batch_id, a1["app_no"], a2["app_no"], b["batch_no"], a4["app_no"], stmt_no, hb
+    )
+
+
+def _clearing(uow: UnitOfWork, region: str) -> tuple[str, str]:
+    """H64010000001 states February 2025 (S1, at a wrong amount): approved and batched."""
+    import datetime as dt
+
+    from jiuzhu.domain.clearing import TheirLine
+    from jiuzhu.services.fund.clearing import apply as clearing
+    from jiuzhu.services.fund.clearing.parse import StatementIn
+
+    st = StatementIn("H64010000001", dt.date(2025, 2, 1), dt.date(2025, 2, 28), None,
+                     (TheirLine(2, "S1", 3_000_000, 100), TheirLine(3, "X9", 100, 100)))  # fmt: skip
+    v = clearing.submit(uow, region, st, actor="institution:H64010000001")
+    clearing.approve(uow, v.stmt_no, actor="staff:finance", note="以我方结算为准")
+    clearing.set_account(uow, "H64010000001", name="测试医院", account_name="测试医院",
+                         bank_name="工商银行", account_no="6222020200112233445", actor="staff:finance")  # fmt: skip
+    b = clearing.create_batch(uow, region, actor="staff:finance")
+    return v.stmt_no, b.batch_no

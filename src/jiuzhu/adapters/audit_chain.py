@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from jiuzhu.adapters.crypto import DataKeyError, read_key, write_new_key
 from jiuzhu.adapters.db.tables import AuditLog, AuditSeal
 from jiuzhu.config import get_settings
+from jiuzhu.domain.clock import utcnow
 
 log = logging.getLogger("jiuzhu.audit")
 _OPTS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -142,7 +143,7 @@ def seal(session: Session, *, wait: bool = True) -> int:
             text("UPDATE audit_log SET seq = :s, chain = :c, mac = :m WHERE id = :i"), updates
         )
         head.seq, head.chain = seq, prev
-        head.sealed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        head.sealed_at = utcnow()
         session.flush()
         n += len(rows)
     return n

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -96,6 +97,14 @@ class DataCipher:
             nonce = pool[12 * i : 12 * i + 12]
             add(_VERSION + nonce + seal(nonce, t.encode("utf-8"), None))
         return out
+
+    def lookup_hashes_of_spans(self, buf: Any, starts: Any, ends: Any) -> Any:
+        """The lookup hashes of texts already stripped and upper-cased, given as byte spans
+        of ``buf`` (numpy): ``uint8[n, 64]`` of hex digits, compiled (``hmac_kernel``);
+        None when a text is too long for it (then use :meth:`lookup_hashes`)."""
+        from jiuzhu.adapters.hmac_kernel import hex_digests
+
+        return hex_digests(self._mac, buf, starts, ends)
 
     def lookup_hashes(self, texts: Iterable[str]) -> list[str]:
         """``[lookup_hash(t) for t in texts]``, several times faster for bulk imports: the

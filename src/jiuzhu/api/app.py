@@ -32,6 +32,8 @@ ROUTERS = (
     "warning",
     "checks",
     "simulations",
+    "fund_clearing",
+    "fund_reconcile",
     "fund_funding",
 )
 

@@ -165,3 +165,21 @@ def deaths(
     console.print(
         f"死亡名单 {file.name}: {r.rows} 行，新增 {r.added}，匹配人员 {r.matched}", highlight=False
     )
+
+
+@app.command("insured")
+@reports_errors
+def insured(
+    file: Path = typer.Argument(..., help="certno,year,region[,scheme] (CSV or XLSX)"),
+    source: str = typer.Option(..., "--source", help="other_region | province"),
+) -> None:
+    """Import an enrolment list of other pooling areas (重复参保; nothing written if any row is bad)."""
+    from jiuzhu.domain.errors import InputError
+    from jiuzhu.services.checks.insured import import_insured
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", file=str(file)) from None
+    r = import_insured(_store(), str(file), data, source, actor=_actor())
+    console.print(f"参保名单 {file.name}: {r.rows} 行，匹配人员 {r.matched}", highlight=False)

@@ -236,10 +236,12 @@ def check() -> None:
 
 
 def _register_more() -> None:
-    """Funding, the insurer model, the budget and the reports (cli/fund_funding.py)."""
-    from jiuzhu.cli.fund_funding import register
+    """Hospital clearing and reconciliation (cli/fund_clearing.py); funding, the insurer
+    model, the budget and the reports (cli/fund_funding.py)."""
+    from jiuzhu.cli import fund_clearing, fund_funding
 
-    register(app)
+    fund_clearing.register(app)
+    fund_funding.register(app)
 
 
 _register_more()

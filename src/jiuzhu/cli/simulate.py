@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from pathlib import Path
 
 import typer
@@ -17,7 +18,7 @@ from jiuzhu.cli.common import (
     reports_errors,
 )
 from jiuzhu.domain.errors import InputError
-from jiuzhu.policy.loader import parse_param_option
+from jiuzhu.policy.loader import RegionPolicy, parse_param_option
 from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.overlay import apply_overlay, read_overlay
 
@@ -35,8 +36,11 @@ def simulate(
     year: int | None = typer.Option(
         None, "--year", help="re-run this year's stored settlements ($JIUZHU_DATABASE_URL)"
     ),
-    overlay: Path | None = typer.Option(
-        None, "--overlay", help="the change: dated values laid over the region file (YAML)"
+    overlay: list[Path] | None = typer.Option(
+        None,
+        "--overlay",
+        help="a change: dated values laid over the region file (YAML); repeat it to try "
+        "several changes on one reading of the claims",
     ),
     change: list[str] | None = typer.Option(
         None, "--change", help="NAME=VALUE: a parameter under the change (repeatable)"
@@ -50,35 +54,49 @@ def simulate(
     from jiuzhu.services import simulate as sim
     from jiuzhu.services.batch.run import IdentitySource
 
-    if overlay is None and not change:
+    if not overlay and not change:
         raise InputError("give the change: --overlay FILE and/or --change NAME=VALUE")
     gc.disable()
     now = load_policy(region, param, operator_file)
-    name = overlay.name if overlay else "--change"
     changes = dict(parse_param_option(p) for p in (change or []))
     base_params = dict(parse_param_option(p) for p in (param or []))
-    changed = apply_overlay(
-        now, read_overlay(overlay) if overlay else {}, name, {**base_params, **changes}
-    )
+    tried = [
+        (o.name, apply_overlay(now, read_overlay(o), o.name, {**base_params, **changes}))
+        for o in overlay or []
+    ] or [("--change", apply_overlay(now, {}, "--change", {**base_params, **changes}))]
+    t0 = time.perf_counter()
     if year is not None:
         from jiuzhu.cli.settlements import _store
         from jiuzhu.services.simulate_stored import load_year
 
         with _store().read() as s:
             stored = load_year(s, now.region, year)
-        result = stored.simulate(now, changed, name, top=top)
+
+        def run(name: str, changed: RegionPolicy) -> sim.Simulation:
+            return stored.simulate(now, changed, name, top=top)
+
     elif identities is None or claims is None:
         raise InputError("give --year (stored settlements) or --identities and --claims")
     else:
         source = IdentitySource(identities, operator_config(operator_file).identity_code_map)
         columns = sim.read_claims_columns(claims)
-        result = sim.simulate(columns, source, now, changed, name, top=top)
-    print_simulation(result)
-    if xlsx is not None:
-        from jiuzhu.services.simulate_report import write_simulation_xlsx
+        a = sim.run_policy(columns, source, now)
 
-        write_simulation_xlsx(xlsx, result)
-        console.print(f"XLSX: {xlsx}")
+        def run(name: str, changed: RegionPolicy) -> sim.Simulation:
+            b = sim.run_policy(columns, source, changed)
+            return sim.compare(columns, a, b, now.region, name, top=top)
+
+    for k, (name, changed) in enumerate(tried):
+        result = run(name, changed)
+        print_simulation(result)
+        console.print(f"[dim]用时 {time.perf_counter() - t0:.2f} s[/]", highlight=False)
+        t0 = time.perf_counter()
+        if xlsx is not None:
+            from jiuzhu.services.simulate_report import write_simulation_xlsx
+
+            out = xlsx if k == 0 else xlsx.with_name(f"{xlsx.stem}-{k + 1}{xlsx.suffix}")
+            write_simulation_xlsx(out, result)
+            console.print(f"XLSX: {out}")
 
 
 def print_simulation(s: object) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from jiuzhu.domain.errors import WorkflowError
+from jiuzhu.domain.workflow import step
 
 
 class ApplicationStatus(StrEnum):
@@ -66,24 +67,27 @@ BATCH_TRANSITIONS: dict[BatchStatus, frozenset[BatchStatus]] = {
 
 def advance_application(current: str, target: ApplicationStatus, app_no: str) -> ApplicationStatus:
     """``target`` if the table allows it from ``current``; else a workflow error naming both."""
-    cur = ApplicationStatus(current)
-    if target not in APPLICATION_TRANSITIONS[cur]:
-        raise WorkflowError(
-            f"申请 {app_no} 的状态为 {APPLICATION_ZH[cur]}（{cur}），不能变为 "
-            f"{APPLICATION_ZH[target]}（{target}）",
-            field="app_no",
-        )
-    return target
+    return step(
+        APPLICATION_TRANSITIONS,
+        APPLICATION_ZH,
+        ApplicationStatus(current),
+        target,
+        what=f"申请 {app_no} 的",
+        error=WorkflowError,
+        field="app_no",
+    )
 
 
 def advance_batch(current: str, target: BatchStatus, batch_no: str) -> BatchStatus:
-    cur = BatchStatus(current)
-    if target not in BATCH_TRANSITIONS[cur]:
-        raise WorkflowError(
-            f"批次 {batch_no} 的状态为 {BATCH_ZH[cur]}，不能变为 {BATCH_ZH[target]}",
-            field="batch_no",
-        )
-    return target
+    return step(
+        BATCH_TRANSITIONS,
+        BATCH_ZH,
+        BatchStatus(current),
+        target,
+        what=f"批次 {batch_no} 的",
+        error=WorkflowError,
+        field="batch_no",
+    )
 
 
 def application_zh(status: str) -> str:

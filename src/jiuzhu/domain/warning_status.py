@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from jiuzhu.domain.errors import Conflict, InputError
+from jiuzhu.domain.workflow import step
 
 
 class WatchStatus(StrEnum):
@@ -88,22 +89,22 @@ OPEN_WATCH = frozenset(
 def check_watch(current: str, target: WatchStatus) -> WatchStatus:
     """``target`` if the table allows it from ``current``; else a conflict naming both."""
     cur = WatchStatus(current)
-    if target not in WATCH_TRANSITIONS[cur]:
-        raise Conflict(
-            f"预警状态不能从 {WATCH_ZH[cur]}（{cur}）变为 {WATCH_ZH[target]}（{target}）",
-            field="status",
-        )
-    return target
+    return step(
+        WATCH_TRANSITIONS, WATCH_ZH, cur, target, what="预警", error=Conflict, field="status"
+    )
 
 
 def check_finding(current: str, target: FindingStatus) -> FindingStatus:
     cur = FindingStatus(current)
-    if target not in FINDING_TRANSITIONS[cur]:
-        raise Conflict(
-            f"核查发现状态不能从 {FINDING_ZH[cur]}（{cur}）变为 {FINDING_ZH[target]}（{target}）",
-            field="status",
-        )
-    return target
+    return step(
+        FINDING_TRANSITIONS,
+        FINDING_ZH,
+        cur,
+        target,
+        what="核查发现",
+        error=Conflict,
+        field="status",
+    )
 
 
 def watch_status(text: str) -> WatchStatus:

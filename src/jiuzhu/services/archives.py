@@ -25,6 +25,7 @@ from jiuzhu.adapters.db.archive_tables import ArchiveCase, ArchiveFile
 from jiuzhu.adapters.db.reimbursement_tables import ReimbApplication
 from jiuzhu.adapters.db.tables import Person
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.errors import Conflict, InputError, NotFound, WorkflowError
 from jiuzhu.services.reimbursement.common import REGION_PREFIX, next_number
 
@@ -177,7 +178,7 @@ def file_case(
             raise WorkflowError(f"case file {case_no} is empty: add its documents first")
         today = dt.date.today()
         c.status, c.retention_years = "filed", retention_years
-        c.filed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        c.filed_at = utcnow()
         try:
             c.retain_until = today.replace(year=today.year + retention_years)
         except ValueError:  # 29 February

@@ -32,17 +32,17 @@ from jiuzhu.adapters.db.repositories import identity_spans, totals_of
 from jiuzhu.adapters.db.settlement_sql import Raw
 from jiuzhu.adapters.db.tables import PersonYearTotals, Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import PAID, Assessment, Totals, assess, choose_identity
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.events import Settled
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.policy.money import format_fen, parse_fen
+from jiuzhu.policy.money import format_fen
 from jiuzhu.services.settlement import (
     answer_json,
     claim_body,
     claim_fingerprint,
+    claim_of_row,
     record_settled,
     totals_json,
 )
@@ -68,29 +68,6 @@ class Candidate:
     class_then: str | None = None
     maf_then: int = 0
     tilt_then: int = 0
-
-
-def claim_of(row: Settlement, setl_id: str | None = None) -> Claim:
-    """The claim as it was stored (amounts are two-decimal yuan strings in ``body``)."""
-    b = row.body
-    return Claim(
-        setl_id or row.setl_id,
-        row.psn_no,
-        row.setl_time,
-        row.med_type,
-        row.begndate,
-        row.enddate,
-        parse_fen(b["inscp_scp_amt"]),
-        parse_fen(b["hifp_pay"]),
-        parse_fen(b["hifmi_pay"]),
-        parse_fen(b.get("hifob_pay", "0")),
-        bool(b.get("out_of_area", 0)),
-        bool(b.get("referral", 0)),
-        bool(b.get("emergency", 0)),
-        bool(b.get("in_province", 1)),
-        str(b.get("dise_codg") or ""),
-        int(b["age"]) if b.get("age") is not None else None,
-    )
 
 
 def backpay_id(setl_id: str) -> str:
@@ -119,7 +96,7 @@ def recompute(
 ) -> Recomputed | None:
     """The original re-assessed with the registry's identities on the totals ``now``
     without its own share; None unless a higher class now applies and pays more."""
-    claim = claim_of(row, backpay_id(row.setl_id))
+    claim = claim_of_row(row, backpay_id(row.setl_id))
     terms = policy.terms_on(row.enddate)
     _, cls, _ = choose_identity(claim, list(spans), terms)
     if cls is None or _rank(policy, cls.id) >= _rank(policy, row.class_id):
@@ -244,7 +221,7 @@ def backpay_in(
         "backpay_of": setl_id,
         "trace": [*answer["trace"], _diff_trace(row, r)],
     }
-    claim = claim_of(row, bp_id)
+    claim = claim_of_row(row, bp_id)
     extra = {k: row.body[k] for k in _EXTRA_KEYS if k in row.body}
     event = Settled(
         bp_id,

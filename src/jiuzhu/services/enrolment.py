@@ -88,7 +88,7 @@ def parse_status(text: str) -> str | None:
 
 
 @dataclass
-class LedgerLine:
+class SubsidyRegisterLine:
     """One beneficiary in the exemption ledger (masked)."""
 
     psn_no: str
@@ -152,16 +152,16 @@ class MidYearEntry:
 
     month: str
     deadline: dt.date
-    line: LedgerLine
+    line: SubsidyRegisterLine
 
 
 @dataclass
-class Ledger:
+class SubsidyRegister:
     region: str
     year: int
     premium: int
     premium_ref: str
-    lines: list[LedgerLine]
+    lines: list[SubsidyRegisterLine]
     mid_year: list[MidYearEntry]
 
     def totals(self) -> dict[str, Any]:
@@ -228,165 +228,239 @@ def _month_and_deadline(day: dt.date) -> tuple[str, dt.date]:
     return f"{nxt:%Y-%m}", nxt
 
 
-def build_ledger(session: Session, policy: RegionPolicy, year: int) -> Ledger:
-    """The 免缴台账 of ``year`` (see the module docstring for the rules)."""
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+@dataclass
+class LedgerRules:
+    """What every line of a year's ledger is worked out from (the policy's shares, the
+    premium, the classes); :func:`ledger_line` applies them to one person."""
+
+    policy: RegionPolicy
+    year: int
+    premium: int
+    premium_ref: str
+    entries: dict[str, list[PremiumSubsidy]]
+    ranks: dict[str, Any]
+    elsewhere_rule: str
+    shares: dict[int, tuple[Decimal, str] | None] = field(default_factory=dict)
+
+    @property
+    def first(self) -> dt.date:
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def last(self) -> dt.date:
+        return dt.date(self.year, 12, 31)
+
+    def share_of(self, s: PremiumSubsidy) -> tuple[Decimal, str] | None:
+        k = id(s)
+        if k not in self.shares:
+            self.shares[k] = _resolve_share(self.policy, s, self.first)
+        return self.shares[k]
+
+    def best_shares(self) -> dict[str, Decimal | PolicyError]:
+        """Each identity code's highest share in force in the year (codes with none left
+        out), or the error resolving it gives (a parameter not set: raised only when a
+        person holds the code, as :func:`ledger_line` does)."""
+        out: dict[str, Decimal | PolicyError] = {}
+        for code, entries in self.entries.items():
+            for x in entries:
+                try:
+                    r = self.share_of(x)
+                except PolicyError as exc:
+                    out[code] = exc
+                    break
+                best = out.get(code)
+                if r is not None and (best is None or r[0] > best):  # type: ignore[operator]
+                    out[code] = r[0]
+        return out
+
+
+def ledger_rules(policy: RegionPolicy, year: int) -> LedgerRules:
     premium, premium_ref = premium_of(policy, year)
     entries: dict[str, list[PremiumSubsidy]] = {}
     for s in policy.spec.premium_subsidy:
         for code in s.identities:
             entries.setdefault(code, []).append(s)
-    ranks = class_rank(policy)
     ie = policy.spec.insured_elsewhere
-    elsewhere_rule = ie.rule if ie else "subsidise_next_year"
-    share_cache: dict[int, tuple[Decimal, str] | None] = {}
+    return LedgerRules(
+        policy, year, premium, premium_ref, entries, class_rank(policy),
+        ie.rule if ie else "subsidise_next_year",
+    )  # fmt: skip
 
-    def share_of(s: PremiumSubsidy) -> tuple[Decimal, str] | None:
-        k = id(s)
-        if k not in share_cache:
-            share_cache[k] = _resolve_share(policy, s, first)
-        return share_cache[k]
 
-    rows = session.execute(
-        select(
-            PersonIdentity.psn_no,
-            PersonIdentity.code,
-            PersonIdentity.begndate,
-            PersonIdentity.enddate,
-        )
-        .where(
-            PersonIdentity.code.in_(sorted(entries)),
-            PersonIdentity.begndate <= last,
-            (PersonIdentity.enddate.is_(None)) | (PersonIdentity.enddate >= first),
-        )
-        .order_by(PersonIdentity.psn_no, PersonIdentity.begndate)
-    ).all()
-    spans: dict[str, list[tuple[str, dt.date, dt.date | None]]] = {}
-    for psn, code, b, e in rows:
+Span = tuple[str, dt.date, dt.date | None]
+
+
+def ledger_spans(
+    session: Session, rules: LedgerRules, psn_nos: Sequence[str] | None = None
+) -> dict[str, list[Span]]:
+    """The identity spans of the year that a subsidy entry names, by person (all persons,
+    or those of ``psn_nos``), each person's in date order."""
+    q = select(
+        PersonIdentity.psn_no, PersonIdentity.code, PersonIdentity.begndate, PersonIdentity.enddate
+    ).where(
+        PersonIdentity.code.in_(sorted(rules.entries)),
+        PersonIdentity.begndate <= rules.last,
+        (PersonIdentity.enddate.is_(None)) | (PersonIdentity.enddate >= rules.first),
+    )
+    if psn_nos is not None:
+        q = q.where(PersonIdentity.psn_no.in_(list(psn_nos)))
+    spans: dict[str, list[Span]] = {}
+    for psn, code, b, e in session.execute(
+        q.order_by(PersonIdentity.psn_no, PersonIdentity.begndate)
+    ):
         spans.setdefault(psn, []).append((code, b, e))
-    statuses = {
-        (e.psn_no, e.year): e
-        for e in session.scalars(
-            select(PersonEnrolment).where(PersonEnrolment.year.in_((year - 1, year)))
-        )
-    }
-    cipher = get_cipher()
+    return spans
+
+
+def ledger_statuses(
+    session: Session, year: int, psn_nos: Sequence[str] | None = None
+) -> dict[tuple[str, int], PersonEnrolment]:
+    q = select(PersonEnrolment).where(PersonEnrolment.year.in_((year - 1, year)))
+    if psn_nos is not None:
+        q = q.where(PersonEnrolment.psn_no.in_(list(psn_nos)))
+    return {(e.psn_no, e.year): e for e in session.scalars(q)}
+
+
+def ledger_people(session: Session, psn_nos: Sequence[str]) -> dict[str, Person]:
     people: dict[str, Person] = {}
-    names = list(spans)
+    names = list(psn_nos)
     for i in range(0, len(names), 900):
         for p in session.scalars(select(Person).where(Person.psn_no.in_(names[i : i + 900]))):
             people[p.psn_no] = p
-    lines: list[LedgerLine] = []
+    return people
+
+
+def build_ledger(session: Session, policy: RegionPolicy, year: int) -> SubsidyRegister:
+    """The 免缴台账 of ``year`` (see the module docstring for the rules)."""
+    rules = ledger_rules(policy, year)
+    spans = ledger_spans(session, rules)
+    statuses = ledger_statuses(session, year)
+    people = ledger_people(session, list(spans))
+    cipher = get_cipher()
+    lines: list[SubsidyRegisterLine] = []
     mid: list[MidYearEntry] = []
     for psn in sorted(spans):
-        sp = spans[psn]
-        codes = list(dict.fromkeys(c for c, _, _ in sp))
-        best: tuple[Decimal, str, PremiumSubsidy, str] | None = None
-        for code in codes:
-            for s in entries[code]:
-                r = share_of(s)
-                if r is not None and (best is None or r[0] > best[0]):
-                    best = (r[0], r[1], s, code)
-        if best is None:
-            continue  # subsidy not in force in that year for any of the identities
-        share, share_ref, entry, sub_code = best
-        recognised = min(b for _, b, _ in sp)
-        ends = [e for _, _, e in sp]
-        left = None if any(e is None or e >= last for e in ends) else max(e for e in ends if e)
-        top = highest_code(codes, policy) or sub_code
-        person = people.get(psn)
-        cert = cipher.decrypt(person.certno_enc) if person and person.certno_enc else ""
-        name = cipher.decrypt(person.name_enc) if person and person.name_enc else ""
-        subsidy = _half_up_fen(premium, share)
-        rec = statuses.get((psn, year))
-        status = rec.status if rec else None
-        notes: list[str] = []
-        refund = 0
-        cash = 0
-        subsidised_year: int | None = year
-        if status == "employee":
-            case = "employee"
-            subsidy, subsidised_year = 0, None
-        elif status in ("elsewhere", "elsewhere_return") and elsewhere_rule == "return_or_cash":
-            # 新疆规程 第十一条
-            if status == "elsewhere_return":
-                case = "elsewhere_return"
-                notes.append("原参保地退费成功后办理参保；待遇享受期开始后原则上不予退费")
-            else:
-                case = "elsewhere_cash"
-                own = rec.self_paid_fen if rec else None
-                if own is None:
-                    notes.append("个人在外地的缴费额未登记：支付前核实，不得超过该额")
-                else:
-                    subsidy = min(subsidy, own)
-                cash = subsidy
-        elif status in ("elsewhere", "elsewhere_return"):
-            case = "elsewhere"
-            subsidy, subsidised_year = 0, year + 1
-        elif status == "self_paid":
-            paid_on = rec.self_paid_on if rec else None
-            if paid_on is not None and paid_on < recognised:
-                case = "self_paid_before"
-                subsidy, subsidised_year = 0, year + 1
-            else:
-                case = "self_paid_after"
-                paid = rec.self_paid_fen if rec and rec.self_paid_fen is not None else premium
-                refund = min(paid, subsidy)
-        elif status == "local":
-            case = "local"
-        else:
-            case = "enrol_now"
-            if status is None:
-                notes.append("无参保记录，按未参保办理")
-        prev = statuses.get((psn, year - 1))
-        if prev is not None and prev.status == "elsewhere":
-            notes.append(f"{year - 1}年度已参加本市以外居民医保，按第六条（二）资助本年度")
-        elif (
-            prev is not None
-            and prev.status == "self_paid"
-            and prev.self_paid_on is not None
-            and prev.self_paid_on < recognised
-        ):
-            notes.append(f"{year - 1}年度认定前已自行参保，按第六条（三）资助本年度")
-        if left is not None:
-            notes.append(
-                f"{left} 身份终止退出资助范围，当期已享受的资助不再退还（新疆规程 第十二条）"
-            )
-        text, ref = CASES[case]
-        ln = LedgerLine(
-            psn_no=psn,
-            certno=mask_certno(cert),
-            name=mask_name(name),
-            identities=codes,
-            highest=top,
-            class_id=ranks[top][1] if top in ranks else None,
-            class_name=ranks[top][2] if top in ranks else None,
-            subsidy_identity=sub_code,
-            kind=entry.kind,
-            share=share,
-            share_ref=share_ref,
-            premium=premium,
-            subsidy=subsidy,
-            personal=premium - subsidy,
-            recognised_on=recognised,
-            left_on=left,
-            status=status,
-            case=case,
-            case_text=text,
-            case_ref=ref,
-            subsidised_year=subsidised_year,
-            refund=refund,
-            notes=notes,
-        )
-        ln.cash = cash
-        if case in ("employee", "elsewhere", "elsewhere_cash"):
-            ln.personal = 0  # not in this city's resident scheme this year
+        ln = ledger_line(rules, psn, spans[psn], statuses, people.get(psn), cipher)
+        if ln is None:
+            continue
         lines.append(ln)
-        if recognised > first:
-            month, deadline = _month_and_deadline(recognised)
+        if ln.recognised_on > rules.first:
+            month, deadline = _month_and_deadline(ln.recognised_on)
             mid.append(MidYearEntry(month, deadline, ln))
     mid.sort(key=lambda m: (m.month, m.line.recognised_on, m.line.psn_no))
-    return Ledger(policy.region, year, premium, premium_ref, lines, mid)
+    return SubsidyRegister(policy.region, year, rules.premium, rules.premium_ref, lines, mid)
+
+
+def ledger_line(
+    rules: LedgerRules,
+    psn: str,
+    sp: list[Span],
+    statuses: dict[tuple[str, int], PersonEnrolment],
+    person: Person | None,
+    cipher: Any,
+) -> SubsidyRegisterLine | None:
+    """One person's ledger line (None: no subsidy in force that year for their identities)."""
+    policy, year, premium = rules.policy, rules.year, rules.premium
+    last, ranks, elsewhere_rule = rules.last, rules.ranks, rules.elsewhere_rule
+    codes = list(dict.fromkeys(c for c, _, _ in sp))
+    best: tuple[Decimal, str, PremiumSubsidy, str] | None = None
+    for code in codes:
+        for s in rules.entries[code]:
+            r = rules.share_of(s)
+            if r is not None and (best is None or r[0] > best[0]):
+                best = (r[0], r[1], s, code)
+    if best is None:
+        return None  # subsidy not in force in that year for any of the identities
+    share, share_ref, entry, sub_code = best
+    recognised = min(b for _, b, _ in sp)
+    ends = [e for _, _, e in sp]
+    left = None if any(e is None or e >= last for e in ends) else max(e for e in ends if e)
+    top = highest_code(codes, policy) or sub_code
+    cert = cipher.decrypt(person.certno_enc) if person and person.certno_enc else ""
+    name = cipher.decrypt(person.name_enc) if person and person.name_enc else ""
+    subsidy = _half_up_fen(premium, share)
+    rec = statuses.get((psn, year))
+    status = rec.status if rec else None
+    notes: list[str] = []
+    refund = 0
+    cash = 0
+    subsidised_year: int | None = year
+    if status == "employee":
+        case = "employee"
+        subsidy, subsidised_year = 0, None
+    elif status in ("elsewhere", "elsewhere_return") and elsewhere_rule == "return_or_cash":
+        # 新疆规程 第十一条
+        if status == "elsewhere_return":
+            case = "elsewhere_return"
+            notes.append("原参保地退费成功后办理参保；待遇享受期开始后原则上不予退费")
+        else:
+            case = "elsewhere_cash"
+            own = rec.self_paid_fen if rec else None
+            if own is None:
+                notes.append("个人在外地的缴费额未登记：支付前核实，不得超过该额")
+            else:
+                subsidy = min(subsidy, own)
+            cash = subsidy
+    elif status in ("elsewhere", "elsewhere_return"):
+        case = "elsewhere"
+        subsidy, subsidised_year = 0, year + 1
+    elif status == "self_paid":
+        paid_on = rec.self_paid_on if rec else None
+        if paid_on is not None and paid_on < recognised:
+            case = "self_paid_before"
+            subsidy, subsidised_year = 0, year + 1
+        else:
+            case = "self_paid_after"
+            paid = rec.self_paid_fen if rec and rec.self_paid_fen is not None else premium
+            refund = min(paid, subsidy)
+    elif status == "local":
+        case = "local"
+    else:
+        case = "enrol_now"
+        if status is None:
+            notes.append("无参保记录，按未参保办理")
+    prev = statuses.get((psn, year - 1))
+    if prev is not None and prev.status == "elsewhere":
+        notes.append(f"{year - 1}年度已参加本市以外居民医保，按第六条（二）资助本年度")
+    elif (
+        prev is not None
+        and prev.status == "self_paid"
+        and prev.self_paid_on is not None
+        and prev.self_paid_on < recognised
+    ):
+        notes.append(f"{year - 1}年度认定前已自行参保，按第六条（三）资助本年度")
+    if left is not None:
+        notes.append(f"{left} 身份终止退出资助范围，当期已享受的资助不再退还（新疆规程 第十二条）")
+    text, ref = CASES[case]
+    ln = SubsidyRegisterLine(
+        psn_no=psn,
+        certno=mask_certno(cert),
+        name=mask_name(name),
+        identities=codes,
+        highest=top,
+        class_id=ranks[top][1] if top in ranks else None,
+        class_name=ranks[top][2] if top in ranks else None,
+        subsidy_identity=sub_code,
+        kind=entry.kind,
+        share=share,
+        share_ref=share_ref,
+        premium=premium,
+        subsidy=subsidy,
+        personal=premium - subsidy,
+        recognised_on=recognised,
+        left_on=left,
+        status=status,
+        case=case,
+        case_text=text,
+        case_ref=ref,
+        subsidised_year=subsidised_year,
+        refund=refund,
+        notes=notes,
+    )
+    ln.cash = cash
+    if case in ("employee", "elsewhere", "elsewhere_cash"):
+        ln.personal = 0  # not in this city's resident scheme this year
+    return ln
 
 
 # -- XLSX ---------------------------------------------------------------------------------
@@ -422,7 +496,7 @@ def _identity_list(codes: Sequence[str], top: str) -> str:
     )
 
 
-def ledger_row(ln: LedgerLine) -> list[Any]:
+def ledger_row(ln: SubsidyRegisterLine) -> list[Any]:
     return [
         ln.psn_no,
         ln.name,
@@ -447,7 +521,7 @@ def ledger_row(ln: LedgerLine) -> list[Any]:
     ]
 
 
-def ledger_sheets(ledger: Ledger) -> list[Sheet]:
+def ledger_sheets(ledger: SubsidyRegister) -> list[Sheet]:
     """免缴台账, 中途新增 (by month, 25th deadline), 退费, 汇总 — Chinese headers, masked."""
     t = ledger.totals()
     head = [
@@ -688,8 +762,8 @@ def status_label(status: str | None) -> str:
 __all__ = [
     "CASES",
     "LEDGER_HEADERS",
-    "Ledger",
-    "LedgerLine",
+    "SubsidyRegister",
+    "SubsidyRegisterLine",
     "build_ledger",
     "enrolment_of",
     "import_enrolment",

@@ -28,6 +28,7 @@ from jiuzhu.domain.events import (
     Settled,
     Subsidised,
 )
+from jiuzhu.services import settlement_day
 from jiuzhu.services.fund import handlers as fund
 
 Handler = Callable[[Session, Any], None]
@@ -35,7 +36,7 @@ AfterCommit = Callable[[Any], None]
 
 HANDLERS: dict[type[Event], list[Handler]] = {
     Settled: [fund.post_settled],
-    Reversed: [fund.post_reversed],
+    Reversed: [fund.post_reversed, settlement_day.on_reversed],
     Reimbursed: [],  # its claims post as Settled events (source manual)
     Paid: [fund.post_paid],
     Subsidised: [fund.post_subsidised],

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.web_tables import OperatorParam
 from jiuzhu.config import get_settings
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.errors import InputError, PolicyError
 from jiuzhu.policy.loader import RegionPolicy, load_operator_file, parse_param_option
 from jiuzhu.policy.schema import DatedSeries
@@ -113,7 +114,7 @@ def set_value(
         rows.append(old)
     else:
         old.value, old.ref, old.set_by = value, ref, actor
-        old.set_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        old.set_at = utcnow()
     try:
         new = merged(policy, rows)
     except (PolicyError, ValueError) as exc:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from jiuzhu.adapters.crypto import DataCipher, get_cipher
 from jiuzhu.adapters.db.tables import Person, PersonIdentity
 from jiuzhu.adapters.db.uow import audit
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.errors import Conflict, InputError, NotFound
 from jiuzhu.domain.identity import IDENTITY_ORDER
 from jiuzhu.domain.pii import (
@@ -146,7 +147,7 @@ def person_values(
     """Column values of a new person: ID number and name encrypted, sex and birth date
     derived from the ID number (GB 11643-1999). The ID number must be valid."""
     c = normalise_certno(certno)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     return {
         "psn_no": psn_no,
         "certno_enc": cipher.encrypt(c),

@@ -31,6 +31,7 @@ from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.warning_tables import ClawBack
 from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import Conflict, NotFound
 from jiuzhu.domain.events import Reversed, Settled
@@ -117,8 +118,13 @@ def answer_json(a: Assessment, year: int, status: str, source: str) -> dict[str,
 @dataclass
 class SettlementOutcome:
     answer: dict[str, Any]
+    """the answer in the contract's shape (§10: amounts as yuan text), for the front ends"""
     replayed: bool
     """True when this setl_id was already settled with the same content."""
+    maf_pay: int
+    """救助 paid, in fen (what services add up; never parsed back from the answer)"""
+    tilt_pay: int
+    """倾斜救助 paid, in fen"""
 
 
 def trial(
@@ -238,7 +244,7 @@ def _replay_or_conflict(
             f"setl_id {existing.setl_id} was already settled by another institution",
             field="setl_id",
         )
-    return SettlementOutcome(replay_answer(existing), replayed=True)
+    return SettlementOutcome(replay_answer(existing), True, existing.maf_pay, existing.tilt_pay)
 
 
 def replay_answer(row: Settlement) -> dict[str, Any]:
@@ -340,7 +346,7 @@ def _settle_in(
     )
     if warn is not None:
         warn.finish(raw, row, a.identity, actor)
-    return SettlementOutcome(answer, replayed=False)
+    return SettlementOutcome(answer, False, a.maf_pay, a.tilt_pay)
 
 
 def record_settled(
@@ -402,7 +408,7 @@ def reverse(
         totals.tp -= row.d_tp
         totals.settlements -= 1
         row.status = "reversed"
-        row.reversed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        row.reversed_at = utcnow()
         s.flush()
         unobserve_settlement(Raw(s), row.region, claim_of_row(row), row.body, row.source)
         messagebus.publish(s, Reversed(setl_id, row.region, row.setl_time.date()))
@@ -419,11 +425,11 @@ def reverse(
         return reversed_answer(row)
 
 
-def claim_of_row(row: Settlement) -> Claim:
-    """The claim as stored in ``body`` (amounts are two-decimal yuan strings)."""
+def claim_of_row(row: Settlement, setl_id: str | None = None) -> Claim:
+    """The claim as it was stored (amounts are two-decimal yuan strings in ``body``)."""
     b = row.body
     return Claim(
-        row.setl_id,
+        setl_id or row.setl_id,
         row.psn_no,
         row.setl_time,
         row.med_type,
@@ -432,7 +438,13 @@ def claim_of_row(row: Settlement) -> Claim:
         parse_fen(b["inscp_scp_amt"]),
         parse_fen(b["hifp_pay"]),
         parse_fen(b["hifmi_pay"]),
-        parse_fen(b.get("hifob_pay") or "0"),
+        parse_fen(b.get("hifob_pay", "0")),
+        bool(b.get("out_of_area", 0)),
+        bool(b.get("referral", 0)),
+        bool(b.get("emergency", 0)),
+        bool(b.get("in_province", 1)),
+        str(b.get("dise_codg") or ""),
+        int(b["age"]) if b.get("age") is not None else None,
     )
 
 

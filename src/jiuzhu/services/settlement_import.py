@@ -164,8 +164,8 @@ def import_rows(
             res.replayed += 1
         else:
             res.settled += 1
-            res.maf_fen += parse_fen(a["maf_pay"])
-            res.tilt_fen += parse_fen(a["tilt_pay"])
+            res.maf_fen += out.maf_pay
+            res.tilt_fen += out.tilt_pay
             res.by_reason[a["reason"]] = res.by_reason.get(a["reason"], 0) + 1
         if progress is not None:
             progress(1)

@@ -14,7 +14,6 @@ CLAIMS.csv (calc-contract §8) has none, so a simulation over files shows one ro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from jiuzhu.domain.errors import InputError, PolicyError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services import calc as reference
 from jiuzhu.services.batch import columns as cc
+from jiuzhu.services.batch import group_kernel as gk
 from jiuzhu.services.batch import read_kernel as rk
 from jiuzhu.services.batch.run import Figures, IdentitySource, compute
 from jiuzhu.services.batch.tables import PolicyTables
@@ -137,7 +137,7 @@ def simulate(
     change_name: str,
     *,
     top: int = 10,
-    county: Sequence[str] | np.ndarray | None = None,
+    county: np.ndarray | None = None,
 ) -> Simulation:
     """Run the claims under ``now`` and under ``changed`` and compare."""
     a = run_policy(claims, identities, now)
@@ -145,32 +145,16 @@ def simulate(
     return compare(claims, a, b, now.region, change_name, top=top, county=county)
 
 
-def _group_of_rows(claims: cc.ClaimColumns) -> np.ndarray:
-    sizes = np.diff(claims.bounds[: claims.n_groups + 1])
-    gid = np.empty(claims.n, np.int64)
-    gid[claims.order] = np.repeat(np.arange(claims.n_groups, dtype=np.int64), sizes)
-    return gid
-
-
-def _sums(inv: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
-    out = np.zeros(n, np.int64)
-    np.add.at(out, inv, values)
-    return out
-
-
 def _breakdown(
-    labels: list[str], inv: np.ndarray, gid: np.ndarray, now: np.ndarray, chg: np.ndarray
+    claims: cc.ClaimColumns, labels: list[str], inv: np.ndarray, now: np.ndarray, chg: np.ndarray
 ) -> list[Breakdown]:
-    n = len(labels)
-    counts = np.bincount(inv, minlength=n)
-    pairs = np.unique(inv * (int(gid.max(initial=0)) + 1) + gid)
-    persons = np.bincount(pairs // (int(gid.max(initial=0)) + 1), minlength=n)
-    s_now = _sums(inv, n, now)
-    s_chg = _sums(inv, n, chg)
+    rows = gk.by_label(
+        inv.astype(np.int64), len(labels), claims.order, claims.bounds, claims.n_groups, now, chg
+    )
     return [
-        Breakdown(labels[k], int(persons[k]), int(counts[k]), int(s_now[k]), int(s_chg[k]))
-        for k in range(n)
-        if counts[k]
+        Breakdown(labels[k], int(rows[0, k]), int(rows[1, k]), int(rows[2, k]), int(rows[3, k]))
+        for k in range(len(labels))
+        if rows[1, k]
     ]
 
 
@@ -182,11 +166,11 @@ def compare(
     change_name: str,
     *,
     top: int = 10,
-    county: Sequence[str] | np.ndarray | None = None,
+    county: np.ndarray | None = None,
 ) -> Simulation:
+    """The two runs side by side; ``county``: each claim's county code (-1: none)."""
     now = a.paid()
     chg = b.paid()
-    gid = _group_of_rows(claims)
     c = claims.cols
     strings = a.tables.strings.texts
     f = a.figures
@@ -195,25 +179,24 @@ def compare(
     uniq, inv = np.unique(cls_text, return_inverse=True)
     by: dict[str, list[Breakdown]] = {
         "class": _breakdown(
-            [strings[int(s)] or "（无救助类别 none）" for s in uniq], inv, gid, now, chg
-        )
+            claims, [strings[int(s)] or "（无救助类别 none）" for s in uniq], inv, now, chg
+        )  # fmt: skip
     }
     months = (c[cc.YEAR] * 100 + _month_of(c[cc.END])).astype(np.int64)
     uniq, inv = np.unique(months, return_inverse=True)
     by["month"] = _breakdown(
-        [f"{m // 100:04d}-{m % 100:02d}" for m in uniq.tolist()], inv, gid, now, chg
+        claims, [f"{m // 100:04d}-{m % 100:02d}" for m in uniq.tolist()], inv, now, chg
     )
     by["visit_type"] = _breakdown(
-        [f"{VISIT_ZH[v]} {v}" for v in rk.VISIT_TYPES], c[cc.VT].astype(np.int64), gid, now, chg
+        claims, [f"{VISIT_ZH[v]} {v}" for v in rk.VISIT_TYPES], c[cc.VT], now, chg
     )
     if county is None:
-        by["county"] = _breakdown([NOT_RECORDED], np.zeros(claims.n, np.int64), gid, now, chg)
-    else:
-        labels, inv = np.unique(np.asarray(county, dtype=object), return_inverse=True)
-        by["county"] = _breakdown([str(x) or NOT_RECORDED for x in labels], inv, gid, now, chg)
-    per_now = _sums(gid, claims.n_groups, now)
-    per_chg = _sums(gid, claims.n_groups, chg)
-    per_n = np.bincount(gid, minlength=claims.n_groups)
+        county = np.full(claims.n, -1, np.int64)
+    uniq, inv = np.unique(county, return_inverse=True)
+    labels = [f"{x:06d}" if x >= 0 else NOT_RECORDED for x in uniq.tolist()]
+    by["county"] = _breakdown(claims, labels, inv, now, chg)
+    per = gk.by_person(claims.order, claims.bounds, claims.n_groups, now, chg)
+    per_n, per_now, per_chg = per[0], per[1], per[2]
     diff = per_chg - per_now
     first = claims.first_rows()
 

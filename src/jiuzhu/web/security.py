@@ -15,7 +15,6 @@ import datetime as dt
 import hmac
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -25,6 +24,7 @@ from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.errors import JiuzhuError
 from jiuzhu.services.access.web_sessions import (
+    OpenSession,
     SessionEnded,
     end_sessions_of,
     open_session,
@@ -54,28 +54,8 @@ class CsrfFailed(Forbidden):
     code = "csrf_failed"
 
 
-@dataclass(frozen=True)
-class WebUser:
-    """The signed-in staff member: role codes, what they grant, and the CSRF token."""
-
-    id: int
-    username: str
-    display_name: str
-    roles: tuple[str, ...]
-    role_names: tuple[str, ...]
-    perms: frozenset[str]
-    csrf: str
-    session_id: int
-
-    @property
-    def actor(self) -> str:
-        return f"staff:{self.username}"
-
-    def can(self, *perms: str) -> bool:
-        """Holds any of ``perms`` (管理员 holds all); ``need()`` with no perms: anyone."""
-        if not perms or "admin" in self.perms:
-            return True
-        return any(p in self.perms for p in perms)
+WebUser = OpenSession
+"""The signed-in staff member: role codes, what they grant, and the CSRF token."""
 
 
 def uow_of(request: Request) -> UnitOfWork:
@@ -93,9 +73,7 @@ def _load(request: Request) -> WebUser:
     except SessionEnded as exc:
         raise LoginRequired(exc.message) from None
     idle = t - o.last_seen_at
-    user = WebUser(
-        o.user_id, o.username, o.display_name, o.roles, o.role_names, o.perms, o.csrf, o.session_id
-    )
+    user = o
     if idle > dt.timedelta(minutes=IDLE_MINUTES):
         sign_out(uow, sid, "idle")
         raise LoginRequired(f"超过 {IDLE_MINUTES} 分钟未操作，已自动退出，请重新登录 idle timeout")

@@ -13,6 +13,9 @@ for _name in (
     "web_tables",
     "warning_tables",
     "archive_tables",
+    "summary_tables",
+    "insured_tables",
+    "clearing_tables",
     "funding_tables",
 ):
     try:

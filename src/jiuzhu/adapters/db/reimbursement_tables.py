@@ -27,10 +27,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu.adapters.db.tables import Base
+from jiuzhu.domain.clock import utcnow
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return utcnow()
 
 
 class ReimbApplication(Base):

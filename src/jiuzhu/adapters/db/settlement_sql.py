@@ -23,6 +23,8 @@ import psycopg
 from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.audit_chain import record_mac
+from jiuzhu.adapters.db.summary_tables import SLOTS
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.domain.journal import Entry
 
@@ -64,7 +66,7 @@ _AUDIT_JSON = {"before", "after"}
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return utcnow()
 
 
 def dumps(v: Any) -> str:
@@ -99,6 +101,45 @@ _PG_CREATE = (
     "RETURNING s, p, r, tp) "
     f"SELECT t.s, t.p, t.r, t.tp, {_PG_CHECKS}FROM t"
 )
+
+
+def day_upsert(pg: bool) -> str:
+    """The daily summary's upsert (summary_tables.py): one settlement in (sign 1) or out (-1).
+
+    The slot is the database session's (PostgreSQL: its backend pid modulo ``SLOTS``), so
+    concurrent settlements of one day and class write different rows and never wait for
+    each other's row lock; SQLite has one writer at a time (slot 0)."""
+    slot = f"mod(pg_backend_pid(), {SLOTS})" if pg else "0"
+    return (
+        "INSERT INTO settlement_day (day, region, county, class_id, med_type, slot, n, base, "
+        f"maf_pay, tilt_pay) VALUES (%s, %s, %s, %s, %s, {slot}, %s, %s, %s, %s) "
+        "ON CONFLICT (day, region, county, class_id, med_type, slot) DO UPDATE SET "
+        "n = settlement_day.n + excluded.n, base = settlement_day.base + excluded.base, "
+        "maf_pay = settlement_day.maf_pay + excluded.maf_pay, "
+        "tilt_pay = settlement_day.tilt_pay + excluded.tilt_pay"
+    )
+
+
+KEEP_DAY_SUMMARY = True
+"""False only in bench/service_bench.py's side by side (the settlement without its row)."""
+
+
+def day_row(values: dict[str, Any], sign: int = 1) -> tuple[Any, ...]:
+    """The daily summary's values for a settlement's ``values`` (its columns): its day,
+    region, county, class, visit type, and ``sign`` times one and its amounts (fen)."""
+    t = values["setl_time"]
+    day = t.date() if isinstance(t, dt.datetime) else dt.date.fromisoformat(str(t)[:10])
+    return (
+        day,
+        values["region"],
+        values.get("county") or "",
+        values.get("class_id") or "",
+        values["med_type"],
+        sign,
+        sign * int(values["base"]),
+        sign * int(values["maf_pay"]),
+        sign * int(values["tilt_pay"]),
+    )
 
 
 _ENTRY_COLUMNS = "region, entry_date, kind, source_id, memo, reverses, actor, created_at"
@@ -281,6 +322,8 @@ class Raw:
         PostgreSQL; its row is returned."""
         if not self.pg:
             self.insert_settlement(values)
+            if KEEP_DAY_SUMMARY:
+                self.add_day(day_row(values))
             self.update_totals(values["psn_no"], values["year"], *totals)
             self.audit(actor, "settle", "settlement", values["setl_id"], None, audit_after)
             for entry, who in entries:
@@ -305,6 +348,9 @@ class Raw:
             "upd AS (UPDATE person_year_totals SET s = %s, p = %s, r = %s, tp = %s, "
             "settlements = settlements + 1, updated_at = %s WHERE psn_no = %s AND year = %s)",
         ]
+        if KEEP_DAY_SUMMARY:
+            ctes.append(f"sday AS ({day_upsert(True)})")
+            params.extend(day_row(values))
         for i, (entry, who) in enumerate(entries):
             sql, p = _pg_entry_cte(i, entry, who, now)
             ctes.append(sql)
@@ -370,6 +416,11 @@ class Raw:
             f"INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks})",
             tuple(self._v(values.get(c), c in _JSON) for c in cols),
         )
+
+    def add_day(self, row: tuple[Any, ...]) -> None:
+        """One settlement into (or out of) the daily summary (:func:`day_row`)."""
+        sql = day_upsert(self.pg)
+        self.execute(sql if self.pg else sql.replace("%s", "?"), tuple(self._v(v) for v in row))
 
     def update_totals(self, psn_no: str, year: int, s: int, p: int, r: int, tp: int) -> None:
         self.execute(

@@ -91,7 +91,12 @@ Index(
     Settlement.setl_time,
     postgresql_include=["status", "class_id", "maf_pay", "tilt_pay"],  # migration 1002
 )
-Index("ix_settlement_institution_time", Settlement.institution, Settlement.setl_time)
+Index(
+    "ix_settlement_institution_time",
+    Settlement.institution,
+    Settlement.setl_time,
+    postgresql_include=["identity", "status", "maf_pay", "tilt_pay"],  # migration 1401
+)
 Index("ix_audit_actor", AuditLog.actor, AuditLog.id)
 
 

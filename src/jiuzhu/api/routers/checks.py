@@ -17,6 +17,7 @@ from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES
 from jiuzhu.services.checks import workflow
 from jiuzhu.services.checks.deaths import import_deaths
+from jiuzhu.services.checks.insured import import_insured
 from jiuzhu.services.checks.rules import RULES, Options
 from jiuzhu.services.checks.run import run_checks
 
@@ -104,3 +105,15 @@ async def deaths(
 ) -> dict[str, Any]:
     r = import_deaths(uow, file.filename or "deaths", await file.read(), source, actor=p.actor)
     return {"rows": r.rows, "added": r.added, "matched": r.matched}
+
+
+@router.post("/insured")
+async def insured(
+    source: str = Form(...),
+    file: UploadFile = File(...),
+    uow: UnitOfWork = Depends(get_uow),
+    p: Principal = Depends(require(*WRITERS)),
+) -> dict[str, Any]:
+    """An enrolment list of other pooling areas (重复参保, 梅州规程 第二十条（二）)."""
+    r = import_insured(uow, file.filename or "insured", await file.read(), source, actor=p.actor)
+    return {"rows": r.rows, "matched": r.matched}

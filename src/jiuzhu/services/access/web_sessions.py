@@ -41,6 +41,20 @@ class OpenSession:
     session_id: int
     last_seen_at: dt.datetime
 
+    @property
+    def id(self) -> int:
+        return self.user_id
+
+    @property
+    def actor(self) -> str:
+        return f"staff:{self.username}"
+
+    def can(self, *perms: str) -> bool:
+        """Holds any of ``perms`` (管理员 holds all); no perms: anyone signed in."""
+        if not perms or "admin" in self.perms:
+            return True
+        return any(p in self.perms for p in perms)
+
 
 def sign_in(uow: UnitOfWork, username: str, password: str) -> str:
     """Check the password (:func:`verify_login`: lockout, audited failures) and open a

@@ -114,6 +114,15 @@ def columns_of(raw: bytes, name: str) -> ClaimColumns | None:
     cols = cols[:, :n]
     if _has_duplicate_id(buf, cols):
         return None
+    return grouped(name, raw, index, buf, cols)
+
+
+def grouped(
+    name: str, raw: bytes, index: dict[str, int], buf: np.ndarray, cols: np.ndarray
+) -> ClaimColumns | None:
+    """Claims read into ``cols`` grouped by person, each person's in settlement order
+    (calc-contract §3); None when two psn_no share a hash (the reference path reads it)."""
+    n = int(cols.shape[1])
     psn_hash = np.empty(n, np.uint64)
     rk.hash_spans(buf, cols[PSN0], cols[PSN1], psn_hash)
     order = np.argsort(psn_hash, kind="stable")

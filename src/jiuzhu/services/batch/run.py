@@ -212,9 +212,12 @@ def compute(
     n = claims.n
     code, klass, reason, ded, maf, tilt = (np.empty(n, np.int64) for _ in range(6))
     carry_lo, carry_hi, carry_year, carry_totals = _carried(claims, carried or {})
-    py_first = np.empty(n, np.int64)
-    py_year = np.empty(n, np.int64)
-    py_totals = np.empty((n, 4), np.int64)
+    # person-years: at most one per person and year met (memory: not one per claim)
+    years = int(year.max(initial=0) - year.min(initial=0)) + 1 if n else 1
+    n_py_max = min(n, claims.n_groups * years)
+    py_first = np.empty(n_py_max, np.int64)
+    py_year = np.empty(n_py_max, np.int64)
+    py_totals = np.empty((n_py_max, 4), np.int64)
     t0 = time.perf_counter()
     ek.classify(
         beg, end, vt, flags, period, spans.lo, spans.hi, spans.code, spans.beg, spans.end,
@@ -230,7 +233,13 @@ def compute(
         timing["kernel"] = time.perf_counter() - t0
     if status != ek.ST_OK:
         return None
-    u = [_unsort(x, perm) for x in (period, code, klass, reason, ded, maf, tilt)]
+    del beg, vt, flags, year, base, spans, end  # before the figures are put back in order
+    # back to input order one array at a time, each sorted copy dropped as it goes
+    sorted_ = [period, code, klass, reason, ded, maf, tilt]
+    del period, code, klass, reason, ded, maf, tilt
+    u = []
+    while sorted_:
+        u.append(_unsort(sorted_.pop(0), perm))
     figures = Figures(
         u[0], u[1], u[2], u[3], u[4], u[5], u[6],
         perm[py_first[:n_py]], py_year[:n_py], py_totals[:n_py],

@@ -1,16 +1,15 @@
-"""Check rules 核查规则: each a named function with its article, returning findings with evidence.
+"""Check rules 核查规则: each a named rule with its article, producing findings with evidence.
 
 Enrolment (梅州 第二十条), benefits (梅州 第二十一条), hospitals (梅州 第二十二条;
 新疆规程 第二十三–二十四条; 双鸭山实施办法 第二十二条 and 柳州任务清单 七（五）for
-先诊疗后付费). Each rule is one SQL query over the registry and the settlements, so a
-run over a million persons stays a handful of statements. Evidence never carries an
-ID number or a name (the psn_no and figures identify the case).
+先诊疗后付费), fund (梅州 第二十三条). Each rule is ONE set-based SELECT giving the
+finding's subject, person, settlement, hospital, amount (fen) and evidence (JSON built by
+the database); the run inserts it with ``INSERT … SELECT`` (services/checks/run.py), so a
+million persons never pass through Python. Evidence never carries an ID number or a name
+(the psn_no and figures identify the case).
 
-Not here: "enrolled twice or in two regions" — the registry finds a person by the keyed
-hash of the ID number and holds it once (a unique constraint), so a duplicate needs
-another region's enrolment list, which no department sends yet. Fund (梅州 第二十三条):
-entries without their source document and payables overdue; "reconciliation differences
-open too long" needs a bank reconciliation the fund's books do not keep yet.
+Not here: "reconciliation differences open too long" (梅州 第二十三条) needs the fund's
+bank reconciliation, which is being built elsewhere (services/fund/).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from jiuzhu.policy.money import format_fen
 
 @dataclass(frozen=True)
 class Draft:
-    """A finding before it is stored: what it is about and the evidence."""
+    """A finding before it is stored (rules worked out in Python: the FIFO of payables)."""
 
     subject: str
     evidence: dict[str, Any]
@@ -50,13 +49,18 @@ class Options:
     payable_days: int | None = None
 
 
+Select = tuple[str, dict[str, Any]]
+"""A SELECT of ``subject, psn_no, setl_id, institution, amount, evidence`` and its values."""
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     category: str
     article: str
     title: str
-    run: Callable[[Session, Options], Iterator[Draft]]
+    sql: Callable[[Session, Options], Select] | None = None
+    run: Callable[[Session, Options], Iterator[Draft]] | None = None
     needs: str | None = None
     """The option this rule needs (None: none)."""
 
@@ -65,76 +69,145 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(name: str, category: str, article: str, title: str, needs: str | None = None):  # type: ignore[no-untyped-def]
-    def deco(
-        fn: Callable[[Session, Options], Iterator[Draft]],
-    ) -> Callable[[Session, Options], Iterator[Draft]]:
-        RULES[name] = Rule(name, category, article, title, fn, needs)
+    def deco(fn: Callable[[Session, Options], Select]) -> Callable[[Session, Options], Select]:
+        RULES[name] = Rule(name, category, article, title, sql=fn, needs=needs)
         return fn
 
     return deco
 
 
-_PAID = "s.status = 'settled' AND (s.maf_pay + s.tilt_pay) > 0"
+# -- SQL pieces of both dialects ----------------------------------------------------------
+
+
+def _pg(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
+def _obj(s: Session, **pairs: str) -> str:
+    """A JSON object of SQL expressions (json_build_object / json_object)."""
+    fn = "json_build_object" if _pg(s) else "json_object"
+    args = ", ".join(f"'{k}', {v}" for k, v in pairs.items())
+    return f"{fn}({args})"
+
+
+def _fen(expr: str) -> str:
+    """A non-negative amount in fen as the contract's text (format_fen): yuan.fen."""
+    return (
+        f"(CAST(({expr}) / 100 AS TEXT) || '.' || CASE WHEN ({expr}) % 100 < 10 THEN '0' "
+        f"ELSE '' END || CAST(({expr}) % 100 AS TEXT))"
+    )
+
+
+def _t(expr: str) -> str:
+    return f"CAST({expr} AS TEXT)"
+
+
+def _year_of(s: Session, column: str) -> str:
+    if _pg(s):
+        return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
+    return f"CAST(strftime('%Y', {column}) AS INTEGER)"
 
 
 def _json_text(s: Session, column: str, key: str) -> str:
-    if s.get_bind().dialect.name == "postgresql":
+    if _pg(s):
         return f"({column}->>'{key}')"
     return f"json_extract({column}, '$.{key}')"
 
 
+_NONE = "CAST(NULL AS VARCHAR(60))"
+_PAID = "s.status = 'settled' AND (s.maf_pay + s.tilt_pay) > 0"
+
+
+# -- enrolment (梅州 第二十条) -------------------------------------------------------------
+
+
 @rule("enrol_dead_subsidised", "enrolment", "梅州规程 第二十条（一）", "已死亡人员仍资助参保")
-def enrol_dead_subsidised(s: Session, o: Options) -> Iterator[Draft]:
-    q = text(
-        "SELECT e.psn_no, e.year, MIN(d.death_date) FROM person_enrolment e "
-        "JOIN death_record d ON d.psn_no = e.psn_no "
-        "WHERE e.status = 'local' AND e.year > CAST(strftime_year AS INTEGER) GROUP BY e.psn_no, e.year".replace(
-            "CAST(strftime_year AS INTEGER)", _year_of(s, "d.death_date")
-        )
+def enrol_dead_subsidised(s: Session, o: Options) -> Select:
+    ev = _obj(s, enrolment_year="e.year", death_date=_t("MIN(d.death_date)"))
+    return (
+        f"SELECT 'psn:' || e.psn_no || ':' || {_t('e.year')} AS subject, e.psn_no, "
+        f"{_NONE} AS setl_id, {_NONE} AS institution, 0 AS amount, {ev} AS evidence "
+        "FROM person_enrolment e JOIN death_record d ON d.psn_no = e.psn_no "
+        f"WHERE e.status = 'local' AND e.year > {_year_of(s, 'd.death_date')} "
+        "GROUP BY e.psn_no, e.year",
+        {},
     )
-    for psn, year, died in s.execute(q):
-        yield Draft(f"psn:{psn}:{year}", {"enrolment_year": year, "death_date": str(died)}, psn)
-
-
-def _year_of(s: Session, column: str) -> str:
-    if s.get_bind().dialect.name == "postgresql":
-        return f"EXTRACT(YEAR FROM {column})"
-    return f"CAST(strftime('%Y', {column}) AS INTEGER)"
 
 
 @rule(
     "enrol_beneficiary_not_subsidised", "enrolment", "梅州规程 第二十条（三）", "救助对象未资助参保"
 )
-def enrol_not_subsidised(s: Session, o: Options) -> Iterator[Draft]:
-    first, last = dt.date(o.year, 1, 1), dt.date(o.year, 12, 31)
-    q = text(
-        "SELECT i.psn_no, MIN(i.code), MIN(e.status) FROM person_identity i "
+def enrol_not_subsidised(s: Session, o: Options) -> Select:
+    ev = _obj(
+        s,
+        year="CAST(:y AS INTEGER)",
+        identity="MIN(i.code)",
+        enrolment="COALESCE(MIN(e.status), '无记录')",
+    )
+    return (
+        f"SELECT 'psn:' || i.psn_no || CAST(:suffix AS VARCHAR(10)) AS subject, i.psn_no, "
+        f"{_NONE} AS setl_id, {_NONE} AS institution, 0 AS amount, {ev} AS evidence "
+        "FROM person_identity i "
         "LEFT JOIN person_enrolment e ON e.psn_no = i.psn_no AND e.year = :y "
         "WHERE i.begndate <= :last AND (i.enddate IS NULL OR i.enddate >= :first) "
         "AND (e.status IS NULL OR e.status = 'unenrolled') "
-        "AND NOT EXISTS (SELECT 1 FROM death_record d WHERE d.psn_no = i.psn_no AND d.death_date < :first) "
-        "GROUP BY i.psn_no"
+        "AND NOT EXISTS (SELECT 1 FROM death_record d WHERE d.psn_no = i.psn_no "
+        "AND d.death_date < :first) GROUP BY i.psn_no",
+        {
+            "y": o.year,
+            "suffix": f":{o.year}",
+            "first": dt.date(o.year, 1, 1),
+            "last": dt.date(o.year, 12, 31),
+        },
     )
-    for psn, code, status in s.execute(q, {"y": o.year, "first": first, "last": last}):
-        yield Draft(
-            f"psn:{psn}:{o.year}",
-            {"year": o.year, "identity": code, "enrolment": status or "无记录"},
-            psn,
-        )
+
+
+@rule("enrol_duplicate", "enrolment", "梅州规程 第二十条（二）", "重复参保（同一人多次或多地参保）")
+def enrol_duplicate(s: Session, o: Options) -> Select:
+    """The same person (keyed hash of the ID number) enrolled more than once in a year:
+    the registry's own subsidised enrolment (本地: local or self-paid here) and the records
+    of the enrolment lists (services/checks/insured.py) together; in two regions when the
+    places differ. The subject names the hash's first 16 characters, never the number."""
+    ev = _obj(
+        s,
+        year="x.year",
+        enrolments="COUNT(*)",
+        regions="COUNT(DISTINCT x.region)",
+        kind="CASE WHEN COUNT(DISTINCT x.region) > 1 THEN CAST(:two AS TEXT) "
+        "ELSE CAST(:twice AS TEXT) END",
+    )
+    return (
+        f"SELECT 'dup:' || SUBSTR(x.h, 1, 16) || ':' || {_t('x.year')} AS subject, "
+        f"MAX(x.psn_no) AS psn_no, {_NONE} AS setl_id, {_NONE} AS institution, 0 AS amount, "
+        f"{ev} AS evidence FROM ("
+        "SELECT p.certno_hash AS h, e.year, CAST(:home AS VARCHAR(40)) AS region, e.psn_no "
+        "FROM person_enrolment e JOIN person p ON p.psn_no = e.psn_no "
+        "WHERE e.status IN ('local', 'self_paid') AND p.certno_hash IS NOT NULL "
+        "AND EXISTS (SELECT 1 FROM insured_record r WHERE r.certno_hash = p.certno_hash "
+        "AND r.year = e.year) "
+        "UNION ALL SELECT r.certno_hash, r.year, r.region, r.psn_no FROM insured_record r) x "
+        "WHERE 1 = 1 GROUP BY x.h, x.year HAVING COUNT(*) > 1",
+        {"home": "本统筹区", "two": "多地参保", "twice": "重复参保"},
+    )
+
+
+# -- benefits (梅州 第二十一条) ------------------------------------------------------------
 
 
 @rule(
     "benefit_after_death", "benefits", "梅州规程 第二十一条（二）", "向已死亡人员支付医疗救助待遇"
 )
-def benefit_after_death(s: Session, o: Options) -> Iterator[Draft]:
-    q = text(
-        "SELECT s.setl_id, s.psn_no, s.institution, s.begndate, s.maf_pay + s.tilt_pay, MIN(d.death_date) "
-        f"FROM settlement s JOIN death_record d ON d.psn_no = s.psn_no WHERE {_PAID} "
-        "AND s.begndate > d.death_date GROUP BY s.setl_id, s.psn_no, s.institution, s.begndate, s.maf_pay, s.tilt_pay"
+def benefit_after_death(s: Session, o: Options) -> Select:
+    paid = "s.maf_pay + s.tilt_pay"
+    ev = _obj(s, begndate=_t("s.begndate"), death_date=_t("MIN(d.death_date)"), paid=_fen(paid))
+    return (
+        f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
+        f"{paid} AS amount, {ev} AS evidence FROM settlement s "
+        f"JOIN death_record d ON d.psn_no = s.psn_no WHERE {_PAID} "
+        "AND s.begndate > d.death_date "
+        "GROUP BY s.setl_id, s.psn_no, s.institution, s.begndate, s.maf_pay, s.tilt_pay",
+        {},
     )
-    for sid, psn, inst, beg, amt, died in s.execute(q):
-        yield Draft(f"setl:{sid}", {"begndate": str(beg), "death_date": str(died), "paid": format_fen(amt)},
-                    psn, sid, inst, int(amt))  # fmt: skip
 
 
 @rule(
@@ -143,16 +216,23 @@ def benefit_after_death(s: Session, o: Options) -> Iterator[Draft]:
     "梅州规程 第二十一条（二）",
     "身份已追溯终止仍按该身份支付",
 )
-def benefit_identity_ended(s: Session, o: Options) -> Iterator[Draft]:
-    q = text(
-        "SELECT s.setl_id, s.psn_no, s.institution, s.identity, s.begndate, s.enddate, s.maf_pay + s.tilt_pay "
-        f"FROM settlement s WHERE {_PAID} AND s.source <> 'backpay' AND NOT EXISTS (SELECT 1 FROM person_identity i "
-        "WHERE i.psn_no = s.psn_no AND i.code = s.identity AND i.begndate <= s.enddate "
-        "AND (i.enddate IS NULL OR i.enddate >= s.begndate))"
+def benefit_identity_ended(s: Session, o: Options) -> Select:
+    paid = "s.maf_pay + s.tilt_pay"
+    ev = _obj(
+        s,
+        identity_paid="s.identity",
+        stay=f"{_t('s.begndate')} || '–' || {_t('s.enddate')}",
+        paid=_fen(paid),
+        why="CAST(:why AS TEXT)",
     )
-    for sid, psn, inst, code, beg, end, amt in s.execute(q):
-        yield Draft(f"setl:{sid}", {"identity_paid": code, "stay": f"{beg}–{end}", "paid": format_fen(amt),
-                                    "why": "登记的该身份有效期已不覆盖本次住院"}, psn, sid, inst, int(amt))  # fmt: skip
+    return (
+        f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
+        f"{paid} AS amount, {ev} AS evidence FROM settlement s "
+        f"WHERE {_PAID} AND s.source <> 'backpay' AND NOT EXISTS (SELECT 1 FROM "
+        "person_identity i WHERE i.psn_no = s.psn_no AND i.code = s.identity "
+        "AND i.begndate <= s.enddate AND (i.enddate IS NULL OR i.enddate >= s.begndate))",
+        {"why": "登记的该身份有效期已不覆盖本次住院"},
+    )
 
 
 @rule(
@@ -161,15 +241,14 @@ def benefit_identity_ended(s: Session, o: Options) -> Iterator[Draft]:
     "梅州规程 第二十一条（一）",
     "零星报销超过办结时限未支付",
 )
-def reimbursement_overdue(s: Session, o: Options) -> Iterator[Draft]:
-    q = text(
-        "SELECT id, psn_no, deadline, status FROM reimb_application "
-        "WHERE deadline IS NOT NULL AND deadline < :today AND status IN ('in_review', 'approved')"
+def reimbursement_overdue(s: Session, o: Options) -> Select:
+    ev = _obj(s, application="id", deadline=_t("deadline"), status="status")
+    return (
+        f"SELECT 'reimb:' || {_t('id')} AS subject, psn_no, {_NONE} AS setl_id, "
+        f"{_NONE} AS institution, 0 AS amount, {ev} AS evidence FROM reimb_application "
+        "WHERE deadline IS NOT NULL AND deadline < :today AND status IN ('in_review', 'approved')",
+        {"today": o.today},
     )
-    for app, psn, deadline, status in s.execute(q, {"today": o.today}):
-        yield Draft(
-            f"reimb:{app}", {"application": app, "deadline": str(deadline), "status": status}, psn
-        )
 
 
 @rule(
@@ -178,22 +257,22 @@ def reimbursement_overdue(s: Session, o: Options) -> Iterator[Draft]:
     "梅州规程 第二十一条（一）；宁医保发〔2023〕102号 第十九条",
     "应补报未补报",
 )
-def backpay_unpaid(s: Session, o: Options) -> Iterator[Draft]:
-    q = text(
-        "SELECT s.setl_id, s.psn_no, s.institution, s.reason FROM settlement s "
-        "WHERE s.status = 'settled' AND s.source <> 'backpay' AND s.reason IN ('no_identity', 'unclassed_identity') "
+def backpay_unpaid(s: Session, o: Options) -> Select:
+    ev = _obj(s, reason_then="s.reason", why="CAST(:why AS TEXT)")
+    return (
+        f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
+        f"0 AS amount, {ev} AS evidence FROM settlement s "
+        "WHERE s.status = 'settled' AND s.source <> 'backpay' "
+        "AND s.reason IN ('no_identity', 'unclassed_identity') "
         "AND NOT EXISTS (SELECT 1 FROM settlement b WHERE b.backpay_of = s.setl_id) "
-        "AND EXISTS (SELECT 1 FROM person_identity i WHERE i.psn_no = s.psn_no AND i.code <> s.identity "
-        "AND i.begndate <= s.enddate AND (i.enddate IS NULL OR i.enddate >= s.begndate))"
+        "AND EXISTS (SELECT 1 FROM person_identity i WHERE i.psn_no = s.psn_no "
+        "AND i.code <> s.identity AND i.begndate <= s.enddate "
+        "AND (i.enddate IS NULL OR i.enddate >= s.begndate))",
+        {"why": "现登记有覆盖本次住院的身份，可补报"},
     )
-    for sid, psn, inst, reason in s.execute(q):
-        yield Draft(
-            f"setl:{sid}",
-            {"reason_then": reason, "why": "现登记有覆盖本次住院的身份，可补报"},
-            psn,
-            sid,
-            inst,
-        )
+
+
+# -- hospitals (梅州 第二十二条; 新疆规程 第二十三条) -----------------------------------------
 
 
 @rule(
@@ -202,14 +281,16 @@ def backpay_unpaid(s: Session, o: Options) -> Iterator[Draft]:
     "梅州规程 第二十二条（1）；新疆规程 第二十三条",
     "无有效救助身份人员在院获得医疗救助支付",
 )
-def hospital_no_identity(s: Session, o: Options) -> Iterator[Draft]:
-    q = text(
-        "SELECT s.setl_id, s.psn_no, s.institution, s.maf_pay + s.tilt_pay FROM settlement s "
-        f"WHERE {_PAID} AND s.source = 'one_stop' AND NOT EXISTS (SELECT 1 FROM person_identity i "
-        "WHERE i.psn_no = s.psn_no AND i.begndate <= s.enddate AND (i.enddate IS NULL OR i.enddate >= s.begndate))"
+def hospital_no_identity(s: Session, o: Options) -> Select:
+    paid = "s.maf_pay + s.tilt_pay"
+    return (
+        f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
+        f"{paid} AS amount, {_obj(s, paid=_fen(paid))} AS evidence FROM settlement s "
+        f"WHERE {_PAID} AND s.source = 'one_stop' AND NOT EXISTS (SELECT 1 FROM "
+        "person_identity i WHERE i.psn_no = s.psn_no AND i.begndate <= s.enddate "
+        "AND (i.enddate IS NULL OR i.enddate >= s.begndate))",
+        {},
     )
-    for sid, psn, inst, amt in s.execute(q):
-        yield Draft(f"setl:{sid}", {"paid": format_fen(amt)}, psn, sid, inst, int(amt))
 
 
 @rule(
@@ -218,15 +299,17 @@ def hospital_no_identity(s: Session, o: Options) -> Iterator[Draft]:
     "双鸭山实施办法 第二十二条；柳州任务清单 七（五）；梅州规程 第二十二条（3）",
     "先诊疗后付费对象被收取押金",
 )
-def hospital_deposit(s: Session, o: Options) -> Iterator[Draft]:
+def hospital_deposit(s: Session, o: Options) -> Select:
+    # PostgreSQL: the partial index on the body's deposit (migration 1402) finds the few
     dep = _json_text(s, "s.body", "deposit")
-    q = text(
-        f"SELECT s.setl_id, s.psn_no, s.institution, s.class_id, {dep} FROM settlement s "
-        f"WHERE s.status = 'settled' AND s.class_id IN ('一', '二') AND {dep} IS NOT NULL "
-        f"AND {dep} NOT IN ('0', '0.00')"
+    ev = _obj(s, **{"class": "s.class_id", "deposit": dep})
+    return (
+        f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
+        f"0 AS amount, {ev} AS evidence FROM settlement s "
+        f"WHERE {dep} IS NOT NULL AND s.status = 'settled' AND s.class_id IN ('一', '二') "
+        f"AND {dep} NOT IN ('0', '0.00')",
+        {},
     )
-    for sid, psn, inst, cls, deposit in s.execute(q):
-        yield Draft(f"setl:{sid}", {"class": cls, "deposit": deposit}, psn, sid, inst)
 
 
 @rule(
@@ -236,21 +319,28 @@ def hospital_deposit(s: Session, o: Options) -> Iterator[Draft]:
     "短期内再次入院（分解住院）",
     needs="readmission_days",
 )
-def hospital_readmission(s: Session, o: Options) -> Iterator[Draft]:
+def hospital_readmission(s: Session, o: Options) -> Select:
     assert o.readmission_days is not None
-    pg = s.get_bind().dialect.name == "postgresql"
-    gap = "(s.begndate - s.prev_end)" if pg else "(julianday(s.begndate) - julianday(s.prev_end))"
-    q = text(
-        "SELECT s.setl_id, s.psn_no, s.institution, s.prev_id, s.prev_end, s.begndate FROM ("
+    gap = (
+        "(s.begndate - s.prev_end)" if _pg(s) else "(julianday(s.begndate) - julianday(s.prev_end))"
+    )
+    ev = _obj(
+        s,
+        previous="s.prev_id",
+        previous_discharge=_t("s.prev_end"),
+        admission=_t("s.begndate"),
+        window_days="CAST(:days AS INTEGER)",
+    )
+    return (
+        f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
+        f"0 AS amount, {ev} AS evidence FROM ("
         "SELECT setl_id, psn_no, institution, begndate, "
         "LAG(enddate) OVER (PARTITION BY psn_no, institution ORDER BY begndate, setl_id) AS prev_end, "
         "LAG(setl_id) OVER (PARTITION BY psn_no, institution ORDER BY begndate, setl_id) AS prev_id "
         "FROM settlement WHERE status = 'settled' AND med_type LIKE '2%' AND source = 'one_stop') s "
-        f"WHERE s.prev_end IS NOT NULL AND {gap} <= :days AND {gap} >= 0"
+        f"WHERE s.prev_end IS NOT NULL AND {gap} <= :days AND {gap} >= 0",
+        {"days": o.readmission_days},
     )
-    for sid, psn, inst, prev, prev_end, beg in s.execute(q, {"days": o.readmission_days}):
-        yield Draft(f"setl:{sid}", {"previous": prev, "previous_discharge": str(prev_end), "admission": str(beg),
-                                    "window_days": o.readmission_days}, psn, sid, inst)  # fmt: skip
 
 
 @rule(
@@ -260,54 +350,55 @@ def hospital_readmission(s: Session, o: Options) -> Iterator[Draft]:
     "住院费用明显高于本院同类",
     needs="outlier_factor",
 )
-def hospital_outlier(s: Session, o: Options) -> Iterator[Draft]:
-    """A stay whose policy-scope amount is over ``outlier_factor`` times the hospital's median."""
+def hospital_outlier(s: Session, o: Options) -> Select:
+    """A stay whose policy-scope amount is over ``outlier_factor`` times the hospital's
+    median: the middle value of its stays (the upper one of an even count; at least 20)."""
     assert o.outlier_factor is not None
-    import numpy as np
+    ev = _obj(
+        s,
+        base=_fen("b.base"),
+        hospital_median=_fen("m.median"),
+        factor="CAST(:factor AS INTEGER)",
+    )
+    return (
+        "WITH b AS (SELECT institution, setl_id, psn_no, base, "
+        "ROW_NUMBER() OVER (PARTITION BY institution ORDER BY base) AS rn, "
+        "COUNT(*) OVER (PARTITION BY institution) AS n FROM settlement "
+        "WHERE status = 'settled' AND source = 'one_stop' AND med_type LIKE '2%' "
+        "AND institution IS NOT NULL), "
+        "m AS (SELECT institution, base AS median FROM b WHERE n >= 20 AND rn = n / 2 + 1) "
+        f"SELECT 'setl:' || b.setl_id AS subject, b.psn_no, b.setl_id, b.institution, "
+        f"0 AS amount, {ev} AS evidence FROM b JOIN m ON m.institution = b.institution "
+        "WHERE m.median > 0 AND b.base > :factor * m.median",
+        {"factor": o.outlier_factor},
+    )
 
-    rows = s.execute(
-        text("SELECT institution, setl_id, psn_no, base FROM settlement WHERE status = 'settled' "
-             "AND source = 'one_stop' AND med_type LIKE '2%' AND institution IS NOT NULL ORDER BY institution")
-    ).all()  # fmt: skip
-    start = 0
-    while start < len(rows):
-        end = start
-        while end < len(rows) and rows[end][0] == rows[start][0]:
-            end += 1
-        bases = np.fromiter((r[3] for r in rows[start:end]), np.int64, end - start)
-        # the middle value (the upper one of an even count): integers, no float
-        median = int(np.sort(bases)[(end - start) // 2]) if end - start >= 20 else 0
-        if median > 0:
-            for r in rows[start:end]:
-                if r[3] > o.outlier_factor * median:
-                    yield Draft(f"setl:{r[1]}", {"base": format_fen(r[3]), "hospital_median": format_fen(median),
-                                                 "factor": o.outlier_factor}, r[2], r[1], r[0])  # fmt: skip
-        start = end
+
+# -- fund (梅州 第二十三条) ----------------------------------------------------------------
 
 
 @rule("fund_entry_without_source", "fund", "梅州规程 第二十三条（二）", "记账凭证无原始单据")
-def fund_entry_without_source(s: Session, o: Options) -> Iterator[Draft]:
-    q = text(
-        "SELECT e.id, e.kind, e.source_id, e.entry_date FROM journal_entry e "
-        "WHERE e.source_id IS NULL OR e.source_id = '' OR (e.kind IN ('settle', 'reverse') "
-        "AND NOT EXISTS (SELECT 1 FROM settlement x WHERE x.setl_id = e.source_id))"
+def fund_entry_without_source(s: Session, o: Options) -> Select:
+    ev = _obj(
+        s,
+        entry="e.id",
+        kind="e.kind",
+        source_id="COALESCE(e.source_id, '')",
+        date=_t("e.entry_date"),
     )
-    for eid, kind, src, day in s.execute(q):
-        yield Draft(
-            f"entry:{eid}", {"entry": eid, "kind": kind, "source_id": src or "", "date": str(day)}
-        )
+    return (
+        f"SELECT 'entry:' || {_t('e.id')} AS subject, {_NONE} AS psn_no, {_NONE} AS setl_id, "
+        f"{_NONE} AS institution, 0 AS amount, {ev} AS evidence FROM journal_entry e "
+        "WHERE e.source_id IS NULL OR e.source_id = '' OR (e.kind IN ('settle', 'reverse') "
+        "AND NOT EXISTS (SELECT 1 FROM settlement x WHERE x.setl_id = e.source_id))",
+        {},
+    )
 
 
-@rule(
-    "fund_payable_overdue",
-    "fund",
-    "梅州规程 第二十三条（二）（基金拨付）",
-    "应付定点医疗机构款项逾期未拨付",
-    needs="payable_days",
-)
 def fund_payable_overdue(s: Session, o: Options) -> Iterator[Draft]:
     """A hospital whose oldest unpaid amount (first in, first out) is older than
-    ``payable_days``: the paid debits cover the earliest credits first."""
+    ``payable_days``: the paid debits cover the earliest credits first. The sums by
+    hospital and day come from the database; the FIFO walk over them is here."""
     assert o.payable_days is not None
     rows = s.execute(
         text("SELECT party, entry_date, SUM(credit), SUM(debit) FROM journal_line "
@@ -334,3 +425,13 @@ def fund_payable_overdue(s: Session, o: Options) -> Iterator[Draft]:
                                 "unpaid": format_fen(owed), "days": o.payable_days}, institution=party,
                                 amount=owed)  # fmt: skip
                 break
+
+
+RULES["fund_payable_overdue"] = Rule(
+    "fund_payable_overdue",
+    "fund",
+    "梅州规程 第二十三条（二）（基金拨付）",
+    "应付定点医疗机构款项逾期未拨付",
+    run=fund_payable_overdue,
+    needs="payable_days",
+)

@@ -51,6 +51,8 @@ from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.pii import mask_certno
 from jiuzhu.reports import reports_dir, write_json
+from jiuzhu.services.identity_import.columnar import Plan
+from jiuzhu.services.identity_import.columnar import plan as columnar_plan
 from jiuzhu.services.identity_import.compare import compare, merges_of
 from jiuzhu.services.identity_import.load import everything, load_identities, load_persons
 from jiuzhu.services.identity_import.report import (
@@ -112,6 +114,7 @@ def _import(
     operator_map: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     save_report: bool = True,
+    columnar: bool = True,
 ) -> ImportResult:
     import time
 
@@ -132,12 +135,6 @@ def _import(
         as_of=as_of if full_list else None,
         sha256=hashlib.sha256(data).hexdigest(),
     )
-    parsed = parse_rows(name, data, source, operator_map, progress)
-    rows, errors, bad_pairs = parsed.rows, parsed.errors, parsed.bad_pairs
-    res.rows = parsed.lines
-    file_label = name
-    label_cert = parsed.label["certno"]
-    label_name = parsed.label["psn_name"]
     cipher = get_cipher()
     as_of_day = as_of or dt.date.today()
     with uow.begin() as s:
@@ -156,53 +153,26 @@ def _import(
             .limit(1)
         )
         res.previous_batch = prev
-        psn_list = list({r.psn_no for r in rows})
-        # one hash per distinct ID number (the HMAC is the per-row cost that matters)
-        certs = list(dict.fromkeys(r.certno for r in rows))
-        hash_of: dict[str, str] = dict(zip(certs, cipher.lookup_hashes(certs), strict=True))
-        del certs
-        res.timings["validate"] = time.perf_counter() - t0
-        if progress:
-            progress("读取登记库 loading registry", 0, 0)
-        by_psn, by_hash = load_persons(
-            s, psn_list, list(hash_of.values()), everything(conn, "person", len(psn_list))
-        )
-        existing = load_identities(
-            s, psn_list, source, full_list, everything(conn, "person_identity", len(psn_list))
-        )
-        res.timings["load"] = time.perf_counter() - t0 - res.timings["validate"]
-
-        # rows against the registry's persons
-        valid: list[Row] = []
-        for r in rows:
-            h = hash_of[r.certno]
-            known = by_psn.get(r.psn_no)
-            owner = by_hash.get(h)
-            if known is not None and known[1] is not None and known[1] != h:
-                msg = f"ID number differs from the registry's for person {r.psn_no}"
-                errors.append(RowError(name, r.line, label_cert, msg))
-            elif owner is not None and owner != r.psn_no:
-                errors.append(
-                    RowError(
-                        name,
-                        r.line,
-                        label_cert,
-                        f"ID number {mask_certno(r.certno)} belongs to person {owner}",
-                    )
-                )
-            elif known is None and not r.name:
-                errors.append(RowError(name, r.line, label_name, "姓名 is empty for a new person"))
-            else:
-                valid.append(r)
-                continue
-            bad_pairs.add((r.psn_no, r.code))
-
-        # the diff (calc-contract §10: an identity is valid on the union of its rows)
-        added, changed, covered, unchanged, ends, kept = compare(
-            valid, existing, source, full_list, as_of_day, bad_pairs
-        )
-        merges = merges_of(valid, parsed.merged, added, changed, covered, existing, ends)
-
+        plan = None
+        if columnar:
+            plan = columnar_plan(
+                conn, name, data, source, full_list, as_of_day, operator_map, cipher,
+            )  # fmt: skip
+        errors: list[RowError] = []
+        if plan is not None:
+            res.timings["validate"] = plan.timings["validate"]
+            res.timings["load"] = plan.timings["load"]
+        else:
+            plan, errors = _reference_plan(
+                s, name, data, source, full_list, as_of_day, operator_map, progress, res, t0
+            )
+        res.rows = plan.lines
+        file_label = name
+        added, changed, ends, kept = (
+            plan.added, plan.changed, plan.ends, plan.kept,
+        )  # fmt: skip
+        existing, merges, by_psn, hash_of = plan.existing, plan.merges, plan.by_psn, plan.hash_of
+        unchanged = plan.unchanged
         errors.sort(key=lambda e: (e.line, e.column))
         res.errors = errors
         res.counts = {
@@ -216,7 +186,7 @@ def _import(
             "kept_rejected": len(kept),
             "persons_created": 0,
         }
-        if full_list and not valid:
+        if full_list and not plan.valid:
             errors.append(
                 RowError(
                     name,
@@ -226,7 +196,7 @@ def _import(
                     f"{source}; refused",
                 )
             )
-        if (errors and not accept_valid) or (full_list and not valid):
+        if (errors and not accept_valid) or (full_list and not plan.valid):
             # nothing has been written: the transaction only read
             res.refused = True
             res.counts["rejected"] = len({e.line for e in errors})
@@ -270,7 +240,7 @@ def _import(
             ends,
             by_psn,
             hash_of,
-            {r.psn_no: r.county for r in parsed.rows if r.county is not None},
+            plan.counties,
             res,
             t0,
             progress,
@@ -338,6 +308,82 @@ def _import(
     res.elapsed = time.perf_counter() - t0
     res.timings["report"] = res.elapsed - sum(res.timings.values())
     return res
+
+
+def _reference_plan(
+    s: Any,
+    name: str,
+    data: bytes,
+    source: str,
+    full_list: bool,
+    as_of_day: dt.date,
+    operator_map: Mapping[str, str] | None,
+    progress: Progress | None,
+    res: ImportResult,
+    t0: float,  # float ok: perf_counter seconds
+) -> tuple[Plan, list[RowError]]:
+    """The reference path: rows as objects, validated one by one, compared in dicts."""
+    import time
+
+    conn = s.connection()
+    parsed = parse_rows(name, data, source, operator_map, progress)
+    rows, errors, bad_pairs = parsed.rows, parsed.errors, parsed.bad_pairs
+    label_cert = parsed.label["certno"]
+    label_name = parsed.label["psn_name"]
+    cipher = get_cipher()
+    psn_list = list({r.psn_no for r in rows})
+    # one hash per distinct ID number (the HMAC is the per-row cost that matters)
+    certs = list(dict.fromkeys(r.certno for r in rows))
+    hash_of: dict[str, str] = dict(zip(certs, cipher.lookup_hashes(certs), strict=True))
+    del certs
+    res.timings["validate"] = time.perf_counter() - t0
+    if progress:
+        progress("读取登记库 loading registry", 0, 0)
+    by_psn, by_hash = load_persons(
+        s, psn_list, list(hash_of.values()), everything(conn, "person", len(psn_list))
+    )
+    existing = load_identities(
+        s, psn_list, source, full_list, everything(conn, "person_identity", len(psn_list))
+    )
+    res.timings["load"] = time.perf_counter() - t0 - res.timings["validate"]
+
+    # rows against the registry's persons
+    valid: list[Row] = []
+    for r in rows:
+        h = hash_of[r.certno]
+        known = by_psn.get(r.psn_no)
+        owner = by_hash.get(h)
+        if known is not None and known[1] is not None and known[1] != h:
+            msg = f"ID number differs from the registry's for person {r.psn_no}"
+            errors.append(RowError(name, r.line, label_cert, msg))
+        elif owner is not None and owner != r.psn_no:
+            errors.append(
+                RowError(
+                    name,
+                    r.line,
+                    label_cert,
+                    f"ID number {mask_certno(r.certno)} belongs to person {owner}",
+                )
+            )
+        elif known is None and not r.name:
+            errors.append(RowError(name, r.line, label_name, "姓名 is empty for a new person"))
+        else:
+            valid.append(r)
+            continue
+        bad_pairs.add((r.psn_no, r.code))
+
+    # the diff (calc-contract §10: an identity is valid on the union of its rows)
+    added, changed, covered, unchanged, ends, kept = compare(
+        valid, existing, source, full_list, as_of_day, bad_pairs
+    )
+    merges = merges_of(valid, parsed.merged, added, changed, covered, existing, ends)
+    plan = Plan(
+        lines=parsed.lines, label=parsed.label, valid=len(valid), added=added, changed=changed,
+        covered=covered, unchanged=unchanged, ends=ends, kept=kept, merges=merges,
+        existing=existing, by_psn=by_psn, hash_of=hash_of,
+        counties={r.psn_no: r.county for r in parsed.rows if r.county is not None},
+    )  # fmt: skip
+    return plan, errors
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from jiuzhu.adapters.db.bulk import (
     copy_opt,
     copy_text,
 )
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.services.identity_import.load import Existing
 from jiuzhu.services.identity_import.report import ImportResult
 from jiuzhu.services.identity_import.rows import Progress, Row, parse_date
@@ -40,7 +41,7 @@ def write_changes(
     """New persons (encrypted), added identities, changed and ended spans, in the
     caller's transaction (PostgreSQL ``COPY``, SQLite ``executemany``); returns the new
     persons and the timestamp as written."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     new_people: dict[str, Row] = {}
     for r in added:
         if r.psn_no not in by_psn and r.psn_no not in new_people:
@@ -203,12 +204,25 @@ def write_changes(
         "UPDATE person_identity SET enddate = ?, updated_at = ? WHERE id = ?",
         [(dv(r.end), now_v, ex[0]) for r, ex in changed],
     )
-    bulk_update(
-        conn,
-        "UPDATE person_identity SET enddate = ?, ended_by_batch_id = ?, updated_at = ? "
-        "WHERE id = ?",
-        [(dv(d), bid, now_v, i) for i, d in ends.items()],
-    )
+    by_day: dict[dt.date, list[int]] = {}
+    for i, d in ends.items():
+        by_day.setdefault(d, []).append(i)
+    if not sqlite and len(by_day) == 1:
+        # a full list ends every missing span on one day: one statement per 100,000 ids
+        [(day, ids)] = by_day.items()
+        for k in range(0, len(ids), 100_000):
+            conn.exec_driver_sql(
+                "UPDATE person_identity SET enddate = %s, ended_by_batch_id = %s, "
+                "updated_at = %s WHERE id = ANY(%s)",
+                (day, bid, now_v, ids[k : k + 100_000]),
+            )
+    else:
+        bulk_update(
+            conn,
+            "UPDATE person_identity SET enddate = ?, ended_by_batch_id = ?, updated_at = ? "
+            "WHERE id = ?",
+            [(dv(d), bid, now_v, i) for i, d in ends.items()],
+        )
 
     res.timings["identities"] = time.perf_counter() - t0 - sum(res.timings.values())
     return new_people, now_v

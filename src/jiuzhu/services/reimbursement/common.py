@@ -24,6 +24,7 @@ from jiuzhu.adapters.db.repositories import identity_spans
 from jiuzhu.adapters.db.tables import PersonYearTotals, StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.dates import parse_date
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import InputError, NotFound, PermissionDenied
@@ -72,7 +73,7 @@ def staff_from_db(uow: UnitOfWork, username: str) -> Staff:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return utcnow()
 
 
 # -- parsing ---------------------------------------------------------------------------

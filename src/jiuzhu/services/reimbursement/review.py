@@ -41,6 +41,11 @@ DECISIONS = ("approve", "reject")
 
 def preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> dict[str, Any]:
     """预结算: what the application's claims would earn now (writes nothing)."""
+    return _preview(uow, policy, app_no)[0]
+
+
+def _preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> tuple[dict[str, Any], int]:
+    """The preview in the API's shape, and its total in fen."""
     with uow.read() as s:
         app = get_app(s, app_no)
         rows = claims_of(s, app)
@@ -57,12 +62,8 @@ def preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> dict[str, Any
                 for r in rows
             ]
             total = app.approved_total or 0
-            return {
-                "app_no": app_no,
-                "status": "settled",
-                "claims": items,
-                "total": format_fen(total),
-            }
+            out = {"app_no": app_no, "status": "settled", "claims": items}
+            return {**out, "total": format_fen(total)}, total
         claims = [claim_from_body(r.body) for r in rows]
         assessed = assess_in_order(
             s,
@@ -89,7 +90,7 @@ def preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> dict[str, Any
         for a in assessed
     ]
     total = sum(a.maf_pay + a.tilt_pay for a in assessed)
-    return {"app_no": app_no, "status": "trial", "claims": items, "total": format_fen(total)}
+    return {"app_no": app_no, "status": "trial", "claims": items, "total": format_fen(total)}, total
 
 
 def review(
@@ -125,7 +126,8 @@ def review(
         spans = granted_spans(policy, app.retro, app.retro_window_start, app.retro_anchor)
         account_year, terms_day = app.account_year, app.terms_day
     answers: dict[str, dict[str, Any]] = {}
-    shown = 0 if decision == "approve" and is_last else _fen(preview(uow, policy, app_no)["total"])
+    paid: dict[str, tuple[int, int]] = {}
+    shown = 0 if decision == "approve" and is_last else _preview(uow, policy, app_no)[1]
     # one transaction: the settlements of an approval and the decision commit together
     with uow.begin() as s:
         app = get_app(s, app_no, lock=True)
@@ -146,7 +148,8 @@ def review(
                 )
                 out = settle_in(s, policy, cmd)
                 answers[c.setl_id] = out.answer
-            shown = sum(_fen(a["maf_pay"]) + _fen(a["tilt_pay"]) for a in answers.values())
+                paid[c.setl_id] = (out.maf_pay, out.tilt_pay)
+            shown = sum(maf + tilt for maf, tilt in paid.values())
         at = now()
         s.add(
             ReimbDecision(
@@ -169,8 +172,8 @@ def review(
         elif is_last:
             maf = tilt = 0
             for r in claims_of(s, app):
-                a = answers[r.setl_id]
-                r.maf_pay, r.tilt_pay, r.answer = _fen(a["maf_pay"]), _fen(a["tilt_pay"]), a
+                r.maf_pay, r.tilt_pay = paid[r.setl_id]
+                r.answer = answers[r.setl_id]
                 maf += r.maf_pay
                 tilt += r.tilt_pay
             app.approved_maf, app.approved_tilt, app.approved_total = maf, tilt, maf + tilt
@@ -203,12 +206,6 @@ def review(
             },
         )
         return app_view(s, app, today=today)
-
-
-def _fen(text: str) -> int:
-    from jiuzhu.policy.money import parse_fen
-
-    return parse_fen(text)
 
 
 def _check(app: Any, staff: Staff, level: str | None, done: list[ReimbDecision]) -> tuple[int, str]:

@@ -13,12 +13,12 @@ serve` says so at start-up.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from jiuzhu.adapters.db.settlement_sql import Raw
 from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.warning import Firing, WarningState, add_to_sums, observe
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import Fen, format_fen, parse_fen
@@ -124,7 +124,7 @@ def observe_settlement(
 
 
 def _insert_entry(raw: Raw, region: str, f: Firing, actor: str) -> None:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     values = {
         "region": region,
         "psn_no": f.psn_no,

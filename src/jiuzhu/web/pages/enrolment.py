@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from jiuzhu.domain.errors import JiuzhuError
-from jiuzhu.services import enrolment
+from jiuzhu.services import enrolment, enrolment_page
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import page, pager, xlsx_response
 from jiuzhu.web.security import WebUser, need, reading
@@ -29,29 +29,27 @@ def ledger(request: Request, user: WebUser = Depends(need(*READERS))) -> Respons
     case = raw.get("case", "")
     psn_no = raw.get("psn_no", "").strip()
     problems: list[str] = []
-    lines: list[enrolment.LedgerLine] = []
-    totals = None
+    lines: list[enrolment.SubsidyRegisterLine] = []
+    pg = pager(raw.get("page"), raw.get("size"))
     try:
-        with reading(request) as s:
-            led = enrolment.build_ledger(s, request.app.state.policy, year)
         if raw.get("export") == "xlsx":
             from jiuzhu.reports.xlsx import xlsx_bytes
 
+            with reading(request) as s:
+                led = enrolment.build_ledger(s, request.app.state.policy, year)
             return Response(
                 xlsx_bytes(enrolment.ledger_sheets(led)),
                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 headers={"Content-Disposition": f'attachment; filename="mianjiao-{year}.xlsx"'},
             )
-        totals = led.totals()
-        lines = [
-            ln
-            for ln in led.lines
-            if (not case or ln.case == case) and (not psn_no or ln.psn_no.startswith(psn_no))
-        ]
+        with reading(request) as s:
+            # one page chosen, counted (capped) and built in SQL (services/enrolment_page.py)
+            pg.total, pg.capped, lines = enrolment_page.ledger_page(
+                s, request.app.state.policy, year, case=case, psn_no=psn_no,
+                limit=pg.size, offset=pg.offset,
+            )  # fmt: skip
     except JiuzhuError as exc:
         problems.append(exc.message)
-    pg = pager(raw.get("page"), raw.get("size"))
-    pg.total = len(lines)
     fields = [
         {"name": "year", "label": "年度", "value": str(year), "type": "number"},
         {
@@ -69,9 +67,8 @@ def ledger(request: Request, user: WebUser = Depends(need(*READERS))) -> Respons
             "title": "资助参保台账",
             "breadcrumbs": [("救助对象", None), ("资助参保台账", None)],
             "fields": fields,
-            "rows": lines[pg.offset : pg.offset + pg.size],
+            "rows": lines,
             "pg": pg,
-            "totals": totals,
             "year": year,
             "cases": enrolment.CASES,
             "problems": problems,
@@ -81,3 +78,35 @@ def ledger(request: Request, user: WebUser = Depends(need(*READERS))) -> Respons
 
 
 __all__ = ["router", "xlsx_response"]
+
+
+@router.get("/totals")
+def totals(request: Request, user: WebUser = Depends(need(*READERS))) -> Response:
+    """The year's totals (资助人数、资助金额、个人缴费、应退金额), asked for by a button: one
+    grouped statement over the whole registry (services/enrolment_page.ledger_totals)."""
+    raw = request.query_params
+    try:
+        year = int(raw.get("year") or dt.date.today().year)
+    except ValueError:
+        year = dt.date.today().year
+    problems: list[str] = []
+    sums = None
+    try:
+        with reading(request) as s:
+            sums = enrolment_page.ledger_totals(s, request.app.state.policy, year)
+    except JiuzhuError as exc:
+        problems.append(exc.message)
+    return page(
+        request,
+        "enrolment/totals.html",
+        {
+            "title": "资助参保台账合计",
+            "breadcrumbs": [("救助对象", None), ("资助参保台账", f"/enrolment?year={year}"),
+                            ("合计", None)],
+            "totals": sums,
+            "year": year,
+            "cases": enrolment.CASES,
+            "problems": problems,
+        },
+        partial="enrolment/_totals.html",
+    )  # fmt: skip

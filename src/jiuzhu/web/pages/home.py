@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -32,29 +31,11 @@ def _on(request: Request) -> dt.date:
         return dt.date.today()
 
 
-MONTH_CACHE_SECONDS = 120.0
-"""The month's sums by class are shared by every user for this long: summing a month of
-a 5-million-settlement year costs ~0.7 s, the page is opened all day."""
-_month_cache: dict[tuple[int, dt.date], tuple[float, list[dict[str, Any]]]] = {}
-
-
-def _month(request: Request, s: Any, day: dt.date) -> list[dict[str, Any]]:
-    key = (id(request.app), day)
-    hit = _month_cache.get(key)
-    if hit and hit[0] > time.monotonic():
-        return [dict(r) for r in hit[1]]
-    rows = overview.month_by_class(s, day)
-    if len(_month_cache) > 400:
-        _month_cache.clear()
-    _month_cache[key] = (time.monotonic() + MONTH_CACHE_SECONDS, rows)
-    return [dict(r) for r in rows]
-
-
 def _settlements(request: Request, user: WebUser) -> dict[str, Any]:
     day = _on(request)
     with reading(request) as s:
         today = overview.day_figures(s, day)
-        by_class = _month(request, s, day)
+        by_class = overview.month_by_class(s, day)
         latest = overview.latest_settlement_day(s)
     rank = {c.id: i for i, c in enumerate(request.app.state.policy.spec.classes)}
     by_class.sort(key=lambda r: rank.get(r["class_id"], len(rank)))
