@@ -16,9 +16,9 @@ from settlement_support import D, add_person, body, new_key
 from jiuzhu.adapters.db.engine import make_engine
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.app import create_app
-from jiuzhu.api.auth import create_user
 from jiuzhu.config import get_settings
 from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.services.access.accounts import create_user
 
 H1, H2 = "H64010000001", "H64010000002"
 
