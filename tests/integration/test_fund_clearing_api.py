@@ -134,3 +134,30 @@ def test_hospital_states_staff_pay(api) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/api/v1/fund/reconcile/bank-statements", data={"account": "1004"},
                     files={"file": ("bank.csv", bank.encode(), "text/csv")}, headers=staff)  # fmt: skip
     assert r.status_code in (400, 422) and r.json()["error"]["field"] == "txn_id"
+
+
+def test_detail_as_a_file(api) -> None:  # type: ignore[no-untyped-def]
+    client, staff, k1, _ = api
+    h1 = {"X-API-Key": k1}
+    assert (
+        client.post("/api/v1/settlements", json=body("S1", base="5000.00"), headers=h1).status_code
+        == 200
+    )
+    form = {"stmt_begndate": "2024-03-01", "stmt_enddate": "2024-03-31"}
+    bad = b"setl_id,medfee_sumamt,fund_pay_sumamt\nS1,5000.00,50x\n"
+    r = client.post(
+        "/api/v1/fund/statements:upload", data=form, files={"file": ("d.csv", bad)}, headers=h1
+    )
+    assert r.status_code in (400, 422) and r.json()["error"]["message"].startswith(
+        "d.csv, line 2, column fund_pay_sumamt"
+    )
+    ok = b"setl_id,medfee_sumamt,fund_pay_sumamt\nS1,5000.00,5000.00\n"
+    r = client.post(
+        "/api/v1/fund/statements:upload", data=form, files={"file": ("d.csv", ok)}, headers=h1
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["stmt_rslt"], r.json()["fixmedins_code"], r.json()["differences"]) == (
+        "0",
+        H1,
+        [],
+    )

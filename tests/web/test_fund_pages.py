@@ -85,3 +85,23 @@ def test_reconcile_page(site) -> None:  # type: ignore[no-untyped-def]
     auditor = sign_in(app, "auditor")
     assert auditor.get("/fund/reconcile").status_code == 200
     assert auditor.post("/fund/reconcile/run", data={}).status_code == 403
+
+
+def test_statement_file_submitted_for_a_hospital(site) -> None:  # type: ignore[no-untyped-def]
+    app, uow, d = site
+    c = sign_in(app, "finance")
+    token = page_csrf(c, "/fund/statements")
+    bad = {"file": ("d.csv", b"setl_id,medfee_sumamt,fund_pay_sumamt\nS2,1,x\n", "text/csv")}
+    form = {
+        "csrf_token": token,
+        "fixmedins_code": "H64010000002",
+        "begin": "2025-03-01",
+        "end": "2025-03-31",
+    }
+    r = c.post("/fund/statements", data=form, files=bad)
+    assert "d.csv, line 2, column fund_pay_sumamt" in r.text
+    ok = {"file": ("d.csv", b"setl_id,medfee_sumamt,fund_pay_sumamt\nS2,1,1\n", "text/csv")}
+    r = c.post("/fund/statements", data=form, files=ok)
+    assert r.status_code == 303 and "/fund/statements/" in r.headers["location"]
+    assert "金额不符" in c.get(r.headers["location"]).text
+    assert sign_in(app, "auditor").post("/fund/statements", data=form, files=ok).status_code == 403

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -88,6 +88,15 @@ def submit(
     p: Principal = Depends(require(HOSPITAL, *FINANCE)),
 ) -> dict[str, Any]:  # fmt: skip
     """对账: the statement is compared at once; the answer has ``stmt_rslt`` and every difference."""
+    detail = None
+    if body.details is not None:
+        detail = parse.detail_from_json([d.model_dump() for d in body.details])
+    return _submit(body, detail, uow, region, p)
+
+
+def _submit(
+    body: StatementBody, detail: tuple[Any, ...] | None, uow: UnitOfWork, region: str, p: Principal
+) -> dict[str, Any]:
     code = _own(p)
     if code is not None:
         if body.fixmedins_code and body.fixmedins_code != code:
@@ -113,12 +122,35 @@ def submit(
         totals = parse.totals_from(
             body.fixmedins_setl_cnt, body.medfee_sumamt, body.fund_pay_sumamt
         )
-    detail = None
-    if body.details is not None:
-        detail = parse.detail_from_json([d.model_dump() for d in body.details])
     st = parse.StatementIn(code, parse.day(body.stmt_begndate, "stmt_begndate"),
                            parse.day(body.stmt_enddate, "stmt_enddate"), totals, detail)  # fmt: skip
     return apply.submit(uow, region, st, actor=p.actor).as_dict()
+
+
+@router.post("/statements:upload")
+async def upload(
+    stmt_begndate: str = Form(..., max_length=10),
+    stmt_enddate: str = Form(..., max_length=10),
+    file: UploadFile = File(
+        ..., description="3202 CSV/XLSX: setl_id,medfee_sumamt,fund_pay_sumamt[,refd_setl_flag]"
+    ),
+    fixmedins_code: str | None = Form(None, max_length=40),
+    fixmedins_setl_cnt: int | None = Form(None, ge=0, le=100_000_000),
+    medfee_sumamt: str | None = Form(None, max_length=20),
+    fund_pay_sumamt: str | None = Form(None, max_length=20),
+    uow: UnitOfWork = Depends(get_uow),
+    region: str = Depends(region_of),
+    p: Principal = Depends(require(HOSPITAL, *FINANCE)),
+) -> dict[str, Any]:
+    """The same statement with its 3202 detail as a file (large lists; the body limit
+    ``JIUZHU_MAX_BODY_BYTES`` applies); errors name the file, line and column."""
+    body = StatementBody(
+        fixmedins_code=fixmedins_code, stmt_begndate=stmt_begndate, stmt_enddate=stmt_enddate,
+        fixmedins_setl_cnt=fixmedins_setl_cnt, medfee_sumamt=medfee_sumamt,
+        fund_pay_sumamt=fund_pay_sumamt, details=None,
+    )  # fmt: skip
+    detail = parse.detail_from_file(file.filename or "detail.csv", await file.read())
+    return _submit(body, detail, uow, region, p)
 
 
 @router.get("/statements")

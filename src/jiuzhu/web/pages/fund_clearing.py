@@ -8,14 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from jiuzhu.domain.clearing import STATUS_ZH
 from jiuzhu.domain.errors import InputError, JiuzhuError
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services.fund import queries as books
-from jiuzhu.services.fund.clearing import apply, queries
+from jiuzhu.services.fund.clearing import apply, parse, queries
 from jiuzhu.services.fund.clearing.parse import day as parse_day
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import export_url, page, xlsx_response
@@ -32,6 +32,10 @@ add_menu("fund.payables", "应付医院", "/fund/payables", READERS, "fund", 40)
 
 @router.get("/fund/statements")
 def statements(request: Request, user: WebUser = Depends(need(*READERS))) -> Response:
+    return _statements(request, user)
+
+
+def _statements(request: Request, user: WebUser, **extra: Any) -> Response:
     status = request.query_params.get("status", "").strip()
     code = request.query_params.get("fixmedins_code", "").strip()
     rows = queries.list_statements(uow_of(request), institution=code or None,
@@ -52,8 +56,25 @@ def statements(request: Request, user: WebUser = Depends(need(*READERS))) -> Res
     ]  # fmt: skip
     return page(request, "fund/statements.html",
                 {"title": "医院对账", "breadcrumbs": [("基金财务", None), ("医院对账", None)],
-                 "fields": fields, "rows": rows, "export": export_url(request)},
+                 "fields": fields, "rows": rows, "export": export_url(request),
+                 "can_submit": user.can(*FINANCE), "problems": [], **extra},
                 partial="fund/_statements_table.html")  # fmt: skip
+
+
+@router.post("/fund/statements")
+async def submit(
+    request: Request, fixmedins_code: str = Form(""), begin: str = Form(""), end: str = Form(""),
+    file: UploadFile = File(...), user: WebUser = Depends(need(*FINANCE)),
+) -> Response:  # fmt: skip
+    """代医院报送: a hospital's 3202 file received outside the interface, compared at once."""
+    try:
+        lines = parse.detail_from_file(file.filename or "detail.csv", await file.read())
+        st = parse.StatementIn(fixmedins_code.strip(), parse_day(begin, "stmt_begndate"),
+                               parse_day(end, "stmt_enddate"), None, lines)  # fmt: skip
+        v = apply.submit(uow_of(request), request.app.state.region, st, actor=user.actor)
+    except JiuzhuError as exc:
+        return _statements(request, user, problems=[exc.message])
+    return RedirectResponse(f"/fund/statements/{v.stmt_no}", status_code=303)
 
 
 def _statement(request: Request, stmt_no: str, user: WebUser, **extra: Any) -> Response:
