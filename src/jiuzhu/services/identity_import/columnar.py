@@ -134,6 +134,18 @@ def _col(f: _File, name: str) -> tuple[np.ndarray, np.ndarray]:
     return f.fs[i], f.fe[i]
 
 
+def _size(conn: Connection, table: str) -> int:
+    """About how many rows ``table`` holds (PostgreSQL's estimate when it has one: the
+    choice of path needs no exact count), else the count."""
+    if conn.dialect.name == "postgresql":
+        est = conn.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,)
+        ).scalar()
+        if est is not None and est >= 0:
+            return int(est)
+    return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)
+
+
 def _fetch(engine: Engine, sql: str) -> list[str]:
     """PostgreSQL builds the text (``string_agg``, one value per 262,144 ids), on a
     connection of its own while this thread reads the file."""
@@ -237,8 +249,7 @@ def plan(
     if f is None:
         return None
     n = f.n
-    total_p = conn.exec_driver_sql("SELECT count(*) FROM person").scalar() or 0
-    total_i = conn.exec_driver_sql("SELECT count(*) FROM person_identity").scalar() or 0
+    total_p, total_i = _size(conn, "person"), _size(conn, "person_identity")
     if n * 4 < total_p or n * 4 < total_i:
         return None  # a short list: the reference path reads only its persons
     if conn.dialect.name == "postgresql":
@@ -322,7 +333,7 @@ def _plan(
     if reg is None:
         return None
     r_id = _ints(reg[0], -1)
-    if r_id is None or r_id.shape[0] != total_p:
+    if r_id is None:
         return None
     r_hash = _spans(reg[1])
     r_psn = _spans(reg[2])
@@ -358,7 +369,7 @@ def _plan(
     if ids is None:
         return None
     e_id = _ints(ids[0], -1)
-    if e_id is None or e_id.shape[0] != total_i:
+    if e_id is None:
         return None
     if isinstance(ids[1], list):
         e_code = np.array([CODES.index(c) if c in CODES else -1 for c in ids[1]], np.int64)
@@ -465,9 +476,9 @@ def _plan(
     for ex in [x for _, x in changed] + [x for _, x in covered]:
         existing[(ex[1], ex[2], ex[3], ex[5])] = ex
     if ends:
-        where = {int(i): j for j, i in enumerate(e_id.tolist())} if len(ends) > 64 else None
-        for i in ends:
-            j = where[i] if where is not None else int(np.nonzero(e_id == i)[0][0])
+        by_id = np.argsort(e_id, kind="stable")
+        rows_of = by_id[np.searchsorted(e_id[by_id], np.fromiter(ends, np.int64, len(ends)))]
+        for j in rows_of.tolist():
             ex = existing_of(j)
             existing[(ex[1], ex[2], ex[3], ex[5])] = ex
 
