@@ -10,10 +10,15 @@
 2. The engine loop alone (classify + kernel over S/P/R/TP, claims already in columns):
    claims per second, best of three.
 3. `jiuzhu simulate` over the same claims stored as settlements on PostgreSQL
-   (JIUZHU_TEST_DATABASE_URL or JIUZHU_BENCH_DATABASE_URL; a database ``columnar_bench``
-   is created and dropped): the first change (loading the year included), then a second
-   change in the same session; the no-change check (stored = re-run) on the way.
-4. The monthly full-list comparison on the columnar tools: not started (see the report).
+   (JIUZHU_TEST_DATABASE_URL or JIUZHU_BENCH_DATABASE_URL; a database
+   ``<JIUZHU_BENCH_DB_PREFIX>stored_<N>`` is filled by COPY once and kept for the next
+   runs, ``--drop-db`` drops it): the first change of a process (reading the year
+   included), then two more changes in the same process; the no-change check
+   (stored = re-run, every settlement); then the command itself with two ``--overlay``.
+4. The monthly full-list comparison (``jiuzhu identities import --full-list``) of
+   ``--list-rows`` rows (1% gone, 1% new) on two copies of one kept registry
+   (``<prefix>registry_<N>``, made once by a first full list): the columnar path and the
+   previous path, then the two registries compared.
 
 Figures are printed with the load average: the machine is shared, so they vary.
 """
@@ -30,10 +35,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-# synthetic data only: a fixed data key, so that a registry kept from an earlier run (its
-# ID-number hashes) is read with the same key; reports go to a scratch folder
-os.environ.setdefault("JIUZHU_DATA_KEY", "11" * 32)
-os.environ.setdefault("JIUZHU_VAR_DIR", tempfile.mkdtemp(prefix="columnar-bench-"))
 
 from calc_bench import ROOT, data_set, jiuzhu_command  # noqa: E402
 from sqlalchemy.engine import URL  # noqa: E402
@@ -278,10 +279,18 @@ def bench_import(rows: int) -> None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
+    from jiuzhu.adapters.crypto import get_cipher
     from jiuzhu.adapters.db.engine import make_engine
     from jiuzhu.adapters.db.uow import UnitOfWork
+    from jiuzhu.config import get_settings
     from jiuzhu.services.identity_import import import_identities
 
+    # synthetic data only: a fixed data key, so that a registry kept from an earlier run
+    # (its ID-number hashes) is read with the same key; reports go to a scratch folder
+    os.environ["JIUZHU_DATA_KEY"] = os.environ.get("JIUZHU_BENCH_DATA_KEY", "11" * 32)
+    os.environ["JIUZHU_VAR_DIR"] = tempfile.mkdtemp(prefix="columnar-bench-")
+    get_settings.cache_clear()
+    get_cipher.cache_clear()
     base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
     db = _registry_db(base, rows)
     src = make_url(db).database

@@ -27,7 +27,6 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from jiuzhu.adapters.db.bulk import select_in
-from jiuzhu.services.batch import columns as cc
 from jiuzhu.services.batch import engine_kernel as ek
 from jiuzhu.services.batch import read_kernel as rk
 from jiuzhu.services.batch.tables import CODES
@@ -134,6 +133,18 @@ def _col(f: _File, name: str) -> tuple[np.ndarray, np.ndarray]:
     return f.fs[i], f.fe[i]
 
 
+def _size(conn: Connection, table: str) -> int:
+    """About how many rows ``table`` holds (PostgreSQL's estimate when it has one: the
+    choice of path needs no exact count), else the count."""
+    if conn.dialect.name == "postgresql":
+        est = conn.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,)
+        ).scalar()
+        if est is not None and est >= 0:
+            return int(est)
+    return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)
+
+
 def _fetch(engine: Engine, sql: str) -> list[str]:
     """PostgreSQL builds the text (``string_agg``, one value per 262,144 ids), on a
     connection of its own while this thread reads the file."""
@@ -142,20 +153,20 @@ def _fetch(engine: Engine, sql: str) -> list[str]:
 
 
 def _registry(
-    conn: Connection, parts: Future[list[str]] | None, sql_any: str, width: int
+    conn: Connection, parts: Future[list[str]] | None, sql_here: str, width: int
 ) -> list[Any] | None:
-    """The registry's rows as columns: PostgreSQL's texts split by the compiled reader,
-    any other database's rows as lists."""
+    """The registry's rows as columns of byte spans: the database builds one text per
+    262,144 ids (PostgreSQL ``string_agg`` on a connection of its own, SQLite
+    ``group_concat`` here), split by the compiled reader."""
     if parts is None:
-        got = conn.exec_driver_sql(sql_any).all()
-        return [list(c) for c in zip(*got, strict=True)] if got else [[] for _ in range(width)]
-    raw = "\n".join(parts.result()).encode("utf-8")
-    if not raw:
-        return [[] for _ in range(width)]
+        texts = [r[0] for r in conn.exec_driver_sql(sql_here) if r[0] is not None]
+    else:
+        texts = parts.result()
+    raw = "\n".join(texts).encode("utf-8")
     buf = np.frombuffer(raw, np.uint8)
-    rows = raw.count(b"\n") + 1
-    fs = np.empty((width, rows), np.int64)
-    fe = np.empty((width, rows), np.int64)
+    rows = raw.count(b"\n") + 1 if raw else 0
+    fs = np.zeros((width, rows), np.int64)
+    fe = np.zeros((width, rows), np.int64)
     line = np.empty(rows, np.int64)
     n, status = fk.split_rows(buf, 0, US, width, False, fs, fe, line)
     if status != fk.OK or n != rows:
@@ -164,8 +175,6 @@ def _registry(
 
 
 def _ints(col: Any, empty: int) -> np.ndarray | None:
-    if isinstance(col, list):
-        return np.array([empty if v is None else int(v) for v in col], np.int64)
     buf, s, e = col
     out = np.empty(s.shape[0], np.int64)
     return None if fk.parse_ints(buf, s, e, empty, out) >= 0 else out
@@ -173,9 +182,6 @@ def _ints(col: Any, empty: int) -> np.ndarray | None:
 
 def _spans(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A text column as (buffer, starts, ends)."""
-    if isinstance(col, list):
-        blob, off = cc.text_blob(["" if v is None else str(v) for v in col])
-        return blob, off[:-1], off[1:]
     buf, s, e = col
     return buf, s, e
 
@@ -191,19 +197,31 @@ def _text(col: tuple[np.ndarray, np.ndarray, np.ndarray], j: int) -> str:
     return bytes(buf[s[j] : e[j]]).decode("utf-8")
 
 
-def _day_no(v: Any) -> int:
-    if v is None:
-        return fk.MAX_DAY
-    d = v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
-    return d.toordinal()
-
-
 PERSONS_PG = (
     "SELECT string_agg(concat_ws(E'\\x1f', id, COALESCE(certno_hash, ''), psn_no), E'\\n') "
     "FROM person GROUP BY id / 262144"
 )
-PERSONS_ANY = "SELECT id, COALESCE(certno_hash, ''), psn_no FROM person"
-IDS_ANY = "SELECT id, code, begndate, enddate, source, psn_no FROM person_identity"
+PERSONS_SQLITE = (
+    "SELECT group_concat(id || char(31) || ifnull(certno_hash, '') || char(31) || psn_no, "
+    "char(10)) FROM person GROUP BY id / 262144"
+)
+
+
+def _case(column: str, values: tuple[str, ...]) -> str:
+    whens = " ".join(f"WHEN '{v}' THEN {k}" for k, v in enumerate(values))
+    return f"(CASE {column} {whens} ELSE -1 END)"
+
+
+def _ids_sqlite() -> str:
+    """Days as ordinals: SQLite keeps dates as ISO text; julianday of 0001-01-01 is
+    1721425.5, ordinal 1."""
+    day = "CAST(julianday({}) - 1721424.5 AS INTEGER)"
+    return (
+        f"SELECT group_concat(id || char(31) || {_case('code', CODES)} || char(31) || "
+        f"{day.format('begndate')} || char(31) || ifnull({day.format('enddate')}, '') || "
+        f"char(31) || {_case('source', SOURCE_NAMES)} || char(31) || psn_no, char(10)) "
+        "FROM person_identity GROUP BY id / 262144"
+    )
 
 
 def _ids_pg() -> str:
@@ -237,8 +255,7 @@ def plan(
     if f is None:
         return None
     n = f.n
-    total_p = conn.exec_driver_sql("SELECT count(*) FROM person").scalar() or 0
-    total_i = conn.exec_driver_sql("SELECT count(*) FROM person_identity").scalar() or 0
+    total_p, total_i = _size(conn, "person"), _size(conn, "person_identity")
     if n * 4 < total_p or n * 4 < total_i:
         return None  # a short list: the reference path reads only its persons
     if conn.dialect.name == "postgresql":
@@ -318,11 +335,11 @@ def _plan(
     # -- the registry's persons: the rows against them (as the reference checks) ------
     if n_p * 4 < total_p or n_p * 4 < total_i:
         return None  # a short list: the reference path reads only its persons
-    reg = _registry(conn, persons, PERSONS_ANY, 3)
+    reg = _registry(conn, persons, PERSONS_SQLITE, 3)
     if reg is None:
         return None
     r_id = _ints(reg[0], -1)
-    if r_id is None or r_id.shape[0] != total_p:
+    if r_id is None:
         return None
     r_hash = _spans(reg[1])
     r_psn = _spans(reg[2])
@@ -354,24 +371,17 @@ def _plan(
                 return None
 
     # -- the registry's identities, matched by (person, identity, begndate, source) -----
-    ids = _registry(conn, identities, IDS_ANY, 6)
+    ids = _registry(conn, identities, _ids_sqlite(), 6)
     if ids is None:
         return None
     e_id = _ints(ids[0], -1)
-    if e_id is None or e_id.shape[0] != total_i:
+    if e_id is None:
         return None
-    if isinstance(ids[1], list):
-        e_code = np.array([CODES.index(c) if c in CODES else -1 for c in ids[1]], np.int64)
-        e_src = np.array(
-            [SOURCE_NAMES.index(s) if s in SOURCE_NAMES else -1 for s in ids[4]], np.int64
-        )
-        e_beg = np.array([_day_no(v) for v in ids[2]], np.int64)
-        e_end = np.array([_day_no(v) for v in ids[3]], np.int64)
-    else:
-        got = [_ints(ids[1], -1), _ints(ids[2], -1), _ints(ids[3], fk.MAX_DAY), _ints(ids[4], -1)]
-        if any(g is None for g in got):
-            return None
-        e_code, e_beg, e_end, e_src = got  # type: ignore[assignment]
+    got = [_ints(ids[1], -1), _ints(ids[2], -1), _ints(ids[3], fk.MAX_DAY), _ints(ids[4], -1)]
+    cols = [g for g in got if g is not None]
+    if len(cols) != 4:
+        return None
+    e_code, e_beg, e_end, e_src = cols
     if (e_code < 0).any():
         return None  # a code the contract does not know: the reference reads it as it is
     e_psn = _spans(ids[5])
@@ -465,9 +475,9 @@ def _plan(
     for ex in [x for _, x in changed] + [x for _, x in covered]:
         existing[(ex[1], ex[2], ex[3], ex[5])] = ex
     if ends:
-        where = {int(i): j for j, i in enumerate(e_id.tolist())} if len(ends) > 64 else None
-        for i in ends:
-            j = where[i] if where is not None else int(np.nonzero(e_id == i)[0][0])
+        by_id = np.argsort(e_id, kind="stable")
+        rows_of = by_id[np.searchsorted(e_id[by_id], np.fromiter(ends, np.int64, len(ends)))]
+        for j in rows_of.tolist():
             ex = existing_of(j)
             existing[(ex[1], ex[2], ex[3], ex[5])] = ex
 
