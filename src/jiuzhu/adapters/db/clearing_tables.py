@@ -26,9 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiuzhu.adapters.db.tables import Base, _now
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from jiuzhu.adapters.db.tables import BIG_ID, Base, _now
 
 
 class HospitalAccount(Base):
@@ -48,7 +46,7 @@ class HospitalPaymentBatch(Base):
     """拨付批次 to hospitals; its bank file and the bank's confirmation."""
 
     __tablename__ = "hospital_payment_batch"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     batch_no: Mapped[str] = mapped_column(String(40), unique=True)
     region: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
@@ -68,7 +66,7 @@ class ClearingStatement(Base):
     """A hospital's statement of a period (对账单), compared at submission."""
 
     __tablename__ = "clearing_statement"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     stmt_no: Mapped[str] = mapped_column(String(40), unique=True)
     region: Mapped[str] = mapped_column(String(20))
     fixmedins_code: Mapped[str] = mapped_column(String(40))
@@ -101,7 +99,7 @@ class ClearingDifference(Base):
     """One difference of a statement from our settlements."""
 
     __tablename__ = "clearing_difference"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("clearing_statement.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     setl_id: Mapped[str | None] = mapped_column(String(60))
@@ -115,7 +113,7 @@ class ReconImport(Base):
     """One imported file: a bank statement of an account, or finance's balances."""
 
     __tablename__ = "recon_import"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     """bank | finance"""
     region: Mapped[str] = mapped_column(String(20))
@@ -132,7 +130,7 @@ class ReconBankLine(Base):
     """One bank statement line: ``amount`` > 0 money in (收入), < 0 money out (支出)."""
 
     __tablename__ = "recon_bank_line"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("recon_import.id"), index=True)
     region: Mapped[str] = mapped_column(String(20))
     account: Mapped[str] = mapped_column(String(20))
@@ -153,7 +151,7 @@ class ReconFinanceBalance(Base):
     """Finance's (财政) figure: an account's balance at the end of a day."""
 
     __tablename__ = "recon_finance_balance"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("recon_import.id"), index=True)
     region: Mapped[str] = mapped_column(String(20))
     account: Mapped[str] = mapped_column(String(20))
@@ -167,7 +165,7 @@ class ReconDifference(Base):
     """A difference between the books and the bank or finance, open until resolved."""
 
     __tablename__ = "recon_difference"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     region: Mapped[str] = mapped_column(String(20))
     account: Mapped[str] = mapped_column(String(20))
     county: Mapped[str] = mapped_column(String(6), default="")

@@ -17,22 +17,19 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Integer,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiuzhu.adapters.db.tables import Base, _now
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from jiuzhu.adapters.db.tables import BIG_ID, Base, _now
 
 
 class JournalEntry(Base):
     """记账凭证: one entry per source document and kind (``kind``, ``source_id``)."""
 
     __tablename__ = "journal_entry"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     region: Mapped[str] = mapped_column(String(20))
     entry_date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(20))
@@ -55,7 +52,7 @@ class JournalLine(Base):
     """One posting; ``entry_date`` and ``region`` repeat the entry's for one-table reports."""
 
     __tablename__ = "journal_line"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entry.id"), index=True)
     entry_date: Mapped[dt.date] = mapped_column(Date)
     region: Mapped[str] = mapped_column(String(20))

@@ -30,16 +30,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiuzhu.adapters.db.tables import Base, _now
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from jiuzhu.adapters.db.tables import BIG_ID, Base, _now
 
 
 class FundMove(Base):
     """资金往来: a funding step and the journal entry that books it."""
 
     __tablename__ = "fund_move"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     region: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20))
     """income | transfer | remit | close | insurer"""
@@ -65,7 +63,7 @@ class FundRequest(Base):
     """用款申请: one per region and month, the sum of the agencies' plans."""
 
     __tablename__ = "fund_request"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     region: Mapped[str] = mapped_column(String(20))
     month: Mapped[str] = mapped_column(String(7))
     document: Mapped[str] = mapped_column(String(80))
@@ -79,7 +77,7 @@ class FundPlan(Base):
     """用款计划 of one agency (city or county) for a month."""
 
     __tablename__ = "fund_plan"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     region: Mapped[str] = mapped_column(String(20))
     month: Mapped[str] = mapped_column(String(7))
     county: Mapped[str] = mapped_column(String(6))
@@ -98,7 +96,7 @@ class InsurerEvent(Base):
     """One step of the insurer-run model's year (梅州规程 第十六–十九条), with its due date."""
 
     __tablename__ = "insurer_event"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     region: Mapped[str] = mapped_column(String(20))
     year: Mapped[int] = mapped_column(Integer)
     stream: Mapped[str] = mapped_column(String(20))
@@ -126,7 +124,7 @@ class FundBudget(Base):
     """预算: a year's budget of a region as recorded, and its audit by finance."""
 
     __tablename__ = "fund_budget"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     region: Mapped[str] = mapped_column(String(20))
     year: Mapped[int] = mapped_column(Integer)
     document: Mapped[str] = mapped_column(String(80))
@@ -148,7 +146,7 @@ class FundBudgetLine(Base):
     """One county's budget for one item (a visit type's assistance, 资助参保, …), in fen."""
 
     __tablename__ = "fund_budget_line"
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("fund_budget.id"), index=True)
     county: Mapped[str] = mapped_column(String(6))
     item: Mapped[str] = mapped_column(String(30))

@@ -44,6 +44,10 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+"""A 64-bit surrogate key (SQLite: its INTEGER rowid, which is already 64-bit)."""
+
+
 def _now() -> dt.datetime:
     return utcnow()
 
@@ -121,7 +125,7 @@ class AuditLog(Base):
     """Every change: who, when, what, before and after (ningxia 第九条 全程痕迹管理)."""
 
     __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(60))
