@@ -81,6 +81,10 @@ def _insert_drafts(s: Session, run_id: int, r: Rule, o: Options) -> int:
     return count
 
 
+def _runnable(r: Rule, o: Options) -> bool:
+    return r.needs is None or getattr(o, r.needs) is not None
+
+
 def run_checks(
     uow: UnitOfWork,
     *,
@@ -103,10 +107,7 @@ def run_checks(
             s.execute(text("SET LOCAL jit = off"))
             # the narrow copy (~100 bytes a settlement) kept in this session's memory
             s.execute(text("SET LOCAL temp_buffers = '1GB'"))
-            wanted = [
-                n for n in names
-                if n in NARROW_RULES and not (RULES[n].needs and getattr(o, RULES[n].needs) is None)
-            ]  # fmt: skip
+            wanted = [n for n in names if n in NARROW_RULES and _runnable(RULES[n], o)]
             if len(wanted) > 1:
                 # one pass over the wide settlement table (bodies, answers, traces) for all
                 # the settlement rules: they read a narrow copy, dropped at the commit
