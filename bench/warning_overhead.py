@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     policy = RegionPolicy.load("shuangyashan", None, {"resident_income_prev_year": "30000"})
     stream = claims(a.settlements, a.persons)
     real = settlement.warning_pending
-    names = {"with": "warning_overhead_with", "without": "warning_overhead_without"}
+    prefix = os.environ.get("JIUZHU_BENCH_DB_PREFIX", "")
+    names = {k: f"{prefix}warning_overhead_{k}" for k in ("with", "without")}
     uows = {}
     try:
         for k, name in names.items():

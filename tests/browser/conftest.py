@@ -76,6 +76,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         with web_app(url) as (app, uow):
             make_users(uow, {"both": ["first_review", "second_review"]})
             seeded = seed(uow, app.state.policy)
+            app.state.policy = _operator_values(uow, app.state.policy)
             srv = Live(app, uow, seeded)
             try:
                 yield srv
@@ -87,6 +88,30 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         else:
             os.environ["JIUZHU_VAR_DIR"] = old
         get_settings.cache_clear()
+
+
+LEDGER_VALUES = {
+    "personal_premium": "380",
+    "subsidy_share_class1": "1",
+    "subsidy_share_class2": "0.6",
+    "subsidy_share_class3": "0.5",
+    "subsidy_share_class4": "0.5",
+}
+"""The numbers the 资助参保台账 needs, which ningxia leaves to the year's documents: set
+as an operator would (dated, with a reference), test values, so that the ledger's pages
+show lines in the screenshots instead of the missing-parameter message."""
+
+
+def _operator_values(uow: Any, policy: Any) -> Any:
+    import datetime as dt
+
+    from jiuzhu.services.parameters import set_value
+
+    with uow.begin() as s:
+        for name, value in LEDGER_VALUES.items():
+            policy = set_value(s, policy, name, dt.date(2023, 9, 1), value,
+                               "测试用运营参数（非政策数值）", "test")  # fmt: skip
+    return policy
 
 
 @pytest.fixture(scope="module")

@@ -74,6 +74,9 @@ def run(
         trigger="schedule" if scheduled else "demand",
     )
     console.print(f"核查 run #{r.run_id}", highlight=False)
+    for n, sec in r.seconds.items():
+        if n not in r.found:
+            console.print(f"  {n}（{sec} s）", highlight=False)
     for n, c in r.found.items():
         console.print(f"  {n}: {c}（{r.seconds.get(n, '?')} s）", highlight=False)
     for n, why in r.skipped.items():

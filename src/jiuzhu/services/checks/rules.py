@@ -47,7 +47,22 @@ class Options:
     readmission_days: int | None = None
     outlier_factor: int | None = None
     payable_days: int | None = None
+    settlements: str = "settlement"
+    """The table the settlement rules read: the run's narrow copy on PostgreSQL
+    (run.py: ``check_settlement``, one pass over the wide table for all of them)."""
 
+
+SETTLEMENT_COLUMNS = (
+    "setl_id, psn_no, institution, identity, class_id, status, source, med_type, reason, "
+    "begndate, enddate, base, maf_pay, tilt_pay"
+)
+"""What the settlement rules read of a settlement (the narrow copy holds these)."""
+
+NARROW_RULES = frozenset(
+    {"benefit_identity_ended", "benefit_backpay_unpaid", "hospital_no_identity",
+     "hospital_readmission", "hospital_outlier"}
+)  # fmt: skip
+"""The rules that read ``Options.settlements``."""
 
 Select = tuple[str, dict[str, Any]]
 """A SELECT of ``subject, psn_no, setl_id, institution, amount, evidence`` and its values."""
@@ -227,7 +242,7 @@ def benefit_identity_ended(s: Session, o: Options) -> Select:
     )
     return (
         f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
-        f"{paid} AS amount, {ev} AS evidence FROM settlement s "
+        f"{paid} AS amount, {ev} AS evidence FROM {o.settlements} s "
         f"WHERE {_PAID} AND s.source <> 'backpay' AND NOT EXISTS (SELECT 1 FROM "
         "person_identity i WHERE i.psn_no = s.psn_no AND i.code = s.identity "
         "AND i.begndate <= s.enddate AND (i.enddate IS NULL OR i.enddate >= s.begndate))",
@@ -261,7 +276,7 @@ def backpay_unpaid(s: Session, o: Options) -> Select:
     ev = _obj(s, reason_then="s.reason", why="CAST(:why AS TEXT)")
     return (
         f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
-        f"0 AS amount, {ev} AS evidence FROM settlement s "
+        f"0 AS amount, {ev} AS evidence FROM {o.settlements} s "
         "WHERE s.status = 'settled' AND s.source <> 'backpay' "
         "AND s.reason IN ('no_identity', 'unclassed_identity') "
         "AND NOT EXISTS (SELECT 1 FROM settlement b WHERE b.backpay_of = s.setl_id) "
@@ -285,7 +300,7 @@ def hospital_no_identity(s: Session, o: Options) -> Select:
     paid = "s.maf_pay + s.tilt_pay"
     return (
         f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
-        f"{paid} AS amount, {_obj(s, paid=_fen(paid))} AS evidence FROM settlement s "
+        f"{paid} AS amount, {_obj(s, paid=_fen(paid))} AS evidence FROM {o.settlements} s "
         f"WHERE {_PAID} AND s.source = 'one_stop' AND NOT EXISTS (SELECT 1 FROM "
         "person_identity i WHERE i.psn_no = s.psn_no AND i.begndate <= s.enddate "
         "AND (i.enddate IS NULL OR i.enddate >= s.begndate))",
@@ -324,6 +339,8 @@ def hospital_readmission(s: Session, o: Options) -> Select:
     gap = (
         "(s.begndate - s.prev_end)" if _pg(s) else "(julianday(s.begndate) - julianday(s.prev_end))"
     )
+    # PostgreSQL sorts the keys bytewise (as SQLite does), not by the locale: much faster
+    c = ' COLLATE "C"' if _pg(s) else ""
     ev = _obj(
         s,
         previous="s.prev_id",
@@ -335,9 +352,10 @@ def hospital_readmission(s: Session, o: Options) -> Select:
         f"SELECT 'setl:' || s.setl_id AS subject, s.psn_no, s.setl_id, s.institution, "
         f"0 AS amount, {ev} AS evidence FROM ("
         "SELECT setl_id, psn_no, institution, begndate, "
-        "LAG(enddate) OVER (PARTITION BY psn_no, institution ORDER BY begndate, setl_id) AS prev_end, "
-        "LAG(setl_id) OVER (PARTITION BY psn_no, institution ORDER BY begndate, setl_id) AS prev_id "
-        "FROM settlement WHERE status = 'settled' AND med_type LIKE '2%' AND source = 'one_stop') s "
+        f"LAG(enddate) OVER w AS prev_end, LAG(setl_id) OVER w AS prev_id "
+        f"FROM {o.settlements} WHERE status = 'settled' AND med_type LIKE '2%' "
+        "AND source = 'one_stop' "
+        f"WINDOW w AS (PARTITION BY psn_no{c}, institution{c} ORDER BY begndate, setl_id{c})) s "
         f"WHERE s.prev_end IS NOT NULL AND {gap} <= :days AND {gap} >= 0",
         {"days": o.readmission_days},
     )
@@ -360,13 +378,27 @@ def hospital_outlier(s: Session, o: Options) -> Select:
         hospital_median=_fen("m.median"),
         factor="CAST(:factor AS INTEGER)",
     )
+    stays = (
+        f"FROM {o.settlements} WHERE status = 'settled' AND source = 'one_stop' "
+        "AND med_type LIKE '2%' AND institution IS NOT NULL"
+    )
+    if _pg(s):
+        # the stays read once (MATERIALIZED); the upper middle value is the lower middle
+        # one counted from the top: percentile_disc(0.5) over the amounts descending
+        medians = (
+            f"b AS MATERIALIZED (SELECT institution, setl_id, psn_no, base {stays}), "
+            "m AS (SELECT institution, percentile_disc(0.5) WITHIN GROUP (ORDER BY base DESC) "
+            "AS median FROM b GROUP BY institution HAVING COUNT(*) >= 20) "
+        )
+    else:
+        medians = (
+            "b AS (SELECT institution, setl_id, psn_no, base, "
+            "ROW_NUMBER() OVER (PARTITION BY institution ORDER BY base) AS rn, "
+            f"COUNT(*) OVER (PARTITION BY institution) AS n {stays}), "
+            "m AS (SELECT institution, base AS median FROM b WHERE n >= 20 AND rn = n / 2 + 1) "
+        )
     return (
-        "WITH b AS (SELECT institution, setl_id, psn_no, base, "
-        "ROW_NUMBER() OVER (PARTITION BY institution ORDER BY base) AS rn, "
-        "COUNT(*) OVER (PARTITION BY institution) AS n FROM settlement "
-        "WHERE status = 'settled' AND source = 'one_stop' AND med_type LIKE '2%' "
-        "AND institution IS NOT NULL), "
-        "m AS (SELECT institution, base AS median FROM b WHERE n >= 20 AND rn = n / 2 + 1) "
+        f"WITH {medians}"
         f"SELECT 'setl:' || b.setl_id AS subject, b.psn_no, b.setl_id, b.institution, "
         f"0 AS amount, {ev} AS evidence FROM b JOIN m ON m.institution = b.institution "
         "WHERE m.median > 0 AND b.base > :factor * m.median",
