@@ -107,8 +107,9 @@ EXPECTED = {
 
 def test_each_rule_fires_on_its_case_only(world: UnitOfWork) -> None:
     o = Options(
-        year=2025, today=D(2024, 6, 1), readmission_days=7, outlier_factor=5, payable_days=30
-    )
+        year=2025, today=D(2024, 6, 1), readmission_days=7, outlier_factor=5, payable_days=30,
+        recon_days=30,
+    )  # fmt: skip
     r = run_checks(world, actor="t", options=o)
     found = {f.rule: set() for f in list_findings(world, limit=1000)}
     for f in list_findings(world, limit=1000):
@@ -121,7 +122,10 @@ def test_each_rule_fires_on_its_case_only(world: UnitOfWork) -> None:
         world, actor="cron", options=Options(year=2025, today=D(2024, 6, 1)), trigger="schedule"
     )
     assert sum(again.found.values()) == 0
-    assert set(again.skipped) == {"hospital_readmission", "hospital_outlier", "fund_payable_overdue"}
+    assert set(again.skipped) == {
+        "hospital_readmission", "hospital_outlier", "fund_payable_overdue",
+        "fund_recon_open_too_long",
+    }  # fmt: skip
     # 2024-02-20: SD1's amount is 15 days old, not overdue
     early = run_checks(world, actor="t", rules=["fund_payable_overdue"],
                        options=Options(today=D(2024, 2, 20), payable_days=30))  # fmt: skip
@@ -202,3 +206,30 @@ def test_entry_without_its_source(world: UnitOfWork) -> None:
     run_checks(world, actor="t", rules=["fund_entry_without_source"], options=Options())
     (f,) = list_findings(world, rule="fund_entry_without_source")
     assert f.evidence["source_id"] == "GONE" and f.evidence["kind"] == "settle"
+
+
+def test_reconciliation_difference_open_too_long(uow: UnitOfWork) -> None:
+    """梅州 第二十三条 / 宁夏 第二十八条: a difference with the bank still open more than
+    ``recon_days`` (the operator's number: 30 here) after its day is a finding; one within
+    the window, or one resolved, is not."""
+    from jiuzhu.adapters.db.clearing_tables import ReconDifference
+
+    with uow.begin() as s:
+        for ref, day, status in [
+            ("bank:1", D(2024, 4, 1), "open"),  # 61 days before 2024-06-01: over 30
+            ("bank:2", D(2024, 5, 20), "open"),  # 12 days: within the window
+            ("bank:3", D(2024, 3, 1), "resolved"),  # old but resolved
+        ]:
+            s.add(ReconDifference(region="ningxia", account="1004", county="640104",
+                                  kind="bank_only", ref=ref, day=day, amount=-1234_56,
+                                  books=None, detail="银行有、账上无", status=status))  # fmt: skip
+    r = run_checks(uow, actor="t", rules=["fund_recon_open_too_long"],
+                   options=Options(today=D(2024, 6, 1), recon_days=30))  # fmt: skip
+    assert r.found == {"fund_recon_open_too_long": 1}
+    (f,) = list_findings(uow, limit=10)
+    assert f.evidence["ref"] == "bank:1" and f.evidence["day"] == "2024-04-01"
+    assert f.amount == "1234.56"  # the difference's size, whichever side it is on
+    # without the operator's number the rule is skipped, and says why
+    skipped = run_checks(uow, actor="t", rules=["fund_recon_open_too_long"],
+                         options=Options(today=D(2024, 6, 1)))  # fmt: skip
+    assert "fund_recon_open_too_long" in skipped.skipped

@@ -52,6 +52,11 @@ def run(
     payable_days: int | None = typer.Option(
         None, "--payable-days", help="payables overdue after this many days (the operator's number)"
     ),
+    recon_days: int | None = typer.Option(
+        None,
+        "--recon-days",
+        help="reconciliation differences open longer than this (the operator's number)",
+    ),
     scheduled: bool = typer.Option(
         False, "--scheduled", help="mark the run as the scheduled one (cron)"
     ),
@@ -65,6 +70,7 @@ def run(
         readmission_days=readmission_days,
         outlier_factor=outlier_factor,
         payable_days=payable_days,
+        recon_days=recon_days,
     )
     r = run_checks(
         _store(),

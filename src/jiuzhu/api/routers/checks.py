@@ -34,6 +34,7 @@ class RunIn(BaseModel):
     readmission_days: int | None = Field(None, ge=0, le=365)
     outlier_factor: int | None = Field(None, ge=1, le=1000)
     payable_days: int | None = Field(None, ge=1, le=3650)
+    recon_days: int | None = Field(None, ge=1, le=3650)
 
 
 class StepIn(BaseModel):
@@ -54,7 +55,8 @@ def run(
     body: RunIn, uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*WRITERS))
 ) -> dict[str, Any]:
     o = Options(year=body.year or dt.date.today().year, readmission_days=body.readmission_days,
-                outlier_factor=body.outlier_factor, payable_days=body.payable_days)  # fmt: skip
+                outlier_factor=body.outlier_factor, payable_days=body.payable_days,
+                recon_days=body.recon_days)  # fmt: skip
     r = run_checks(uow, actor=p.actor, rules=body.rules, options=o)
     return {"run": r.run_id, "found": r.found, "skipped": r.skipped}
 

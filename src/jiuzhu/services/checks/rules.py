@@ -7,9 +7,6 @@ finding's subject, person, settlement, hospital, amount (fen) and evidence (JSON
 the database); the run inserts it with ``INSERT … SELECT`` (services/checks/run.py), so a
 million persons never pass through Python. Evidence never carries an ID number or a name
 (the psn_no and figures identify the case).
-
-Not here: "reconciliation differences open too long" (梅州 第二十三条) needs the fund's
-bank reconciliation, which is being built elsewhere (services/fund/).
 """
 
 from __future__ import annotations
@@ -47,6 +44,8 @@ class Options:
     readmission_days: int | None = None
     outlier_factor: int | None = None
     payable_days: int | None = None
+    recon_days: int | None = None
+    """how long a reconciliation difference may stay open (the texts give no number)"""
     settlements: str = "settlement"
     """The table the settlement rules read: the run's narrow copy on PostgreSQL
     (run.py: ``check_settlement``, one pass over the wide table for all of them)."""
@@ -424,6 +423,32 @@ def fund_entry_without_source(s: Session, o: Options) -> Select:
         "WHERE e.source_id IS NULL OR e.source_id = '' OR (e.kind IN ('settle', 'reverse') "
         "AND NOT EXISTS (SELECT 1 FROM settlement x WHERE x.setl_id = e.source_id))",
         {},
+    )
+
+
+@rule("fund_recon_open_too_long", "fund", "梅州规程 第二十三条（一）（二）; 宁医保发〔2023〕102号 第二十八条",
+      "对账差异长期未处理", needs="recon_days")  # fmt: skip
+def fund_recon_open_too_long(s: Session, o: Options) -> Select:
+    """A difference between the books and the bank or finance (services/fund/reconcile)
+    still open ``recon_days`` after the day it is about: 第二十八条 asks that the books agree
+    with the bank and finance; 梅州 第二十三条 that what does not be found and put right."""
+    assert o.recon_days is not None
+    amount = "CASE WHEN d.amount < 0 THEN -d.amount ELSE d.amount END"
+    ev = _obj(
+        s,
+        kind="d.kind",
+        account="d.account",
+        county="d.county",
+        day=_t("d.day"),
+        ref="d.ref",
+        detail="d.detail",
+        days=_t(":days"),
+    )
+    return (
+        f"SELECT 'recon:' || {_t('d.id')} AS subject, {_NONE} AS psn_no, {_NONE} AS setl_id, "
+        f"{_NONE} AS institution, {amount} AS amount, {ev} AS evidence FROM recon_difference d "
+        "WHERE d.status = 'open' AND d.day < :limit",
+        {"limit": o.today - dt.timedelta(days=o.recon_days), "days": o.recon_days},
     )
 
 
