@@ -1,5 +1,6 @@
 """The database keeps the books' guarantees against writes around the program (PostgreSQL,
-migration 1201: one check per posting statement, and each settlement's entry at commit)."""
+migrations 1201 and 1700: one check per posting statement — balance, open month, the entry
+exists — and each settlement's entry at commit)."""
 
 from __future__ import annotations
 

@@ -33,8 +33,18 @@ _FK = "fk_journal_line_entry_id_journal_entry"
 
 LINES_CHECKED = """CREATE OR REPLACE FUNCTION jiuzhu_journal_lines_checked() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE bad RECORD;
+DECLARE bad RECORD; ok BOOLEAN;
 BEGIN
+  -- the usual statement, one entry's lines: one aggregate, no grouping
+  SELECT min(n.entry_id) = max(n.entry_id) AND SUM(n.debit) = SUM(n.credit)
+     AND bool_and(EXISTS (SELECT 1 FROM journal_entry e WHERE e.id = n.entry_id))
+     AND NOT bool_or(EXISTS (SELECT 1 FROM fund_period f WHERE f.region = n.region
+                             AND f.month = to_char(n.entry_date, 'YYYY-MM')))
+    INTO ok FROM new_lines n;
+  IF ok THEN
+    RETURN NULL;
+  END IF;
+  -- several entries, or a bad line: per entry, to name it
   SELECT n.entry_id, SUM(n.debit) AS d, SUM(n.credit) AS c, bool_or(e.id IS NULL) AS orphan,
          max(f.month) AS closed INTO bad
     FROM new_lines n
@@ -56,7 +66,8 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$"""
-"""balance, open month and the entry's existence of a statement's new lines, one query"""
+"""balance, open month and the entry's existence of a statement's new lines: one aggregate
+for one entry's lines (every posting path writes an entry's lines in one statement)"""
 
 _LINES_CHECKED_1201 = """CREATE OR REPLACE FUNCTION jiuzhu_journal_lines_checked() RETURNS trigger
 LANGUAGE plpgsql AS $$
