@@ -6,9 +6,11 @@
    JIUZHU_BENCH_DATABASE_URL).
 2. PostgreSQL: the database's cost of the fund's guarantees per settlement, side by side in
    one run — the settlement statement (settlement, totals, audit, journal entry and lines)
-   and its commit, repeated, alternating the triggers of migration 0902 (before) with those
-   of 1201 (now) and with none at all (no guarantee, the floor). CPU of the database
-   backend, read from /proc (robust to the machine's varying load).
+   and its commit, repeated, alternating the journal of migration 1201 (before: the line's
+   foreign key checked per line, two indexes per line) with that of 1700 (now: one index per
+   line, the key checked in the statement's one check) and with no check at all (the
+   floor). CPU of the database backend, read from /proc (robust to the machine's varying
+   load).
 
 The settlement throughput with and without postings is ``service_bench.py --postings-rounds``.
 
@@ -217,6 +219,7 @@ def bench_triggers(n: int, rounds: int) -> None:
     m = importlib.import_module(
         "jiuzhu.adapters.db.migrations.versions.1201_fund_one_check_per_statement"
     )
+    slim = importlib.import_module("jiuzhu.adapters.db.migrations.versions.1700_fund_slim_lines")
     url, drop = scratch_pg()
     try:
         migrate.upgrade(url)
@@ -231,8 +234,8 @@ def bench_triggers(n: int, rounds: int) -> None:
             return (int(f[11]) + int(f[12])) / tick
 
         setups = {
-            "0902 (before)": (m.PG_DOWN, m.PG_UP),
-            "1201 (now)": ([], []),
+            "1201 (before)": (slim.PG_DOWN, slim.PG_UP),
+            "1700 (now)": ([], []),
             "no triggers (floor)": (m.PG_NONE, m.PG_NONE_BACK),
         }
         acc = {k: [0, 0.0] for k in setups}

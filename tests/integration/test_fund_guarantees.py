@@ -1,5 +1,6 @@
 """The database keeps the books' guarantees against writes around the program (PostgreSQL,
-migration 1201: one check per posting statement, and each settlement's entry at commit)."""
+migrations 1201 and 1700: one check per posting statement — balance, open month, the entry
+exists — and each settlement's entry at commit)."""
 
 from __future__ import annotations
 
@@ -85,3 +86,14 @@ def test_a_settlement_without_its_entry_is_refused(uow: UnitOfWork) -> None:
                 "'paid', 100, 0, 100, 0, 100, 100, 0, 0, '[]', '{}', 'settled', '2024-03-01 09:00:00')"
             )
         )
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_line_of_no_entry_is_refused(uow: UnitOfWork) -> None:
+    """Migration 1700: the foreign key line → entry is checked by the posting statement's
+    trigger (one query with the balance): a balanced pair naming no entry is refused."""
+    _pg(uow)
+    with pytest.raises(Exception, match="no journal entry"), uow.begin() as s:
+        s.execute(text(LINE.replace(":dr, :cr)", ":dr, :cr), (:e, :d, 'ningxia', '4101', 0, 100)")),
+                  {"e": 987654, "d": "2024-05-02", "a": "1003", "dr": 100, "cr": 0})  # fmt: skip
+    assert _lines(uow) == 0

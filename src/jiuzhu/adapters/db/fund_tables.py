@@ -2,9 +2,10 @@
 
 Entries are never updated or deleted (database triggers refuse it); a correction is a
 reversing entry. On PostgreSQL a statement-level trigger checks that the lines each
-statement inserts balance per entry (migration 0902; entries are written whole); on
-SQLite each entry written in a transaction is checked before commit
-(:mod:`jiuzhu.adapters.db.journal`). A month closed in ``fund_period`` takes no postings.
+statement inserts balance per entry, name an existing entry and fall in an open month
+(migrations 1201, 1700; entries are written whole); on SQLite each entry written in a
+transaction is checked before commit (:mod:`jiuzhu.adapters.db.journal`). A month closed
+in ``fund_period`` takes no postings.
 """
 
 from __future__ import annotations
@@ -49,7 +50,11 @@ class JournalEntry(Base):
 
 
 class JournalLine(Base):
-    """One posting; ``entry_date`` and ``region`` repeat the entry's for one-table reports."""
+    """One posting; ``entry_date`` and ``region`` repeat the entry's for one-table reports.
+
+    PostgreSQL keys it on (entry_id, id) and checks the entry in the posting trigger
+    (migration 1700: one index entry per line, no per-line key check); the mapping keeps
+    ``id`` as the ORM's identity (SQLite's schema is unchanged)."""
 
     __tablename__ = "journal_line"
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)

@@ -5,7 +5,7 @@ recorded (a closed month takes no postings, 梅州规程 第十五条 按月核�
 (:mod:`jiuzhu.adapters.db.settlement_sql`) takes the entry its handler posted and writes it
 in its own statement (no extra round trip); every other path writes here. SQLite has no
 database triggers for it: the balance of each entry written in a transaction is checked
-just before its commit instead (PostgreSQL: the statement-level trigger of migration 0902).
+just before its commit instead (PostgreSQL: the statement-level trigger of 1201 and 1700).
 """
 
 from __future__ import annotations

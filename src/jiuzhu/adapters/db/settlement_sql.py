@@ -146,17 +146,28 @@ _ENTRY_COLUMNS = "region, entry_date, kind, source_id, memo, reverses, actor, cr
 _LINE_COLUMNS = "entry_id, entry_date, region, account, debit, credit, party, county"
 
 
-def _pg_entry_cte(
-    i: int, entry: Entry, actor: str | None, now: dt.datetime
-) -> tuple[str, list[Any]]:
-    """CTE ``je{i}`` inserting the entry (booked today if its month is closed) and ``jl{i}``
-    its lines, for the settlement statement."""
+def _pg_entry_sql(i: int, n_lines: int) -> str:
+    """CTE ``je{i}`` inserting an entry (booked today if its month is closed) and ``jl{i}``
+    its ``n_lines`` lines, for the settlement statement (values: :func:`_pg_entry_params`)."""
     sql = (
         f"je{i} AS (INSERT INTO journal_entry ({_ENTRY_COLUMNS}) VALUES (%s, "
         "CASE WHEN EXISTS (SELECT 1 FROM fund_period f WHERE f.region = %s AND f.month = %s) "
         "THEN CAST(%s AS DATE) ELSE CAST(%s AS DATE) END, %s, %s, %s, %s, %s, %s) "
         "RETURNING id, entry_date)"
     )
+    if n_lines:
+        values = ", ".join(
+            "(%s, CAST(%s AS BIGINT), CAST(%s AS BIGINT), %s, %s)" for _ in range(n_lines)
+        )
+        sql += (
+            f", jl{i} AS (INSERT INTO journal_line ({_LINE_COLUMNS}) "
+            f"SELECT je{i}.id, je{i}.entry_date, %s, v.a, v.d, v.c, v.p, v.k "
+            f"FROM je{i}, (VALUES {values}) AS v(a, d, c, p, k))"
+        )
+    return sql
+
+
+def _pg_entry_params(entry: Entry, actor: str | None, now: dt.datetime) -> list[Any]:
     params: list[Any] = [
         entry.region,
         entry.region,
@@ -171,18 +182,39 @@ def _pg_entry_cte(
         now,
     ]
     if entry.lines:
-        values = ", ".join(
-            "(%s, CAST(%s AS BIGINT), CAST(%s AS BIGINT), %s, %s)" for _ in entry.lines
-        )
-        sql += (
-            f", jl{i} AS (INSERT INTO journal_line ({_LINE_COLUMNS}) "
-            f"SELECT je{i}.id, je{i}.entry_date, %s, v.a, v.d, v.c, v.p, v.k "
-            f"FROM je{i}, (VALUES {values}) AS v(a, d, c, p, k))"
-        )
         params.append(entry.region)
         for ln in entry.lines:
             params.extend((ln.account, ln.debit, ln.credit, ln.party, ln.county))
-    return sql, params
+    return params
+
+
+_AUDIT_SQL = (
+    f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
+    "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON), %s)"
+)
+
+
+@lru_cache(maxsize=64)
+def _pg_settlement_sql(day: bool, lines: tuple[int, ...], then: str | None) -> str:
+    """The settlement statement (``$n`` placeholders) for its shape: with the daily summary
+    or not, the line counts of its entries, the ``then`` statement (``%s`` marks)."""
+    cols = SETTLEMENT_COLUMNS
+    marks = ", ".join(("CAST(%s AS JSON)" if c in _JSON else "%s") for c in cols)
+    ctes = [
+        f"ins AS (INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks}))",
+        "upd AS (UPDATE person_year_totals SET s = %s, p = %s, r = %s, tp = %s, "
+        "settlements = settlements + 1, updated_at = %s WHERE psn_no = %s AND year = %s)",
+    ]
+    if day:
+        ctes.append(f"sday AS ({day_upsert(True)})")
+    ctes.extend(_pg_entry_sql(i, n) for i, n in enumerate(lines))
+    if then is None:
+        sql = "WITH " + ", ".join(ctes) + " " + _AUDIT_SQL
+    else:
+        ctes.append(f"aud AS ({_AUDIT_SQL})")
+        ctes.append(f"w AS ({then})")
+        sql = "WITH " + ", ".join(ctes) + " SELECT * FROM w"
+    return _numbered(sql)
 
 
 @lru_cache(maxsize=64)
@@ -334,44 +366,30 @@ class Raw:
         setl_id = str(values["setl_id"])
         mac = record_mac(now, actor, "settle", "settlement", setl_id, None, audit_after)
         values.update(claim_columns(values.get("body")))
-        cols = SETTLEMENT_COLUMNS
-        marks = ", ".join(("CAST(%s AS JSON)" if c in _JSON else "%s") for c in cols)
         params: list[Any] = [
-            *(self._v(values.get(c), c in _JSON) for c in cols),
+            *(self._v(values.get(c), c in _JSON) for c in SETTLEMENT_COLUMNS),
             *totals,
             now,
             values["psn_no"],
             values["year"],
         ]
-        ctes = [
-            f"ins AS (INSERT INTO settlement ({', '.join(cols)}) VALUES ({marks}))",
-            "upd AS (UPDATE person_year_totals SET s = %s, p = %s, r = %s, tp = %s, "
-            "settlements = settlements + 1, updated_at = %s WHERE psn_no = %s AND year = %s)",
-        ]
         if KEEP_DAY_SUMMARY:
-            ctes.append(f"sday AS ({day_upsert(True)})")
             params.extend(day_row(values))
-        for i, (entry, who) in enumerate(entries):
-            sql, p = _pg_entry_cte(i, entry, who, now)
-            ctes.append(sql)
-            params.extend(p)
+        for entry, who in entries:
+            params.extend(_pg_entry_params(entry, who, now))
         params.extend((now, actor, setl_id, dumps(audit_after), mac))
-        audit_sql = (
-            f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) "
-            "VALUES (%s, %s, 'settle', 'settlement', %s, NULL, CAST(%s AS JSON), %s)"
-        )
-        if then is None:
-            sql = "WITH " + ", ".join(ctes) + " " + audit_sql
-        else:
-            ctes.append(f"aud AS ({audit_sql})")
-            ctes.append(f"w AS ({self._sql(then[0])})")
+        if then is not None:
             params.extend(then[1])
-            sql = "WITH " + ", ".join(ctes) + " SELECT * FROM w"
+        sql = _pg_settlement_sql(
+            KEEP_DAY_SUMMARY,
+            tuple(len(e.lines) for e, _ in entries),
+            None if then is None else self._sql(then[0]),
+        )
         # over 50 parameters psycopg parses a %s query anew on every call (its cache limit):
         # the statement goes with $n placeholders through a raw cursor instead
         if self._raw_cur is None:
             self._raw_cur = psycopg.RawCursor(self.cur.connection)
-        self._raw_cur.execute(_numbered(sql), params, prepare=True)
+        self._raw_cur.execute(sql, params, prepare=True)
         return None if then is None else self._raw_cur.fetchone()
 
     def insert_entry(self, entry: Entry, actor: str | None) -> int:
