@@ -83,8 +83,18 @@ def uow(db_url: str) -> Iterator[object]:
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:
-    """Say so when the browser tests could not run (and why)."""
+    """Say which tests were skipped and why (e.g. no PostgreSQL on this machine: set
+    JIUZHU_TEST_DATABASE_URL), and when the browser tests could not run."""
     import sys
+    from collections import Counter
+
+    reasons: Counter[str] = Counter()
+    for rep in terminalreporter.stats.get("skipped", []):  # type: ignore[attr-defined]
+        longrepr = getattr(rep, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else "skipped"
+        reasons[str(reason).removeprefix("Skipped: ")] += 1
+    for reason, n in reasons.most_common():
+        terminalreporter.write_line(f"skipped {n} test(s): {reason}")  # type: ignore[attr-defined]
 
     sys.path.insert(0, str(Path(__file__).parent / "browser"))
     from browser_support import unavailable
