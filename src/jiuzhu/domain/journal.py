@@ -8,6 +8,7 @@ name accounts by role (``policy/accounts/chart.yaml``), never by code.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -169,6 +170,21 @@ def paid_entry(ev: Paid, chart: Chart, day: dt.date | None = None) -> Entry:
     )
 
 
+_SUBSIDY_PERSONS = re.compile(r"^资助参保 \d{4} 年 (\d+) 人（")
+
+
+def subsidy_memo(year: int, persons: int, document: str) -> str:
+    """The memo of a subsidy entry; it carries the register's count of persons, which
+    :func:`subsidy_persons` reads back for 资助参保统计 (one format, kept here)."""
+    return f"资助参保 {year} 年 {persons} 人（{document}）"
+
+
+def subsidy_persons(memo: str | None) -> int | None:
+    """The persons a subsidy entry's memo states (None: not a subsidy memo)."""
+    m = _SUBSIDY_PERSONS.match(memo or "")
+    return int(m.group(1)) if m else None
+
+
 def subsidy_entry(ev: Subsidised, chart: Chart, day: dt.date | None = None) -> Entry:
     """Dr 资助参保支出, Cr 应付居民医保基金 (梅州规程 第六条; 双鸭山实施办法 第六条); a negative
     amount (persons who left, refunds) posts the other way."""
@@ -176,7 +192,7 @@ def subsidy_entry(ev: Subsidised, chart: Chart, day: dt.date | None = None) -> E
         _dr(chart.code("expense_subsidy"), ev.amount, None, ev.county),
         _dr(chart.code("payable_insurance_fund"), -ev.amount, None, ev.county),
     )
-    memo = f"资助参保 {ev.year} 年 {ev.persons} 人（{ev.document}）"
+    memo = subsidy_memo(ev.year, ev.persons, ev.document)
     return Entry(
         ev.region, day or ev.day, "subsidy", f"{ev.year}/{ev.document}/{ev.county or '-'}",
         memo, _pair(list(lines)),

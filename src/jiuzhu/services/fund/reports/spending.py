@@ -10,7 +10,6 @@ assistance paid, back-pay differences included; 人均 = 金额 / 人数, half-u
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.db.fund_tables import JournalEntry, JournalLine
 from jiuzhu.adapters.db.tables import Settlement
+from jiuzhu.domain.journal import subsidy_persons
 from jiuzhu.policy.accounts import chart
 from jiuzhu.policy.loader import load_policy_file
 from jiuzhu.services.fund.reports.model import (
@@ -153,9 +153,6 @@ def spending(s: Session, region: str, p: Period) -> Report:
     return Report("spending", f"医疗救助费用支出统计 {p.label}", region, p.text, tables, REFS)
 
 
-_PERSONS = re.compile(r"年 (\d+) 人")
-
-
 def subsidy_stats(s: Session, region: str, year: int) -> Report:
     """资助参保统计 of enrolment year ``year`` by county: persons (the ledger's count as its
     latest posting states it), amount (the subsidy postings of the year), per person."""
@@ -173,9 +170,9 @@ def subsidy_stats(s: Session, region: str, year: int) -> Report:
     for _, memo, county, v in s.execute(q):
         k = county or ""
         amount[k] += int(v)
-        m = _PERSONS.search(memo or "")
-        if m:
-            persons[k] = int(m.group(1))
+        n = subsidy_persons(memo)
+        if n is not None:
+            persons[k] = n
     t = Table(
         "subsidy",
         f"资助参保统计（{year} 年度）",
