@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +70,61 @@ def visit(page: Any, url: str, name: str) -> None:
     page.wait_for_load_state("networkidle")
     shot(page, name)
     axe_check(page, name)
+
+
+class Live:
+    """The app served by uvicorn in a thread; ``uow`` and ``seeded`` for the tests' use."""
+
+    def __init__(self, app: Any, uow: Any = None, seeded: Any = None) -> None:
+        import uvicorn
+
+        self.app, self.uow, self.seeded = app, uow, seeded
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        self.base = f"http://127.0.0.1:{self.port}"
+        cfg = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(cfg)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@contextlib.contextmanager
+def live_server(
+    tmp: Path, prepare: Callable[[Any, Any], Any], region: str | None = None
+) -> Iterator[Live]:
+    """A fresh migrated SQLite database under ``tmp`` (its var folder there too), the web
+    application on it served live; ``prepare(app, uow)`` seeds it and returns the seed."""
+    from web_support import web_app
+
+    from jiuzhu.adapters.db import migrate
+    from jiuzhu.config import get_settings
+
+    old = os.environ.get("JIUZHU_VAR_DIR")
+    os.environ["JIUZHU_VAR_DIR"] = str(tmp / "var")
+    get_settings.cache_clear()
+    url = f"sqlite:///{tmp / 'jiuzhu.db'}"
+    migrate.upgrade(url)
+    try:
+        kw = {"region": region} if region else {}
+        with web_app(url, **kw) as (app, uow):
+            srv = Live(app, uow, prepare(app, uow))
+            try:
+                yield srv
+            finally:
+                srv.stop()
+    finally:
+        if old is None:
+            os.environ.pop("JIUZHU_VAR_DIR", None)
+        else:
+            os.environ["JIUZHU_VAR_DIR"] = old
+        get_settings.cache_clear()

@@ -5,11 +5,7 @@ at 1366×768 go to var/screenshots (gitignored)."""
 
 from __future__ import annotations
 
-import os
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +14,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from browser_support import Live, live_server  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,64 +28,19 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Live:
-    def __init__(self, app: Any, uow: Any, seeded: Any) -> None:
-        import uvicorn
-
-        self.app, self.uow, self.seeded = app, uow, seeded
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        cfg = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(cfg)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     from seed import seed
-    from web_support import make_users, web_app
+    from web_support import make_users
 
-    from jiuzhu.adapters.db import migrate
-    from jiuzhu.config import get_settings
+    def prepare(app: Any, uow: Any) -> Any:
+        make_users(uow, {"both": ["first_review", "second_review"]})
+        seeded = seed(uow, app.state.policy)
+        app.state.policy = _operator_values(uow, app.state.policy)
+        return seeded
 
-    tmp = tmp_path_factory.mktemp("web")
-    old = os.environ.get("JIUZHU_VAR_DIR")
-    os.environ["JIUZHU_VAR_DIR"] = str(tmp / "var")
-    get_settings.cache_clear()
-    url = f"sqlite:///{tmp / 'jiuzhu.db'}"
-    migrate.upgrade(url)
-    try:
-        with web_app(url) as (app, uow):
-            make_users(uow, {"both": ["first_review", "second_review"]})
-            seeded = seed(uow, app.state.policy)
-            app.state.policy = _operator_values(uow, app.state.policy)
-            srv = Live(app, uow, seeded)
-            try:
-                yield srv
-            finally:
-                srv.stop()
-    finally:
-        if old is None:
-            os.environ.pop("JIUZHU_VAR_DIR", None)
-        else:
-            os.environ["JIUZHU_VAR_DIR"] = old
-        get_settings.cache_clear()
+    with live_server(tmp_path_factory.mktemp("web"), prepare) as srv:
+        yield srv
 
 
 LEDGER_VALUES = {

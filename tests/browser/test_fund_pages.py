@@ -6,45 +6,14 @@ cell followed to its settlements."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_support import WHY, login, shot, visit
+from browser_support import WHY, Live, live_server, login, shot, visit
 
 pytestmark = pytest.mark.skipif(WHY is not None, reason=WHY or "")
 D = dt.date
-
-
-class Live:
-    """The app served by uvicorn in a thread (as the package's conftest does)."""
-
-    def __init__(self, app: Any) -> None:
-        import socket
-        import threading
-        import time
-
-        import uvicorn
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        self.base = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 def _seed(uow: Any) -> None:
@@ -102,32 +71,14 @@ def _seed(uow: Any) -> None:
 
 @pytest.fixture(scope="module")
 def mz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    from web_support import make_users, web_app
+    from web_support import make_users
 
-    from jiuzhu.adapters.db import migrate
-    from jiuzhu.config import get_settings
+    def prepare(app: Any, uow: Any) -> None:
+        make_users(uow)
+        _seed(uow)
 
-    tmp = tmp_path_factory.mktemp("fund")
-    old = os.environ.get("JIUZHU_VAR_DIR")
-    os.environ["JIUZHU_VAR_DIR"] = str(tmp / "var")
-    get_settings.cache_clear()
-    url = f"sqlite:///{tmp / 'jiuzhu.db'}"
-    migrate.upgrade(url)
-    try:
-        with web_app(url, region="meizhou") as (app, uow):
-            make_users(uow)
-            _seed(uow)
-            srv = Live(app)
-            try:
-                yield srv
-            finally:
-                srv.stop()
-    finally:
-        if old is None:
-            os.environ.pop("JIUZHU_VAR_DIR", None)
-        else:
-            os.environ["JIUZHU_VAR_DIR"] = old
-        get_settings.cache_clear()
+    with live_server(tmp_path_factory.mktemp("fund"), prepare, region="meizhou") as srv:
+        yield srv
 
 
 def test_fund_pages_with_money(browser: Any, mz: Live) -> None:
