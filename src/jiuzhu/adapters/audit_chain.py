@@ -149,6 +149,55 @@ def seal(session: Session, *, wait: bool = True) -> int:
     return n
 
 
+def _new_ids(session: Session, n: int) -> list[int]:
+    """``n`` fresh record ids: PostgreSQL's sequence (one round trip); SQLite's writer
+    holds the database lock (``BEGIN IMMEDIATE``), so the ids after the largest are free."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        got = conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
+            "FROM generate_series(1, %s)",
+            (n,),
+        )
+        return sorted(int(r[0]) for r in got)
+    top = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM audit_log").scalar() or 0)
+    return list(range(top + 1, top + 1 + n))
+
+
+def append_sealed(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+    """Write many records ``(at, actor, action, entity, entity_id, before, after)``
+    signed *and* chained (an import's thousands of changes), in the caller's transaction.
+
+    The head is locked until the caller commits and the records already waiting are
+    chained first (:func:`seal`); each new record then takes the next position as it is
+    written. Sealing them after the commit instead would rewrite every one of them (and
+    all six of ``audit_log``'s indexes) a second time. A rollback takes the records and
+    the head's move back together.
+    """
+    from jiuzhu.adapters.db.bulk import bulk_insert
+
+    if not rows:
+        return
+    seal(session)
+    head = session.get(AuditSeal, 1)
+    cols = ["at", "actor", "action", "entity", "entity_id", "before", "after", "mac"]
+    if head is None:  # no chain in this database (never migrated to one): signed only
+        bulk_insert(session.connection(), "audit_log", cols, with_macs(rows))
+        return
+    key = audit_key()
+    seq, prev = head.seq, head.chain
+    out: list[tuple[Any, ...]] = []
+    for rid, r in zip(_new_ids(session, len(rows)), rows, strict=True):
+        mac = record_mac(r[0], r[1], r[2], r[3], r[4], r[5], r[6], key)
+        seq += 1
+        prev = _link(key, prev, seq, rid, mac)
+        out.append((rid, *r[:7], mac, seq, prev))
+    bulk_insert(session.connection(), "audit_log", ["id", *cols, "seq", "chain"], out)
+    head.seq, head.chain = seq, prev
+    head.sealed_at = utcnow()
+    session.flush()
+
+
 @dataclass
 class Verification:
     records: int = 0

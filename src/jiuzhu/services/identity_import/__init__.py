@@ -246,7 +246,7 @@ def _import(
             progress,
         )
         details, detail_rows, per_row = audit_changes(
-            conn,
+            s,
             actor,
             bid,
             source,

@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiuzhu.adapters.audit_chain import with_macs
+from jiuzhu.adapters.audit_chain import append_sealed
 from jiuzhu.adapters.crypto import get_cipher
-from jiuzhu.adapters.db.bulk import (
-    bulk_insert,
-)
 from jiuzhu.adapters.db.tables import ImportBatchFile
 from jiuzhu.adapters.files import atomic_file
 from jiuzhu.domain.errors import NotFound
@@ -98,7 +95,7 @@ class Changes:
 
 
 def audit_changes(
-    conn: Connection,
+    session: Session,
     actor: str,
     bid: int,
     source: str,
@@ -210,12 +207,7 @@ def audit_changes(
         detail_rows.append(
             ("rejected", e.line, "", "", "", "", None, None, None, f"{e.column}: {e.message}")
         )
-    bulk_insert(
-        conn,
-        "audit_log",
-        ("at", "actor", "action", "entity", "entity_id", "before", "after", "mac"),
-        with_macs(audit_rows),
-    )
+    append_sealed(session, audit_rows)
     del audit_rows
     return details, detail_rows, per_row
 
