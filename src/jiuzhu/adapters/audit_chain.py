@@ -164,9 +164,17 @@ def _new_ids(session: Session, n: int) -> list[int]:
     return list(range(top + 1, top + 1 + n))
 
 
+def _json_text(v: Any) -> str | None:
+    """A record's ``before``/``after`` as stored: JSON text as given, a dict as orjson
+    writes it (the signature is over the parsed value, so either reads back alike)."""
+    if v is None or isinstance(v, str):
+        return v
+    return orjson.dumps(v, option=_OPTS).decode("utf-8")
+
+
 def append_sealed(session: Session, rows: Sequence[Sequence[Any]]) -> None:
     """Write many records ``(at, actor, action, entity, entity_id, before, after)``
-    signed *and* chained (an import's thousands of changes), in the caller's transaction.
+    (``before``/``after`` as dicts or JSON text) signed *and* chained (an import's thousands of changes), in the caller's transaction.
 
     The head is locked until the caller commits and the records already waiting are
     chained first (:func:`seal`); each new record then takes the next position as it is
@@ -182,16 +190,25 @@ def append_sealed(session: Session, rows: Sequence[Sequence[Any]]) -> None:
     head = session.get(AuditSeal, 1)
     cols = ["at", "actor", "action", "entity", "entity_id", "before", "after", "mac"]
     if head is None:  # no chain in this database (never migrated to one): signed only
-        bulk_insert(session.connection(), "audit_log", cols, with_macs(rows))
+        bulk_insert(
+            session.connection(),
+            "audit_log",
+            cols,
+            [(*r[:5], _json_text(r[5]), _json_text(r[6]), m) for *r, m in with_macs(rows)],
+        )
         return
     key = audit_key()
     seq, prev = head.seq, head.chain
     out: list[tuple[Any, ...]] = []
     for rid, r in zip(_new_ids(session, len(rows)), rows, strict=True):
-        mac = record_mac(r[0], r[1], r[2], r[3], r[4], r[5], r[6], key)
+        at, actor, action, entity, entity_id, before, after = r[:7]
+        mac = record_mac(at, actor, action, entity, entity_id, before, after, key)
         seq += 1
         prev = _link(key, prev, seq, rid, mac)
-        out.append((rid, *r[:7], mac, seq, prev))
+        out.append(
+            (rid, at, actor, action, entity, entity_id, _json_text(before), _json_text(after),
+             mac, seq, prev)
+        )  # fmt: skip
     bulk_insert(session.connection(), "audit_log", ["id", *cols, "seq", "chain"], out)
     head.seq, head.chain = seq, prev
     head.sealed_at = utcnow()

@@ -19,6 +19,54 @@ MAX_DAY = 10**9
 
 
 @njit
+def plain_lines(buf):  # type: ignore[no-untyped-def]
+    """One pass over a file's bytes: the number of line feeds, or -1 when the file is not
+    in the plain form the compiled reader takes — a quote, a NUL, a carriage return not
+    followed by a line feed, or bytes that are not UTF-8 exactly as Python's strict
+    decoder reads it (Unicode 15 table 3-7: no overlong forms, no surrogates, nothing
+    above U+10FFFF)."""
+    n = buf.shape[0]
+    lines = 0
+    i = 0
+    while i < n:
+        c = buf[i]
+        if c < 0x80:
+            if c == 10:
+                lines += 1
+            elif c == 34 or c == 0 or c == 13 and (i + 1 >= n or buf[i + 1] != 10):
+                return -1
+            i += 1
+            continue
+        if 0xC2 <= c <= 0xDF:
+            k, lo, hi = 1, 0x80, 0xBF
+        elif c == 0xE0:
+            k, lo, hi = 2, 0xA0, 0xBF
+        elif 0xE1 <= c <= 0xEC or c == 0xEE or c == 0xEF:
+            k, lo, hi = 2, 0x80, 0xBF
+        elif c == 0xED:
+            k, lo, hi = 2, 0x80, 0x9F
+        elif c == 0xF0:
+            k, lo, hi = 3, 0x90, 0xBF
+        elif 0xF1 <= c <= 0xF3:
+            k, lo, hi = 3, 0x80, 0xBF
+        elif c == 0xF4:
+            k, lo, hi = 3, 0x80, 0x8F
+        else:
+            return -1
+        if i + k >= n:
+            return -1
+        d = buf[i + 1]
+        if d < lo or d > hi:
+            return -1
+        for j in range(2, k + 1):
+            d = buf[i + j]
+            if d < 0x80 or d > 0xBF:
+                return -1
+        i += k + 1
+    return lines
+
+
+@njit
 def split_rows(buf, pos, sep, width, strip, fs, fe, line_no):  # type: ignore[no-untyped-def]
     """Cells ``0..width-1`` of every non-blank line from ``pos``, ASCII-stripped (if
     ``strip``), into

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
-import json
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,7 +127,6 @@ def audit_changes(
             "batch_id": bid,
         }
 
-    js = json.dumps
     per_row = len(added) <= PER_ROW_AUDIT_LIMIT
     for r in added:
         c = r.certno  # valid, so 18 characters: mask_certno's first, 16 stars, last
@@ -136,14 +134,17 @@ def audit_changes(
         detail_rows.append(("added", r.line, r.psn_no, mc, mn, r.code, r.beg, r.end, None, ""))
         if not per_row:
             continue
-        # hand-built JSON: json.dumps of a dict per row costs more than the insert
-        after_js = (
-            f'{{"psn_no": {js(r.psn_no, ensure_ascii=False)}, "code": "{r.code}", '
-            f'"begndate": "{r.beg.isoformat()}", '
-            f'"enddate": {js(r.end.isoformat()) if r.end else "null"}, "batch_id": {bid}, '
-            f'"certno": "{mc}", "name": {js(mn, ensure_ascii=False)}, "source": "{source}", '
-            f'"person_created": {"true" if new_people.get(r.psn_no) is r else "false"}}}'
-        )
+        after = {
+            "psn_no": r.psn_no,
+            "code": r.code,
+            "begndate": r.beg.isoformat(),
+            "enddate": r.end.isoformat() if r.end else None,
+            "batch_id": bid,
+            "certno": mc,
+            "name": mn,
+            "source": source,
+            "person_created": new_people.get(r.psn_no) is r,
+        }
         audit_rows.append(
             (
                 now_v,
@@ -152,7 +153,7 @@ def audit_changes(
                 "person_identity",
                 f"{r.psn_no}:{r.code}:{r.beg.isoformat()}",
                 None,
-                after_js,
+                after,
             )
         )
     for r, ex in changed:
@@ -166,8 +167,8 @@ def audit_changes(
                 "import_change",
                 "person_identity",
                 identity_key(r.psn_no, r.code, r.beg),
-                json.dumps(before, ensure_ascii=False),
-                json.dumps(after, ensure_ascii=False),
+                before,
+                after,
             )
         )
         detail_rows.append(("changed", r.line, r.psn_no, mc, mn, r.code, r.beg, r.end, ex[4], ""))
@@ -182,8 +183,8 @@ def audit_changes(
                 "import_end",
                 "person_identity",
                 identity_key(ex[1], ex[2], ex[3]),
-                json.dumps(before, ensure_ascii=False),
-                json.dumps(after, ensure_ascii=False),
+                before,
+                after,
             )
         )
         detail_rows.append(
