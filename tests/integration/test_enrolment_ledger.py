@@ -35,7 +35,7 @@ def person(uow: UnitOfWork, n: int, *spans: tuple[str, dt.date, dt.date | None])
 
 def lines(uow: UnitOfWork, policy: RegionPolicy, year: int) -> dict[str, enrolment.SubsidyRegisterLine]:
     with uow.read() as s:
-        return {ln.psn_no: ln for ln in enrolment.build_ledger(s, policy, year).lines}
+        return {ln.psn_no: ln for ln in enrolment.build_register(s, policy, year).lines}
 
 
 SHUANGYASHAN = {"personal_premium": "380"}
@@ -111,7 +111,7 @@ def test_no_clawback_and_mid_year_additions(uow: UnitOfWork) -> None:
     person(uow, 4, ("tekun", D(2025, 12, 27), None))
     policy = RegionPolicy.load("shuangyashan", cli_params=SHUANGYASHAN)
     with uow.read() as s:
-        ledger = enrolment.build_ledger(s, policy, 2025)
+        ledger = enrolment.build_register(s, policy, 2025)
     got = {ln.psn_no: ln for ln in ledger.lines}
     assert got["E1"].subsidy == 38000 and got["E1"].left_on == D(2025, 6, 30)
     assert any("第十二条" in n for n in got["E1"].notes)
@@ -127,10 +127,10 @@ def test_no_clawback_and_mid_year_additions(uow: UnitOfWork) -> None:
 def test_missing_parameters_are_named(uow: UnitOfWork) -> None:
     person(uow, 1, ("dibao", D(2024, 1, 1), None))
     with uow.read() as s, pytest.raises(MissingParameter) as exc:
-        enrolment.build_ledger(s, RegionPolicy.load("meizhou"), 2025)
+        enrolment.build_register(s, RegionPolicy.load("meizhou"), 2025)
     assert exc.value.name == "personal_premium"
     with uow.read() as s, pytest.raises(MissingParameter) as exc:
-        enrolment.build_ledger(
+        enrolment.build_register(
             s, RegionPolicy.load("meizhou", cli_params={"personal_premium": "380"}), 2025
         )
     assert exc.value.name == "subsidy_share_dibao"
@@ -141,8 +141,8 @@ def test_ledger_xlsx_has_chinese_headers_and_masks(uow: UnitOfWork, tmp_path: Pa
     person(uow, 2, ("dibao", D(2025, 4, 2), None))
     policy = RegionPolicy.load("shuangyashan", cli_params=SHUANGYASHAN)
     with uow.read() as s:
-        ledger = enrolment.build_ledger(s, policy, 2025)
-    out = write_xlsx(tmp_path / "l.xlsx", enrolment.ledger_sheets(ledger))
+        ledger = enrolment.build_register(s, policy, 2025)
+    out = write_xlsx(tmp_path / "l.xlsx", enrolment.register_sheets(ledger))
     wb = load_workbook(out, read_only=True)
     assert wb.sheetnames == ["免缴台账", "中途新增", "退费", "汇总"]
     cells = [

@@ -1,5 +1,5 @@
-"""The ledger page in SQL (services/enrolment_page.py) gives exactly the lines and totals of
-the whole ledger built in memory (services/enrolment.build_ledger): every page, every case
+"""The ledger page in SQL (services/enrolment/page.py) gives exactly the lines and totals of
+the whole ledger built in memory (services/enrolment.build_register): every page, every case
 filter, a 人员编号 prefix; on SQLite and PostgreSQL. Figures by hand: 梅州 380.10 × 55%
 = 209.055 → 209.06 (half-up); 新疆 380 × 60% = 228.00 (规程 第十一条)."""
 
@@ -13,7 +13,7 @@ from registry_data import certno
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services import enrolment, registry
-from jiuzhu.services.enrolment_page import ledger_page, ledger_totals
+from jiuzhu.services.enrolment.page import register_page, register_totals
 
 D = dt.date
 MEIZHOU = {"personal_premium": "380.10", "subsidy_share_tekun": "1", "subsidy_share_dibao": "0.55"}
@@ -59,7 +59,7 @@ def test_pages_and_totals_equal_the_whole_ledger(
     _people(uow)
     policy = RegionPolicy.load(region, cli_params=params)
     with uow.read() as s:
-        whole = enrolment.build_ledger(s, policy, 2025)
+        whole = enrolment.build_register(s, policy, 2025)
         assert len(whole.lines) > 10
         for case in ["", *enrolment.CASES]:
             for prefix in ("", "L01"):
@@ -70,13 +70,13 @@ def test_pages_and_totals_equal_the_whole_ledger(
                 ]
                 got = []
                 for page in range(0, 40, 7):
-                    n, capped, lines = ledger_page(
+                    n, capped, lines = register_page(
                         s, policy, 2025, case=case, psn_no=prefix, limit=7, offset=page
                     )
                     assert (n, capped) == (len(want), False)
                     got += [ln.as_dict() for ln in lines]
                 assert got == want, (case, prefix)
-        assert ledger_totals(s, policy, 2025) == whole.totals()
+        assert register_totals(s, policy, 2025) == whole.totals()
 
 
 def test_totals_by_hand(uow: UnitOfWork) -> None:
@@ -92,7 +92,7 @@ def test_totals_by_hand(uow: UnitOfWork) -> None:
                 enrolment.set_enrolment(s, "test", psn, 2025, *st)
     policy = RegionPolicy.load("meizhou", cli_params=MEIZHOU)
     with uow.read() as s:
-        t = ledger_totals(s, policy, 2025)
+        t = register_totals(s, policy, 2025)
     assert t["persons"] == 3
     assert t["premium"] == "1140.30"  # 3 × 380.10
     assert t["subsidy"] == "418.12"  # 209.06 × 2

@@ -1,4 +1,4 @@
-"""`jiuzhu enrol`: 资助参保 — enrolment facts and the exemption ledger (免缴台账).
+"""`jiuzhu enrol`: 资助参保 — enrolment facts and the subsidy register (资助参保台账, 免缴台账).
 
 梅州规程 第六–七条; 双鸭山实施办法 第五条; 新疆规程 第八–十二条.
 """
@@ -31,19 +31,19 @@ def plan(
     region: str | None = typer.Option(None, "--region"),
     param: list[str] | None = ParamOption,
     operator_file: Path | None = OperatorFileOption,
-    out: Path | None = typer.Option(None, "--out", help="write the ledger to this XLSX file"),
-    as_json: bool = typer.Option(False, "--json", help="print the ledger as JSON"),
+    out: Path | None = typer.Option(None, "--out", help="write the register to this XLSX file"),
+    as_json: bool = typer.Option(False, "--json", help="print the register as JSON"),
     show: int = typer.Option(30, "--show", help="lines shown in the terminal"),
 ) -> None:
-    """Build the year's exemption ledger: class, premium, subsidy, personal part, 第六条 case."""
+    """Build the year's subsidy register: class, premium, subsidy, personal part, 第六条 case."""
     policy = load_policy(region or get_settings().region, param, operator_file)
     with UnitOfWork().read() as s:
-        ledger = enrolment.build_ledger(s, policy, year)
+        register = enrolment.build_register(s, policy, year)
     if as_json:
-        console.print_json(json.dumps(ledger.as_dict(), ensure_ascii=False))
+        console.print_json(json.dumps(register.as_dict(), ensure_ascii=False))
     else:
         t = Table(
-            title=f"{year} 年度免缴台账 {policy.region}（个人缴费 {format_fen(ledger.premium)} 元；★ 最高身份）"
+            title=f"{year} 年度免缴台账 {policy.region}（个人缴费 {format_fen(register.premium)} 元；★ 最高身份）"
         )
         for col in (
             "人员编号",
@@ -58,21 +58,21 @@ def plan(
             "备注",
         ):
             t.add_column(col)
-        for ln in ledger.lines[:show]:
-            r = enrolment.ledger_row(ln)
+        for ln in register.lines[:show]:
+            r = enrolment.register_row(ln)
             t.add_row(r[0], r[1], r[2], r[3], r[8], r[10], r[11], ln.case_text, r[18], r[19])
         console.print(t)
-        tot = ledger.totals()
+        tot = register.totals()
         console.print(
             f"人数 {tot['persons']:,}；资助合计 {tot['subsidy']} 元；个人缴纳合计 {tot['personal']} 元；"
-            f"退费合计 {tot['refund']} 元；中途新增 {len(ledger.mid_year)} 人",
+            f"退费合计 {tot['refund']} 元；中途新增 {len(register.mid_year)} 人",
             highlight=False,
         )
-        if ledger.mid_year:
+        if register.mid_year:
             m = Table(title="中途新增（每月25日前报送，梅州规程 第七条（二））")
             for col in ("报送月份", "截止", "人员编号", "认定日期", "资助"):
                 m.add_column(col)
-            for e in ledger.mid_year[:show]:
+            for e in register.mid_year[:show]:
                 m.add_row(
                     e.month,
                     e.deadline.isoformat(),
@@ -82,7 +82,7 @@ def plan(
                 )
             console.print(m)
     if out:
-        write_xlsx(out, enrolment.ledger_sheets(ledger))
+        write_xlsx(out, enrolment.register_sheets(register))
         console.print(f"台账已导出 ledger written: {out}", highlight=False)
 
 

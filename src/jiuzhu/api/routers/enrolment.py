@@ -1,4 +1,4 @@
-"""资助参保 enrolment: the exemption ledger (免缴台账) and the enrolment facts it needs.
+"""资助参保 enrolment: the subsidy register (资助参保台账, 免缴台账) and the enrolment facts it needs.
 
 梅州规程 第六–七条; 双鸭山实施办法 第五条; 新疆规程 第八–十二条. Masked everywhere.
 """
@@ -43,7 +43,7 @@ def plan(
 ) -> dict[str, Any]:
     """The year's 免缴台账 with totals and the mid-year additions by month."""
     with uow.read() as s:
-        return enrolment.build_ledger(s, request.app.state.policy, year).as_dict()
+        return enrolment.build_register(s, request.app.state.policy, year).as_dict()
 
 
 @router.get(
@@ -54,7 +54,7 @@ def plan(
             "content": {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
             },
-            "description": "the ledger as XLSX",
+            "description": "the register as XLSX",
         }
     },
 )
@@ -64,11 +64,11 @@ def plan_xlsx(
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*READERS)),
 ) -> Response:
-    """The ledger as XLSX (Chinese headers, masked)."""
+    """The register as XLSX (Chinese headers, masked)."""
     with uow.read() as s:
-        ledger = enrolment.build_ledger(s, request.app.state.policy, year)
+        register = enrolment.build_register(s, request.app.state.policy, year)
     return Response(
-        xlsx_bytes(enrolment.ledger_sheets(ledger)),
+        xlsx_bytes(enrolment.register_sheets(register)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="mianjiao-{year}.xlsx"'},
     )

@@ -49,7 +49,7 @@ def post_subsidies(
         raise InputError("the funding document number is required (no '/')", column="document")
     out: list[SubsidyPosting] = []
     with uow.begin() as s:
-        ledger = enrolment.build_ledger(s, policy, year)
+        ledger = enrolment.build_register(s, policy, year)
         lines = [ln for ln in ledger.lines if ln.subsidised_year == year and ln.subsidy > 0]
         counties = dict(
             s.execute(

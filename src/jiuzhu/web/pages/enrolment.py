@@ -1,4 +1,4 @@
-"""资助参保台账 (the exemption ledger 免缴台账): who is subsidised for a year, by how much,
+"""资助参保台账 (the subsidy register, 免缴台账): who is subsidised for a year, by how much,
 and in which case (梅州规程 第六–七条; 宁医保发〔2023〕102号 资助参保), exported as XLSX."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from jiuzhu.domain.errors import JiuzhuError
-from jiuzhu.services import enrolment, enrolment_page
+from jiuzhu.services import enrolment
+from jiuzhu.services.enrolment import page as enrolment_page
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import page, pager, xlsx_response
 from jiuzhu.web.security import WebUser, need, reading
@@ -20,7 +21,7 @@ add_menu("enrolment", "资助参保台账", "/enrolment", READERS, "registry", 4
 
 
 @router.get("")
-def ledger(request: Request, user: WebUser = Depends(need(*READERS))) -> Response:
+def register(request: Request, user: WebUser = Depends(need(*READERS))) -> Response:
     raw = request.query_params
     try:
         year = int(raw.get("year") or dt.date.today().year)
@@ -36,15 +37,15 @@ def ledger(request: Request, user: WebUser = Depends(need(*READERS))) -> Respons
             from jiuzhu.reports.xlsx import xlsx_bytes
 
             with reading(request) as s:
-                led = enrolment.build_ledger(s, request.app.state.policy, year)
+                led = enrolment.build_register(s, request.app.state.policy, year)
             return Response(
-                xlsx_bytes(enrolment.ledger_sheets(led)),
+                xlsx_bytes(enrolment.register_sheets(led)),
                 media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 headers={"Content-Disposition": f'attachment; filename="mianjiao-{year}.xlsx"'},
             )
         with reading(request) as s:
-            # one page chosen, counted (capped) and built in SQL (services/enrolment_page.py)
-            pg.total, pg.capped, lines = enrolment_page.ledger_page(
+            # one page chosen, counted (capped) and built in SQL (services/enrolment/page.py)
+            pg.total, pg.capped, lines = enrolment_page.register_page(
                 s, request.app.state.policy, year, case=case, psn_no=psn_no,
                 limit=pg.size, offset=pg.offset,
             )  # fmt: skip
@@ -62,7 +63,7 @@ def ledger(request: Request, user: WebUser = Depends(need(*READERS))) -> Respons
     ]
     return page(
         request,
-        "enrolment/ledger.html",
+        "enrolment/register.html",
         {
             "title": "资助参保台账",
             "breadcrumbs": [("救助对象", None), ("资助参保台账", None)],
@@ -83,7 +84,7 @@ __all__ = ["router", "xlsx_response"]
 @router.get("/totals")
 def totals(request: Request, user: WebUser = Depends(need(*READERS))) -> Response:
     """The year's totals (资助人数、资助金额、个人缴费、应退金额), asked for by a button: one
-    grouped statement over the whole registry (services/enrolment_page.ledger_totals)."""
+    grouped statement over the whole registry (services/enrolment/page.register_totals)."""
     raw = request.query_params
     try:
         year = int(raw.get("year") or dt.date.today().year)
@@ -93,7 +94,7 @@ def totals(request: Request, user: WebUser = Depends(need(*READERS))) -> Respons
     sums = None
     try:
         with reading(request) as s:
-            sums = enrolment_page.ledger_totals(s, request.app.state.policy, year)
+            sums = enrolment_page.register_totals(s, request.app.state.policy, year)
     except JiuzhuError as exc:
         problems.append(exc.message)
     return page(

@@ -1,6 +1,6 @@
-"""One page of the 免缴台账 (exemption ledger) in SQL: the persons of the page chosen,
+"""One page of the 免缴台账 (subsidy register) in SQL: the persons of the page chosen,
 filtered and counted (up to ``COUNT_CAP``) by the database, their lines then worked out by
-:func:`jiuzhu.services.enrolment.ledger_line` exactly as the whole ledger does (梅州规程
+:func:`jiuzhu.services.enrolment.register_line` exactly as the whole register does (梅州规程
 第六–七条). The year's totals come from one grouped statement, not from the lines."""
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from sqlalchemy.orm import Session
 from jiuzhu.adapters.crypto import get_cipher
 from jiuzhu.domain.errors import PolicyError
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.services import enrolment as en
+from jiuzhu.policy.money import format_fen
 from jiuzhu.services.browse import COUNT_CAP
+from jiuzhu.services.enrolment import register as en
+from jiuzhu.services.enrolment.cases import CASES
 
 
-def _case_sql(rules: en.LedgerRules) -> str:
+def _case_sql(rules: en.RegisterRules) -> str:
     """The line's case (梅州规程 第六条; 新疆规程 第十一条) as SQL over the year's enrolment
     row ``e`` and the person's first identity day ``MIN(i.begndate)``: the same branches,
-    in the same order, as :func:`jiuzhu.services.enrolment.ledger_line`."""
+    in the same order, as :func:`jiuzhu.services.enrolment.register_line`."""
     cash = rules.elsewhere_rule == "return_or_cash"
     return (
         "CASE WHEN e.status = 'employee' THEN 'employee' "
@@ -45,8 +47,8 @@ def _quoted(codes: list[str]) -> str:
     return ", ".join(f"'{c}'" for c in codes) or "''"
 
 
-def _persons_sql(rules: en.LedgerRules, case: str, psn_no: str) -> tuple[str, dict[str, Any]]:
-    """The persons of the ledger (with their case), ordered by 人员编号."""
+def _persons_sql(rules: en.RegisterRules, case: str, psn_no: str) -> tuple[str, dict[str, Any]]:
+    """the persons of the register (with their case), ordered by 人员编号."""
     in_force = sorted(rules.best_shares())
     where = [
         f"i.code IN ({_quoted(sorted(rules.entries))})",
@@ -71,12 +73,12 @@ def _persons_sql(rules: en.LedgerRules, case: str, psn_no: str) -> tuple[str, di
     return sql, params
 
 
-def ledger_page(
+def register_page(
     session: Session, policy: RegionPolicy, year: int, *, case: str = "", psn_no: str = "",
     limit: int = 20, offset: int = 0,
 ) -> tuple[int, bool, list[en.SubsidyRegisterLine]]:  # fmt: skip
     """(matching persons up to COUNT_CAP, whether there are more, the lines of the page)."""
-    rules = en.ledger_rules(policy, year)
+    rules = en.register_rules(policy, year)
     sql, params = _persons_sql(rules, case, psn_no.strip())
     n = int(
         session.scalar(text(f"SELECT COUNT(*) FROM ({sql} LIMIT {COUNT_CAP + 1}) AS x"), params)
@@ -89,13 +91,13 @@ def ledger_page(
             {**params, "limit": limit, "offset": offset},
         )
     ]
-    spans = en.ledger_spans(session, rules, psns)
-    statuses = en.ledger_statuses(session, year, psns)
-    people = en.ledger_people(session, psns)
+    spans = en.register_spans(session, rules, psns)
+    statuses = en.register_statuses(session, year, psns)
+    people = en.register_people(session, psns)
     cipher = get_cipher()
     lines = []
     for psn in psns:
-        ln = en.ledger_line(rules, psn, spans[psn], statuses, people.get(psn), cipher)
+        ln = en.register_line(rules, psn, spans[psn], statuses, people.get(psn), cipher)
         if ln is not None:
             lines.append(ln)
     return min(n, COUNT_CAP), n > COUNT_CAP, lines
@@ -105,7 +107,7 @@ UNSET = 1000
 """The share SQL gives a code whose share cannot be resolved (above any real share)."""
 
 
-def _share_sql(rules: en.LedgerRules) -> tuple[str, PolicyError | None]:
+def _share_sql(rules: en.RegisterRules) -> tuple[str, PolicyError | None]:
     """The person's best share in force (就高不就低) as SQL over their identity rows, and
     the error of a code whose share is not set (its persons get ``UNSET``)."""
     best = rules.best_shares()
@@ -118,11 +120,11 @@ def _share_sql(rules: en.LedgerRules) -> tuple[str, PolicyError | None]:
     return (f"MAX(CASE i.code {whens} ELSE NULL END)" if whens else "NULL"), err
 
 
-def ledger_totals(session: Session, policy: RegionPolicy, year: int) -> dict[str, Any]:
+def register_totals(session: Session, policy: RegionPolicy, year: int) -> dict[str, Any]:
     """The year's totals (persons, premium, subsidy, personal, refund, persons by case) from
     one grouped statement: lines that differ only by person are counted, not built; the
-    amounts per group are those :func:`jiuzhu.services.enrolment.ledger_line` gives."""
-    rules = en.ledger_rules(policy, year)
+    amounts per group are those :func:`jiuzhu.services.enrolment.register_line` gives."""
+    rules = en.register_rules(policy, year)
     sql, params = _persons_sql(rules, "", "")
     share_sql, unset = _share_sql(rules)
     sql = sql.replace(
@@ -135,11 +137,11 @@ def ledger_totals(session: Session, policy: RegionPolicy, year: int) -> dict[str
     )
     premium = rules.premium
     out = {"persons": 0, "premium": 0, "subsidy": 0, "personal": 0, "refund": 0}
-    by_case = dict.fromkeys(en.CASES, 0)
+    by_case = dict.fromkeys(CASES, 0)
     for kase, share, fen, n in session.execute(text(grouped), params):
         if unset is not None and int(share) == UNSET:
             raise unset
-        base = en._half_up_fen(premium, Decimal(str(share)))
+        base = en.half_up_fen(premium, Decimal(str(share)))
         subsidy, personal, refund = base, premium - base, 0
         if kase in ("employee", "elsewhere"):
             subsidy, personal = 0, 0
@@ -156,5 +158,5 @@ def ledger_totals(session: Session, policy: RegionPolicy, year: int) -> dict[str
         out["subsidy"] += n * subsidy
         out["personal"] += n * personal
         out["refund"] += n * refund
-    return {**{k: en.format_fen(v) if k != "persons" else v for k, v in out.items()},
+    return {**{k: format_fen(v) if k != "persons" else v for k, v in out.items()},
             "by_case": by_case}  # fmt: skip

@@ -10,11 +10,12 @@ from jiuzhu.adapters.db.enrolment_tables import ENROLMENT_STATUSES
 from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.schema import IDENTITY_CODES
 from jiuzhu.reports.xlsx import Sheet
+from jiuzhu.services.enrolment.cases import CASES
 
 if TYPE_CHECKING:
-    from jiuzhu.services.enrolment import SubsidyRegister, SubsidyRegisterLine
+    from jiuzhu.services.enrolment.register import SubsidyRegister, SubsidyRegisterLine
 
-LEDGER_HEADERS = (
+REGISTER_HEADERS = (
     "人员编号",
     "姓名",
     "身份证号码",
@@ -45,7 +46,7 @@ def _identity_list(codes: Sequence[str], top: str) -> str:
     )
 
 
-def ledger_row(ln: SubsidyRegisterLine) -> list[Any]:
+def register_row(ln: SubsidyRegisterLine) -> list[Any]:
     return [
         ln.psn_no,
         ln.name,
@@ -70,21 +71,20 @@ def ledger_row(ln: SubsidyRegisterLine) -> list[Any]:
     ]
 
 
-def ledger_sheets(ledger: SubsidyRegister) -> list[Sheet]:
+def register_sheets(register: SubsidyRegister) -> list[Sheet]:
     """免缴台账, 中途新增 (by month, 25th deadline), 退费, 汇总 — Chinese headers, masked."""
-    from jiuzhu.services.enrolment import CASES
 
-    t = ledger.totals()
+    t = register.totals()
     head = [
-        f"{ledger.year}年度医疗救助资助参保免缴台账（{ledger.region}）",
-        f"个人缴费标准 {format_fen(ledger.premium)} 元（{ledger.premium_ref}）；"
+        f"{register.year}年度医疗救助资助参保免缴台账（{register.region}）",
+        f"个人缴费标准 {format_fen(register.premium)} 元（{register.premium_ref}）；"
         "★ 为就高不就低的最高身份；证件号码、姓名已脱敏",
     ]
     return [
         Sheet(
             "免缴台账",
-            LEDGER_HEADERS,
-            (ledger_row(ln) for ln in ledger.lines),
+            REGISTER_HEADERS,
+            (register_row(ln) for ln in register.lines),
             widths=(16, 8, 22, 28, 14, 18, 14, 10, 8, 12, 12, 12, 12, 12, 22, 40, 40, 8, 12, 50),
             notes=head,
         ),
@@ -113,7 +113,7 @@ def ledger_sheets(ledger: SubsidyRegister) -> list[Sheet]:
                     format_fen(m.line.subsidy),
                     m.line.case_text,
                 ]
-                for m in ledger.mid_year
+                for m in register.mid_year
             ),
             widths=(10, 12, 16, 8, 22, 12, 14, 12, 40),
             notes=[
@@ -133,7 +133,7 @@ def ledger_sheets(ledger: SubsidyRegister) -> list[Sheet]:
                     format_fen(ln.refund),
                     ln.case_ref,
                 ]
-                for ln in ledger.lines
+                for ln in register.lines
                 if ln.refund
             ),
             widths=(16, 8, 22, 12, 12, 30),
