@@ -153,10 +153,7 @@ def applications(request: Request, user: WebUser = Depends(need(*READERS))) -> R
 def queue(request: Request, level: str, user: WebUser = Depends(need(*LEVELS))) -> Response:
     if level not in LEVELS:
         raise InputError(f"没有审核环节 {level}")
-    if not user.can(level):
-        from jiuzhu.web.security import Forbidden
-
-        raise Forbidden(f"您的岗位不能办理{LEVEL_ZH[level]}")
+    user.require(level, why=f"您的岗位不能办理{LEVEL_ZH[level]}")
     rows = rb.list_applications(
         uow_of(request), region=request.app.state.region, awaiting=level, limit=100000
     )
