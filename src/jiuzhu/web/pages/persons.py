@@ -75,13 +75,13 @@ def persons(request: Request, user: WebUser = Depends(need(*READERS))) -> Respon
                 HEADERS,
                 (
                     [
-                        r["psn_no"],
-                        r["certno"],
-                        r["name"],
-                        r["sex"],
-                        r["birth_date"],
-                        r["household_no"],
-                        r["insured_region"],
+                        r.psn_no,
+                        r.certno,
+                        r.name,
+                        r.sex,
+                        r.birth_date.isoformat() if r.birth_date else None,
+                        r.household_no,
+                        r.insured_region,
                     ]
                     for r in rows
                 ),
