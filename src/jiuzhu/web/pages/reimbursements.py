@@ -16,11 +16,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from jiuzhu.domain.errors import InputError, JiuzhuError
 from jiuzhu.reports.pdf import render
-from jiuzhu.services import reimbursement as rb
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH, STATUS_ZH
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import page, pager, xlsx_response
 from jiuzhu.web.security import WebUser, need, uow_of
+from jiuzhu.wire import reimbursement as rb
 
 router = APIRouter(prefix="/reimbursements")
 READERS = ("intake", "first_review", "second_review", "approval", "finance", "auditor")
