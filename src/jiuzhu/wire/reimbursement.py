@@ -170,9 +170,15 @@ def batch_json(b: BatchView) -> dict[str, Any]:
         "confirmed_at": _time(b.confirmed_at),
         "bank_reference": b.bank_reference,
         "items": [
-            {"app_no": i.app_no, "psn_no": i.psn_no, "account_name": i.account_name,
-             "bank_name": i.bank_name, "account_no": i.account_no,
-             "amount": format_fen(i.amount), "status": i.status}
+            {
+                "app_no": i.app_no,
+                "psn_no": i.psn_no,
+                "account_name": i.account_name,
+                "bank_name": i.bank_name,
+                "account_no": i.account_no,
+                "amount": format_fen(i.amount),
+                "status": i.status,
+            }
             for i in b.items
         ],  # fmt: skip
     }
@@ -228,9 +234,34 @@ def get_application(
     return application_json(svc.get_application(uow, app_no, today=today, trail=trail))
 
 
-def list_applications(uow: UnitOfWork, **filters: Any) -> list[dict[str, Any]]:
-    """:func:`jiuzhu.services.reimbursement.list_applications`' filters, as JSON."""
-    return [application_json(a) for a in svc.list_applications(uow, **filters)]
+def list_applications(
+    uow: UnitOfWork,
+    *,
+    region: str | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+    due_within: int | None = None,
+    reviewer: str | None = None,
+    awaiting: str | None = None,
+    psn_no: str | None = None,
+    today: dt.date | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    rows = svc.list_applications(
+        uow,
+        region=region,
+        status=status,
+        overdue=overdue,
+        due_within=due_within,
+        reviewer=reviewer,
+        awaiting=awaiting,
+        psn_no=psn_no,
+        today=today,
+        limit=limit,
+        offset=offset,
+    )
+    return [application_json(a) for a in rows]
 
 
 def create_batch(
