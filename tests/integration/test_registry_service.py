@@ -17,8 +17,8 @@ from jiuzhu.adapters.db.uow import UnitOfWork, audit_trail
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import Conflict, InputError, NotFound
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.services import registry
 from jiuzhu.services.identity_import import import_identities
+from jiuzhu.wire import registry
 
 D = dt.date
 

@@ -28,10 +28,10 @@ from jiuzhu.adapters.db.tables import AuditLog, PersonYearTotals, Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.errors import PermissionDenied, WorkflowError
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.services import reimbursement as rb
 from jiuzhu.services.fund.queries import findings, trial_balance
 from jiuzhu.services.reimbursement.common import claim_from_body
 from jiuzhu.services.settlement import settle
+from jiuzhu.wire import reimbursement as rb
 
 NX = RegionPolicy.load("ningxia")
 D = dt.date

@@ -13,7 +13,7 @@ from reimb_helpers import APPROVER, FIRST, INTAKE, SECOND, add_person, applicati
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.reports.pdf import render
-from jiuzhu.services import reimbursement as rb
+from jiuzhu.wire import reimbursement as rb
 
 NX = RegionPolicy.load("ningxia")
 

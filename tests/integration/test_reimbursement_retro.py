@@ -17,7 +17,7 @@ from sqlalchemy import select
 from jiuzhu.adapters.db.tables import PersonYearTotals, Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.services import reimbursement as rb
+from jiuzhu.wire import reimbursement as rb
 
 D = dt.date
 

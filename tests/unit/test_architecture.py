@@ -98,7 +98,8 @@ def test_the_checker_sees_imports() -> None:
 FRONT_END_PAGES = ("api/routers", "web/pages")
 TABLES_AND_SQL = ("sqlalchemy", "jiuzhu.adapters.db", "psycopg")
 ALLOWED_FROM_DB = {("jiuzhu.adapters.db.uow", "UnitOfWork")}
-FRONT_ENDS = ("jiuzhu.api", "jiuzhu.web", "jiuzhu.cli")
+FRONT_ENDS = ("jiuzhu.api", "jiuzhu.web", "jiuzhu.cli", "jiuzhu.wire")
+"""``jiuzhu.wire`` is the JSON form the API and the CLI share: an edge, used by both."""
 
 
 def _files(*folders: str) -> list[Path]:
@@ -148,6 +149,29 @@ def test_cli_imports_no_api_or_web(path: Path) -> None:
 def test_services_and_adapters_import_no_front_end(path: Path) -> None:
     bad = [f"line {n}: {name}" for n, name in _imported_names(path) if _hits(name, FRONT_ENDS)]
     assert not bad, f"{_rel(path)} imports a front end: {bad}"
+
+
+# -- typed views (issue 12 item 3) ----------------------------------------------------------
+#
+# Reads return typed views with amounts in fen and dates as dates; the front ends format
+# them (``jiuzhu.wire``, ``reports``). The modules converted so far import no formatter.
+
+VIEW_MODULES = (
+    "services/registry/queries.py",
+    "services/reimbursement/views.py",
+    "services/reimbursement/queries.py",
+    "services/reimbursement/common.py",
+)
+
+
+@pytest.mark.parametrize("path", [SRC / m for m in VIEW_MODULES], ids=_rel)
+def test_view_modules_format_no_money(path: Path) -> None:
+    bad = [
+        f"line {n}: {mod}.{name}"
+        for n, mod, name in _imported_symbols(path)
+        if mod == "jiuzhu.policy.money" and name == "format_fen"
+    ]
+    assert not bad, f"{_rel(path)} formats amounts; return fen and format at the edge: {bad}"
 
 
 def test_the_front_end_checker_sees_names() -> None:

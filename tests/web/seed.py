@@ -11,10 +11,10 @@ from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.schemas import SettlementIn
 from jiuzhu.domain.pii import certno_check_digit
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.services import reimbursement as rb
 from jiuzhu.services.access.api_keys import create_api_key
 from jiuzhu.services.identity_import import import_identities
 from jiuzhu.services.settlement import settle
+from jiuzhu.wire import reimbursement as rb
 
 HEADER = "psn_no,certno,psn_name,identity,begndate,enddate"
 MATERIALS = [

@@ -14,7 +14,7 @@ from jiuzhu.config import get_settings
 def test_demo_has_a_login_per_role(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from jiuzhu.cli.demo import prepare
     from jiuzhu.cli.demo_web import ROLE_LOGINS
-    from jiuzhu.services import reimbursement as rb
+    from jiuzhu.wire import reimbursement as rb
 
     monkeypatch.setenv("JIUZHU_VAR_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()

@@ -80,15 +80,15 @@ def demo_reimbursements(uow: Any, policy: Any, people: list[dict[str, Any]], yea
             rb.review(
                 uow,
                 policy,
-                app["app_no"],
+                app.app_no,
                 staff=staff[lv],
                 decision="approve",
                 reason="材料齐全，符合规定",
             )
         if stage == "paid":
-            paid.append(app["app_no"])
+            paid.append(app.app_no)
     if paid:
         b = rb.create_batch(uow, policy.region, staff=staff["finance"], app_nos=paid)
-        rb.export_batch(uow, b["batch_no"], "xlsx", staff=staff["finance"])
-        rb.confirm_batch(uow, b["batch_no"], staff=staff["finance"], bank_reference="DEMO-BANK-1")
+        rb.export_batch(uow, b.batch_no, "xlsx", staff=staff["finance"])
+        rb.confirm_batch(uow, b.batch_no, staff=staff["finance"], bank_reference="DEMO-BANK-1")
     return made

@@ -12,8 +12,8 @@ from jiuzhu.cli.common import OperatorFileOption, ParamOption, console, load_pol
 from jiuzhu.cli.identities import _date
 from jiuzhu.cli.keys import cli_actor
 from jiuzhu.config import get_settings
-from jiuzhu.services import registry
 from jiuzhu.services.enrolment import enrolment_of, status_label
+from jiuzhu.wire import registry
 
 app = typer.Typer(help="救助对象 persons in the registry (masked).", no_args_is_help=True)
 
@@ -30,7 +30,7 @@ def add(
     """Register a person (ID number and name encrypted at rest)."""
     with UnitOfWork().begin() as s:
         p = registry.create_person(s, cli_actor(), psn_no, certno, name, household, insured_region)
-        d = registry.person_summary(p)
+        d = registry.person_json(p)
     console.print(f"已登记 registered {d['psn_no']} {d['name']} {d['certno']}", highlight=False)
 
 

@@ -32,7 +32,7 @@ from jiuzhu.domain.dates import parse_date
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.reports.pdf import render
-from jiuzhu.services import reimbursement as rb
+from jiuzhu.wire import reimbursement as rb
 
 app = typer.Typer(
     help="零星报销 manual reimbursement: intake, list, review, pay, pdf.", no_args_is_help=True

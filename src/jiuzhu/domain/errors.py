@@ -87,13 +87,24 @@ class Conflict(JiuzhuError):
 
 
 class PermissionDenied(JiuzhuError):
+    """Signed in, but this account, role or key may not do this (every front end: 403)."""
+
     code = "forbidden"
     http_status = 403
 
 
 class Unauthorized(JiuzhuError):
+    """Not signed in, or the credentials are wrong (every front end: 401)."""
+
     code = "unauthorized"
     http_status = 401
+
+
+class SessionEnded(Unauthorized):
+    """No open web session (no cookie, unknown, ended, idle, or the account disabled):
+    the web sends the browser to the login page."""
+
+    code = "login_required"
 
 
 class WorkflowError(JiuzhuError):

@@ -22,6 +22,9 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from jiuzhu.policy.money import format_fen
+from jiuzhu.services.reimbursement.views import DocumentView
+
 FONT = "STSong-Light"
 _registered = False
 
@@ -287,8 +290,74 @@ BUILDERS: dict[str, Callable[[dict[str, Any], dict[str, ParagraphStyle]], list[F
 }
 
 
-def render(data: dict[str, Any]) -> bytes:
-    """The document ``data["kind"]`` (receipt | notice | decision) as PDF bytes."""
+def _money(v: int | None) -> str | None:
+    return None if v is None else format_fen(v)
+
+
+def facts(doc: DocumentView) -> dict[str, Any]:
+    """What the document prints, formatted: amounts in yuan, personal data as masked."""
+    a = doc.application
+    ag = a.agent
+    return {
+        "kind": doc.kind,
+        "title": doc.title,
+        "agency": doc.agency,
+        "app_no": a.app_no,
+        "status": a.status,
+        "psn_no": a.psn_no,
+        "applicant_name": a.applicant_name or "（名册无姓名）",
+        "applicant_certno": a.applicant_certno,
+        "agent": {"name": ag.name, "certno": ag.certno, "relation": ag.relation or ""}
+        if ag
+        else None,
+        "bank_name": a.bank_name or "",
+        "account_no": a.account_no,
+        "received_on": a.received_on,
+        "deadline": a.deadline,
+        "deadline_days": a.deadline_working_days,
+        "flow_ref": a.flow_ref or "",
+        "levels": [lv.level_zh for lv in a.levels],
+        "materials_required": [
+            {"name": m.name, "ref": m.ref, "when": m.when} for m in doc.materials_required
+        ],
+        "materials_presented": list(doc.materials_presented),
+        "problems": a.problems,
+        "claims": [
+            {
+                "seq": c.seq,
+                "setl_id": c.body.get("setl_id"),
+                "med_type": c.body.get("med_type"),
+                "begndate": c.body.get("begndate"),
+                "enddate": c.body.get("enddate"),
+                "base": format_fen(c.base),
+                "maf_pay": _money(c.maf_pay),
+                "tilt_pay": _money(c.tilt_pay),
+            }
+            for c in a.claims or ()
+        ],  # fmt: skip
+        "approved_maf": _money(a.approved_maf),
+        "approved_tilt": _money(a.approved_tilt),
+        "approved_total": _money(a.approved_total),
+        "decisions": [
+            {
+                "level_zh": x.level_zh,
+                "decision_zh": x.decision_zh,
+                "reason": x.reason,
+                "actor": x.actor,
+                "actor_name": x.actor_name,
+                "at": x.at.isoformat(sep=" "),
+            }
+            for x in a.decisions or ()
+        ],  # fmt: skip
+        "decided_at": a.decided_at,
+        "decision_reason": a.decision_reason or "",
+        "intake_by": a.intake_by,
+    }
+
+
+def render(document: DocumentView) -> bytes:
+    """The document ``document.kind`` (receipt | notice | decision) as PDF bytes."""
+    data = facts(document)
     st = _styles()
     buf = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -45,9 +45,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jiuzhu.domain.errors import JiuzhuError
+from jiuzhu.domain.errors import JiuzhuError, SessionEnded
 from jiuzhu.web.render import HERE, page
-from jiuzhu.web.security import LoginRequired
 
 SWAGGER = "/static/vendor/swagger-ui-5.35.0"
 CSP = (
@@ -88,7 +87,7 @@ def install_html_errors(app: FastAPI) -> None:
         if _is_api(request):
             return await api[JiuzhuError](request, exc)  # type: ignore[no-any-return]
         assert isinstance(exc, JiuzhuError)
-        if isinstance(exc, LoginRequired):
+        if isinstance(exc, SessionEnded):
             return _login_redirect(request, exc)
         return _error_page(request, exc.http_status, exc.message)
 

@@ -4,6 +4,8 @@ A session is a random cookie (HttpOnly, SameSite=Strict, Secure when served over
 only its hash is stored (``web_session``). A session unused for ``IDLE_MINUTES`` ends.
 Every request that changes anything carries the session's CSRF token (form field
 ``csrf_token`` or header ``X-CSRF-Token``); without it the request is refused (403).
+Refusals are the domain's errors (``SessionEnded``: to the login page; ``PermissionDenied``:
+403), raised by the access service and mapped to an answer in ``jiuzhu.web`` once.
 Each page, button and URL names the permissions that may use it (:func:`need`): the check
 is made here on the server, hiding a menu item is only a courtesy
 (宁医保发〔2023〕102号 第五–九条 岗位职责、分级审批、全程痕迹管理).
@@ -22,10 +24,9 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.clock import utcnow
-from jiuzhu.domain.errors import JiuzhuError
+from jiuzhu.domain.errors import PermissionDenied, SessionEnded
 from jiuzhu.services.access.web_sessions import (
     OpenSession,
-    SessionEnded,
     end_sessions_of,
     open_session,
     sign_in,
@@ -41,16 +42,9 @@ IDLE_MINUTES = 20
 TOUCH_SECONDS = 30  # last_seen is written at most this often per session
 
 
-class LoginRequired(SessionEnded):
-    """Not signed in (no cookie, or its session ended): the browser goes to the login page."""
+class CsrfFailed(PermissionDenied):
+    """A changing request without the session's CSRF token (403, like any refusal)."""
 
-
-class Forbidden(JiuzhuError):
-    code = "forbidden"
-    http_status = 403
-
-
-class CsrfFailed(Forbidden):
     code = "csrf_failed"
 
 
@@ -65,18 +59,15 @@ def uow_of(request: Request) -> UnitOfWork:
 def _load(request: Request) -> WebUser:
     sid = request.cookies.get(COOKIE)
     if not sid:
-        raise LoginRequired("请先登录 please sign in")
+        raise SessionEnded("请先登录 please sign in")
     uow = uow_of(request)
     t = utcnow()
-    try:
-        o = open_session(uow, sid)
-    except SessionEnded as exc:
-        raise LoginRequired(exc.message) from None
+    o = open_session(uow, sid)
     idle = t - o.last_seen_at
     user = o
     if idle > dt.timedelta(minutes=IDLE_MINUTES):
         sign_out(uow, sid, "idle")
-        raise LoginRequired(f"超过 {IDLE_MINUTES} 分钟未操作，已自动退出，请重新登录 idle timeout")
+        raise SessionEnded(f"超过 {IDLE_MINUTES} 分钟未操作，已自动退出，请重新登录 idle timeout")
     if idle > dt.timedelta(seconds=TOUCH_SECONDS):
         touch(uow, user.session_id, t)
     return user
@@ -104,8 +95,7 @@ def need(*perms: str) -> Callable[..., Any]:
     async def dep(request: Request) -> WebUser:
         user = _load(request)
         request.state.web_user = user
-        if not user.can(*perms):
-            raise Forbidden("您的岗位无权访问此页面或操作 your role may not use this")
+        user.require(*perms)
         await check_csrf(request, user)
         return user
 
@@ -116,7 +106,7 @@ def need(*perms: str) -> Callable[..., Any]:
 def optional_user(request: Request) -> WebUser | None:
     try:
         return _load(request)
-    except LoginRequired:
+    except SessionEnded:
         return None
 
 

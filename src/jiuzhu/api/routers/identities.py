@@ -19,9 +19,9 @@ from jiuzhu.api.schemas import ERROR_RESPONSES, Date
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.loader import load_operator_file
-from jiuzhu.services import registry
 from jiuzhu.services.identity_import import import_identities
 from jiuzhu.services.identity_import import queries as batch_queries
+from jiuzhu.wire import registry
 
 router = APIRouter(tags=["救助身份 identities"], responses=ERROR_RESPONSES)
 MAX_UPLOAD = 512 * 1024 * 1024
@@ -155,7 +155,7 @@ def add_identity(
         i = registry.add_identity(
             s, p.actor, psn_no, code, body.begndate, body.enddate, body.source, body.source_doc
         )
-        return registry.identity_dict(i)
+        return registry.identity_json(i)
 
 
 @router.patch("/api/v1/identities/{identity_id}")
@@ -175,7 +175,7 @@ def change_identity(
             clear_enddate=body.reopen,
             source_doc=body.source_doc,
         )
-        return registry.identity_dict(i)
+        return registry.identity_json(i)
 
 
 @router.post("/api/v1/identities/{identity_id}:end")
@@ -188,4 +188,4 @@ def end_identity(
     """End an identity on ``enddate`` (included) — 新疆规程 第六条 动态调整."""
     with uow.begin() as s:
         i = registry.end_identity(s, p.actor, identity_id, body.enddate, body.source_doc)
-        return registry.identity_dict(i)
+        return registry.identity_json(i)

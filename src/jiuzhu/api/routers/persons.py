@@ -15,8 +15,8 @@ from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES, Date
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.pii import looks_like_certno
-from jiuzhu.services import registry
 from jiuzhu.services.enrolment import enrolment_of
+from jiuzhu.wire import registry
 
 router = APIRouter(prefix="/api/v1/persons", tags=["救助对象 persons"], responses=ERROR_RESPONSES)
 READERS = (
@@ -95,7 +95,7 @@ def create_person(
         person = registry.create_person(
             s, p.actor, body.psn_no, body.certno, body.name, body.household_no, body.insured_region
         )
-        return registry.person_summary(person)
+        return registry.person_json(person)
 
 
 @router.get("/{psn_no}")

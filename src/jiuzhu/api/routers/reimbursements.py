@@ -20,7 +20,7 @@ from jiuzhu.api.schemas import Date
 from jiuzhu.domain.errors import PermissionDenied
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.reports.pdf import render
-from jiuzhu.services import reimbursement as rb
+from jiuzhu.wire import reimbursement as rb
 
 router = APIRouter(tags=["零星报销 reimbursements"])
 

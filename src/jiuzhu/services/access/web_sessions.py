@@ -15,16 +15,9 @@ from jiuzhu.adapters.db.tables import StaffUser
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.web_tables import WebSession
 from jiuzhu.domain.clock import utcnow
-from jiuzhu.domain.errors import JiuzhuError
+from jiuzhu.domain.errors import PermissionDenied, SessionEnded
 from jiuzhu.services.access.login import verify_login
 from jiuzhu.services.access.roles import roles_of
-
-
-class SessionEnded(JiuzhuError):
-    """No open session for this cookie (unknown, ended, or the account disabled)."""
-
-    code = "login_required"
-    http_status = 401
 
 
 @dataclass(frozen=True)
@@ -54,6 +47,13 @@ class OpenSession:
         if not perms or "admin" in self.perms:
             return True
         return any(p in self.perms for p in perms)
+
+    def require(
+        self, *perms: str, why: str = "您的岗位无权访问此页面或操作 your role may not use this"
+    ) -> None:
+        """:class:`PermissionDenied` unless the session holds one of ``perms``."""
+        if not self.can(*perms):
+            raise PermissionDenied(why)
 
 
 def sign_in(uow: UnitOfWork, username: str, password: str) -> str:

@@ -7,6 +7,7 @@ settlements, reimbursements, audit history). Personal data masked unless reveale
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -47,24 +48,24 @@ def person_query(
 
 def list_persons(
     session: Session, q: Select[Any], limit: int, offset: int
-) -> tuple[int, bool, list[dict[str, Any]]]:
+) -> tuple[int, bool, list[registry.PersonView]]:
     total, capped = capped_count(session, q)
     cipher = get_cipher()
     rows = session.scalars(q.order_by(Person.psn_no).limit(limit).offset(offset))
-    return total, capped, [registry.person_summary(p, cipher) for p in rows]
+    return total, capped, [registry.person_view(p, cipher) for p in rows]
 
 
-def all_persons(session: Session, q: Select[Any], limit: int = 100000) -> list[dict[str, Any]]:
+def all_persons(session: Session, q: Select[Any], limit: int = 100000) -> list[registry.PersonView]:
     cipher = get_cipher()
     return [
-        registry.person_summary(p, cipher)
+        registry.person_view(p, cipher)
         for p in session.scalars(q.order_by(Person.psn_no).limit(limit))
     ]
 
 
 def find_by_certno(
     session: Session, certno: str, name: str | None, actor: str
-) -> dict[str, Any] | None:
+) -> registry.PersonView | None:
     """One person by full ID number through its keyed hash; with ``name``, the stored name
     must match too. The look-up is audited with the number masked."""
     text = (certno or "").strip().upper()
@@ -86,7 +87,7 @@ def find_by_certno(
         None,
         {"by": "certno+name" if name else "certno", "found": p is not None},
     )
-    return registry.person_summary(p, cipher) if p else None
+    return registry.person_view(p, cipher) if p else None
 
 
 def reveal(session: Session, psn_no: str, reason: str, actor: str) -> dict[str, str]:
@@ -106,20 +107,26 @@ def reveal(session: Session, psn_no: str, reason: str, actor: str) -> dict[str, 
 def person_page(
     session: Session, psn_no: str, policy: RegionPolicy, day: dt.date, actor: str
 ) -> dict[str, Any]:
-    d = registry.person_detail(session, psn_no, policy, day)
+    detail = registry.person_detail(session, psn_no, policy, day)
     batches = {
         b.id: b
         for b in session.scalars(
             select(ImportBatch).where(
-                ImportBatch.id.in_([i["batch_id"] for i in d["identities"] if i["batch_id"]])
+                ImportBatch.id.in_([i.batch_id for i in detail.identities if i.batch_id])
             )
         )
     }
-    for i in d["identities"]:
-        b = batches.get(i["batch_id"]) if i["batch_id"] else None
-        i["batch"] = (
-            {"id": b.id, "file_name": b.file_name, "created_at": b.created_at} if b else None
-        )
+    # the page's model: the person's view with its identities, each with its import batch
+    d: dict[str, Any] = {
+        **asdict(detail.person),
+        "as_of": detail.as_of,
+        "highest_identity": detail.highest_identity,
+    }
+    d["identities"] = []
+    for i in detail.identities:
+        b = batches.get(i.batch_id) if i.batch_id else None
+        batch = {"id": b.id, "file_name": b.file_name, "created_at": b.created_at} if b else None
+        d["identities"].append({**asdict(i), "name": i.name, "batch": batch})
     d["enrolment"] = enrolment_of(session, psn_no)
     d["totals"] = list(
         session.scalars(

@@ -2,6 +2,9 @@
 
 宁医保发〔2023〕102号 第十九至二十三条; 新疆规程 第十七条; 梅州规程 第十条、第十二条（三）;
 双鸭山实施办法 第十二条; 柳州任务清单 七（四）.
+
+Reads and use cases return typed views (``views``: amounts in fen, days as dates); the
+front ends format them (``jiuzhu.wire.reimbursement``, ``reports.pdf``, ``reports.bank_file``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Shared pieces of manual reimbursement: parsing, numbering, masking, views, the preview."""
+"""Shared pieces of manual reimbursement: parsing, numbering, masking, typed views (amounts
+in fen), the preview."""
 
 from __future__ import annotations
 
@@ -33,11 +34,18 @@ from jiuzhu.domain.pii import mask_account as _mask_account
 from jiuzhu.domain.pii import mask_certno, mask_name
 from jiuzhu.domain.reimbursement_status import application_zh
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.policy.money import AmountError, format_fen, parse_fen
+from jiuzhu.policy.money import AmountError, parse_fen
 from jiuzhu.services.access.roles import effective_roles
 from jiuzhu.services.calc import CLAIM_FLAGS, CLAIM_REQUIRED
 from jiuzhu.services.reimbursement.deadline import working_days_between
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH, REGION_PREFIX
+from jiuzhu.services.reimbursement.views import (
+    AgentView,
+    ApplicationView,
+    ClaimView,
+    DecisionView,
+    LevelView,
+)
 
 OPEN_STATUSES = ("in_review", "approved")
 """Still running against the deadline: 第二十三条 counts until the money is paid (发放到位)."""
@@ -226,17 +234,13 @@ def decisions_of(s: Session, app: ReimbApplication) -> list[ReimbDecision]:
     )
 
 
-def money(v: int | None) -> str | None:
-    return None if v is None else format_fen(v)
-
-
 def app_view(
     s: Session,
     app: ReimbApplication,
     *,
     today: dt.date | None = None,
     detail: bool = True,
-) -> dict[str, Any]:
+) -> ApplicationView:
     """The application as a case worker (or a web page) sees it: personal data masked."""
     today = today or dt.date.today()
     levels: list[str] = list(app.levels or [])
@@ -255,98 +259,90 @@ def app_view(
         overdue = today > app.deadline
     agent = None
     if app.agent_certno_enc or app.agent_name_enc:
-        agent = {
-            "name": mask_name(dec(app.agent_name_enc)),
-            "certno": mask_certno(dec(app.agent_certno_enc)),
-            "relation": app.agent_relation,
-        }
+        agent = AgentView(
+            mask_name(dec(app.agent_name_enc)),
+            mask_certno(dec(app.agent_certno_enc)),
+            app.agent_relation,
+        )
     batch_no = None
     if app.payment_batch_id:
         b = s.get(ReimbPaymentBatch, app.payment_batch_id)
         batch_no = b.batch_no if b else None
-    out: dict[str, Any] = {
-        "app_no": app.app_no,
-        "region": app.region,
-        "status": app.status,
-        "status_zh": application_zh(app.status),
-        "psn_no": app.psn_no,
-        "applicant_name": mask_name(dec(app.applicant_name_enc)),
-        "applicant_certno": mask_certno(dec(app.applicant_certno_enc)),
-        "agent": agent,
-        "bank_name": app.bank_name,
-        "account_name": mask_name(dec(app.account_name_enc)),
-        "account_no": mask_account(dec(app.account_no_enc)),
-        "received_on": app.received_on.isoformat(),
-        "deadline": app.deadline.isoformat() if app.deadline else None,
-        "deadline_working_days": app.deadline_days,
-        "working_days_left": left,
-        "overdue": overdue,
-        "levels": [
-            {
-                "level": lv,
-                "level_zh": LEVEL_ZH.get(lv, lv),
-                "state": "done"
-                if i < app.current_step
-                else ("current" if lv == current else "pending"),
-            }
+    return ApplicationView(
+        app_no=app.app_no,
+        region=app.region,
+        status=app.status,
+        status_zh=application_zh(app.status),
+        psn_no=app.psn_no,
+        applicant_name=mask_name(dec(app.applicant_name_enc)),
+        applicant_certno=mask_certno(dec(app.applicant_certno_enc)),
+        agent=agent,
+        bank_name=app.bank_name,
+        account_name=mask_name(dec(app.account_name_enc)),
+        account_no=mask_account(dec(app.account_no_enc)),
+        received_on=app.received_on,
+        deadline=app.deadline,
+        deadline_working_days=app.deadline_days,
+        working_days_left=left,
+        overdue=overdue,
+        levels=tuple(
+            LevelView(
+                lv,
+                LEVEL_ZH.get(lv, lv),
+                "done" if i < app.current_step else ("current" if lv == current else "pending"),
+            )
             for i, lv in enumerate(levels)
-        ],
-        "current_level": current,
-        "current_level_zh": LEVEL_ZH.get(current, "") if current else None,
-        "flow_ref": app.flow_ref,
-        "retro": app.retro,
-        "retro_anchor": app.retro_anchor.isoformat() if app.retro_anchor else None,
-        "retro_window_start": (
-            app.retro_window_start.isoformat() if app.retro_window_start else None
         ),
-        "account_year": app.account_year,
-        "claimed_total": money(app.claimed_total),
-        "approved_maf": money(app.approved_maf),
-        "approved_tilt": money(app.approved_tilt),
-        "approved_total": money(app.approved_total),
-        "decided_at": app.decided_at.isoformat(sep=" ") if app.decided_at else None,
-        "decision_reason": app.decision_reason,
-        "payment_batch": batch_no,
-        "paid_at": app.paid_at.isoformat(sep=" ") if app.paid_at else None,
-        "problems": list(app.problems or []),
-        "intake_by": app.intake_by,
-        "created_at": app.created_at.isoformat(sep=" "),
-    }
-    if detail:
-        out["materials"] = list(app.materials or [])
-        out["claims"] = [
-            {
-                "seq": c.seq,
-                **{k: c.body.get(k) for k in ("setl_id", "med_type", "begndate", "enddate")},
-                **{
-                    k: c.body.get(k)
-                    for k in ("setl_time", "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay")
-                },
-                "base": format_fen(c.base),
-                "maf_pay": money(c.maf_pay),
-                "tilt_pay": money(c.tilt_pay),
-                "reason": (c.answer or {}).get("reason"),
-                "identity": (c.answer or {}).get("identity"),
-            }
-            for c in claims_of(s, app)
-        ]
-        out["decisions"] = [decision_view(d) for d in decisions_of(s, app)]
-    return out
+        current_level=current,
+        current_level_zh=LEVEL_ZH.get(current, "") if current else None,
+        flow_ref=app.flow_ref,
+        retro=app.retro,
+        retro_anchor=app.retro_anchor,
+        retro_window_start=app.retro_window_start,
+        account_year=app.account_year,
+        claimed_total=app.claimed_total,
+        approved_maf=app.approved_maf,
+        approved_tilt=app.approved_tilt,
+        approved_total=app.approved_total,
+        decided_at=app.decided_at,
+        decision_reason=app.decision_reason,
+        payment_batch=batch_no,
+        paid_at=app.paid_at,
+        problems=list(app.problems or []),
+        intake_by=app.intake_by,
+        created_at=app.created_at,
+        materials=list(app.materials or []) if detail else None,
+        claims=tuple(claim_view(c) for c in claims_of(s, app)) if detail else None,
+        decisions=tuple(decision_view(d) for d in decisions_of(s, app)) if detail else None,
+    )
 
 
-def decision_view(d: ReimbDecision) -> dict[str, Any]:
-    return {
-        "step": d.step + 1,
-        "level": d.level,
-        "level_zh": LEVEL_ZH.get(d.level, d.level),
-        "decision": d.decision,
-        "decision_zh": "同意" if d.decision == "approve" else "不同意",
-        "reason": d.reason,
-        "actor": d.actor,
-        "actor_name": d.actor_name,
-        "amount_shown": format_fen(d.amount_shown),
-        "at": d.at.isoformat(sep=" "),
-    }
+def claim_view(c: ReimbClaim) -> ClaimView:
+    answer = c.answer or {}
+    return ClaimView(
+        c.seq,
+        dict(c.body),
+        c.base,
+        c.maf_pay,
+        c.tilt_pay,
+        answer.get("reason"),
+        answer.get("identity"),
+    )
+
+
+def decision_view(d: ReimbDecision) -> DecisionView:
+    return DecisionView(
+        step=d.step + 1,
+        level=d.level,
+        level_zh=LEVEL_ZH.get(d.level, d.level),
+        decision=d.decision,
+        decision_zh="同意" if d.decision == "approve" else "不同意",
+        reason=d.reason,
+        actor=d.actor,
+        actor_name=d.actor_name,
+        amount_shown=d.amount_shown,
+        at=d.at,
+    )
 
 
 # -- the preview: the one engine, applied in order on the person's running totals -------

@@ -41,6 +41,7 @@ from jiuzhu.services.reimbursement.common import (
 )
 from jiuzhu.services.reimbursement.deadline import add_working_days
 from jiuzhu.services.reimbursement.rules import Rules, rules_for
+from jiuzhu.services.reimbursement.views import ApplicationView
 from jiuzhu.services.settlement import claim_body
 
 REASON_ZH = {
@@ -71,7 +72,7 @@ def intake(
     staff: Staff,
     where: str = "",
     today: dt.date | None = None,
-) -> dict[str, Any]:
+) -> ApplicationView:
     """Register an application: accepted (receipt, deadline) or returned (one-time notice).
 
     ``raw`` holds ``psn_no``, ``received_on`` (default today), ``materials`` (codes or

@@ -1,17 +1,15 @@
 """Payment of approved amounts (资金拨付, 宁医保发〔2023〕102号 第二十条、第二十三条 发放到位).
 
 Approved applications are grouped into a payment batch; the batch is exported as the
-bank's file (CSV or XLSX, Chinese headers — the only place account numbers and names
-appear in full); when the bank confirms, the batch and its applications are marked paid.
+bank's file (``reports.bank_file``: CSV or XLSX, Chinese headers — the only place account
+numbers and names appear in full); when the bank confirms, the batch and its applications are marked paid.
 Each step is audited with masked data and the file's SHA-256.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +28,7 @@ from jiuzhu.domain.reimbursement_status import (
     advance_batch,
 )
 from jiuzhu.policy.money import format_fen
+from jiuzhu.reports.bank_file import FORMATS, BankLine, bank_file
 from jiuzhu.services import messagebus
 from jiuzhu.services.reimbursement.common import (
     Staff,
@@ -39,18 +38,7 @@ from jiuzhu.services.reimbursement.common import (
     next_number,
     now,
 )
-
-BANK_HEADERS = (
-    "序号",
-    "受理编号",
-    "人员编号",
-    "收款人户名",
-    "开户银行",
-    "银行账号",
-    "金额（元）",
-    "用途",
-)
-FORMATS = ("csv", "xlsx")
+from jiuzhu.services.reimbursement.views import BatchItemView, BatchView
 
 
 def create_batch(
@@ -60,7 +48,7 @@ def create_batch(
     staff: Staff,
     app_nos: list[str] | None = None,
     today: dt.date | None = None,
-) -> dict[str, Any]:
+) -> BatchView:
     """Group approved, unpaid applications (all, or those listed) into a new batch."""
     staff.require("finance", "生成拨付批次")
     with uow.begin() as s:
@@ -137,43 +125,43 @@ def _apps(s: Any, b: ReimbPaymentBatch) -> list[ReimbApplication]:
     )
 
 
-def batch_view(s: Any, b: ReimbPaymentBatch) -> dict[str, Any]:
+def batch_view(s: Any, b: ReimbPaymentBatch) -> BatchView:
     """The batch with masked rows (for lists and pages; the bank file is the export)."""
-    return {
-        "batch_no": b.batch_no,
-        "region": b.region,
-        "status": b.status,
-        "status_zh": BATCH_ZH.get(BatchStatus(b.status), b.status),
-        "count": b.count,
-        "total": format_fen(b.total),
-        "created_by": b.created_by,
-        "created_at": b.created_at.isoformat(sep=" "),
-        "exported_at": b.exported_at.isoformat(sep=" ") if b.exported_at else None,
-        "export_sha256": b.export_sha256,
-        "confirmed_by": b.confirmed_by,
-        "confirmed_at": b.confirmed_at.isoformat(sep=" ") if b.confirmed_at else None,
-        "bank_reference": b.bank_reference,
-        "items": [
-            {
-                "app_no": a.app_no,
-                "psn_no": a.psn_no,
-                "account_name": mask_name(dec(a.account_name_enc)),
-                "bank_name": a.bank_name,
-                "account_no": mask_account(dec(a.account_no_enc)),
-                "amount": format_fen(a.approved_total or 0),
-                "status": a.status,
-            }
+    return BatchView(
+        batch_no=b.batch_no,
+        region=b.region,
+        status=b.status,
+        status_zh=BATCH_ZH.get(BatchStatus(b.status), b.status),
+        count=b.count,
+        total=b.total,
+        created_by=b.created_by,
+        created_at=b.created_at,
+        exported_at=b.exported_at,
+        export_sha256=b.export_sha256,
+        confirmed_by=b.confirmed_by,
+        confirmed_at=b.confirmed_at,
+        bank_reference=b.bank_reference,
+        items=tuple(
+            BatchItemView(
+                app_no=a.app_no,
+                psn_no=a.psn_no,
+                account_name=mask_name(dec(a.account_name_enc)),
+                bank_name=a.bank_name,
+                account_no=mask_account(dec(a.account_no_enc)),
+                amount=a.approved_total or 0,
+                status=a.status,
+            )
             for a in _apps(s, b)
-        ],
-    }
+        ),
+    )
 
 
-def get_batch(uow: UnitOfWork, batch_no: str) -> dict[str, Any]:
+def get_batch(uow: UnitOfWork, batch_no: str) -> BatchView:
     with uow.read() as s:
         return batch_view(s, _batch(s, batch_no))
 
 
-def list_batches(uow: UnitOfWork, region: str | None = None) -> list[dict[str, Any]]:
+def list_batches(uow: UnitOfWork, region: str | None = None) -> list[BatchView]:
     with uow.read() as s:
         q = select(ReimbPaymentBatch).order_by(ReimbPaymentBatch.id.desc())
         if region:
@@ -188,20 +176,18 @@ def export_batch(uow: UnitOfWork, batch_no: str, fmt: str, *, staff: Staff) -> b
         raise InputError(f"format must be csv or xlsx, got {fmt!r}", column="format")
     with uow.begin() as s:
         b = _batch(s, batch_no, lock=True)
-        rows = [
-            [
-                i + 1,
+        lines = [
+            BankLine(
                 a.app_no,
                 a.psn_no,
                 dec(a.account_name_enc) or "",
                 a.bank_name or "",
                 dec(a.account_no_enc) or "",
-                format_fen(a.approved_total or 0),
-                f"医疗救助零星报销 {a.app_no}",
-            ]
-            for i, a in enumerate(_apps(s, b))
+                a.approved_total or 0,
+            )
+            for a in _apps(s, b)
         ]
-        data = _xlsx(rows, b) if fmt == "xlsx" else _csv(rows)
+        data = bank_file(fmt, lines, b.batch_no, b.count, b.total)
         digest = hashlib.sha256(data).hexdigest()
         b.exported_at = now()
         b.export_sha256 = digest
@@ -212,46 +198,9 @@ def export_batch(uow: UnitOfWork, batch_no: str, fmt: str, *, staff: Staff) -> b
             "reimb_payment_batch",
             batch_no,
             None,
-            {"format": fmt, "rows": len(rows), "total": format_fen(b.total), "sha256": digest},
+            {"format": fmt, "rows": len(lines), "total": format_fen(b.total), "sha256": digest},
         )
     return data
-
-
-def _csv(rows: list[list[Any]]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(BANK_HEADERS)
-    for r in rows:
-        w.writerow(r)
-    # UTF-8 with BOM so the bank's spreadsheet opens the Chinese headers correctly
-    return buf.getvalue().encode("utf-8-sig")
-
-
-def _xlsx(rows: list[list[Any]], b: ReimbPaymentBatch) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "拨付明细"
-    ws.append(list(BANK_HEADERS))
-    for c in ws[1]:
-        c.font = Font(bold=True)
-    for r in rows:
-        ws.append(r)
-        # account numbers and amounts as text: no scientific notation, no float rounding
-        for col in (6, 7):
-            ws.cell(row=ws.max_row, column=col).number_format = "@"
-    ws.append([])
-    ws.append(
-        ["合计", "", "", "", "", "", format_fen(b.total), f"批次 {b.batch_no}，共 {b.count} 笔"]
-    )
-    for letter, width in zip("ABCDEFGH", (6, 18, 16, 12, 20, 26, 14, 32), strict=True):
-        ws.column_dimensions[letter].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def confirm_batch(
@@ -261,7 +210,7 @@ def confirm_batch(
     staff: Staff,
     bank_reference: str | None = None,
     today: dt.date | None = None,
-) -> dict[str, Any]:
+) -> BatchView:
     """The bank confirmed the transfers: batch and applications become paid (once)."""
     staff.require("finance", "确认拨付")
     with uow.begin() as s:

@@ -8,25 +8,18 @@ so ``in_review`` and ``approved`` applications count as open.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import replace
 
 from sqlalchemy import select
 
 from jiuzhu.adapters.db.reimbursement_tables import ReimbApplication, ReimbDecision
 from jiuzhu.adapters.db.uow import UnitOfWork, audit_trail
 from jiuzhu.domain.errors import InputError, WorkflowError
-from jiuzhu.domain.pii import mask_certno, mask_name
-from jiuzhu.domain.reimbursement_status import application_zh
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services.reimbursement.common import (
     OPEN_STATUSES,
     app_view,
-    claims_of,
-    dec,
-    decision_view,
-    decisions_of,
     get_app,
-    mask_account,
 )
 from jiuzhu.services.reimbursement.deadline import working_days_between
 from jiuzhu.services.reimbursement.rules import (
@@ -34,6 +27,12 @@ from jiuzhu.services.reimbursement.rules import (
     REGION_AGENCY,
     STATUS_ZH,
     rules_for,
+)
+from jiuzhu.services.reimbursement.views import (
+    ApplicationView,
+    AuditEntryView,
+    DocumentView,
+    MaterialView,
 )
 
 
@@ -50,7 +49,7 @@ def list_applications(
     today: dt.date | None = None,
     limit: int = 500,
     offset: int = 0,
-) -> list[dict[str, Any]]:
+) -> list[ApplicationView]:
     """Applications, newest first (overdue/due-soon lists: earliest deadline first)."""
     today = today or dt.date.today()
     if status and status not in STATUS_ZH:
@@ -104,28 +103,25 @@ def list_applications(
 
 def get_application(
     uow: UnitOfWork, app_no: str, *, today: dt.date | None = None, trail: bool = False
-) -> dict[str, Any]:
+) -> ApplicationView:
     with uow.read() as s:
         app = get_app(s, app_no)
         out = app_view(s, app, today=today)
         if trail:
-            out["audit"] = [
-                {
-                    "at": a.at.isoformat(sep=" "),
-                    "actor": a.actor,
-                    "action": a.action,
-                    "before": a.before,
-                    "after": a.after,
-                }
-                for a in audit_trail(s, "reimb_application", app_no)
-            ]
+            entries = audit_trail(s, "reimb_application", app_no)
+            out = replace(
+                out,
+                audit=tuple(
+                    AuditEntryView(a.at, a.actor, a.action, a.before, a.after) for a in entries
+                ),
+            )
         return out
 
 
 DOC_KINDS = {"receipt": "受理回执", "notice": "一次性告知书", "decision": "审批决定书"}
 
 
-def document_data(uow: UnitOfWork, policy: RegionPolicy, app_no: str, kind: str) -> dict[str, Any]:
+def document_data(uow: UnitOfWork, policy: RegionPolicy, app_no: str, kind: str) -> DocumentView:
     """Everything a printed document shows (personal data masked)."""
     if kind not in DOC_KINDS:
         raise InputError(f"unknown document {kind!r}; known: {', '.join(DOC_KINDS)}", column="kind")
@@ -142,54 +138,22 @@ def document_data(uow: UnitOfWork, policy: RegionPolicy, app_no: str, kind: str)
         view = app_view(s, app)
         try:
             rules = rules_for(policy, app.received_on)
-            materials = [{"name": m.name, "ref": m.ref, "when": m.when} for m in rules.materials]
+            materials = [MaterialView(m.name, m.ref, m.when) for m in rules.materials]
         except Exception:  # the notice must still print if the operator changed the rules
             materials = []
-        names = {m["name"] for m in materials}
+        names = {m.name for m in materials}
         presented = [
             next((m.name for m in (rules.materials if materials else ()) if m.code == p), p)
             for p in (app.materials or [])
         ]
-        agent = None
-        if app.agent_certno_enc or app.agent_name_enc:
-            agent = {
-                "name": mask_name(dec(app.agent_name_enc)),
-                "certno": mask_certno(dec(app.agent_certno_enc)),
-                "relation": app.agent_relation or "",
-            }
-        return {
-            "kind": kind,
-            "title": DOC_KINDS[kind],
-            "agency": REGION_AGENCY.get(app.region, app.region),
-            "document": policy.spec.document.number,
-            "app_no": app.app_no,
-            "status": app.status,
-            "status_zh": application_zh(app.status),
-            "psn_no": app.psn_no,
-            "applicant_name": mask_name(dec(app.applicant_name_enc)) or "（名册无姓名）",
-            "applicant_certno": mask_certno(dec(app.applicant_certno_enc)),
-            "agent": agent,
-            "bank_name": app.bank_name or "",
-            "account_no": mask_account(dec(app.account_no_enc)),
-            "received_on": app.received_on,
-            "deadline": app.deadline,
-            "deadline_days": app.deadline_days,
-            "flow_ref": app.flow_ref or "",
-            "levels": [LEVEL_ZH.get(x, x) for x in (app.levels or [])],
-            "materials_required": materials,
-            "materials_presented": presented,
-            "materials_known": sorted(names),
-            "problems": list(app.problems or []),
-            "claims": view["claims"],
-            "claimed_total": view["claimed_total"],
-            "approved_maf": view["approved_maf"],
-            "approved_tilt": view["approved_tilt"],
-            "approved_total": view["approved_total"],
-            "decisions": [decision_view(d) for d in decisions_of(s, app)],
-            "decided_at": app.decided_at,
-            "decision_reason": app.decision_reason or "",
-            "intake_by": app.intake_by,
-            "retro": app.retro,
-            "retro_window_start": app.retro_window_start,
-            "claims_count": len(claims_of(s, app)),
-        }
+        return DocumentView(
+            kind=kind,
+            title=DOC_KINDS[kind],
+            agency=REGION_AGENCY.get(app.region, app.region),
+            document=policy.spec.document.number,
+            application=view,
+            materials_required=tuple(materials),
+            materials_presented=tuple(presented),
+            materials_known=tuple(sorted(names)),
+            claims_count=len(view.claims or ()),
+        )

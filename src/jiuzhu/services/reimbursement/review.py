@@ -34,36 +34,31 @@ from jiuzhu.services.reimbursement.common import (
     now,
 )
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH
+from jiuzhu.services.reimbursement.views import ApplicationView, PreviewLine, PreviewView
 from jiuzhu.services.settlement import SettleClaim, settle_in
 
 DECISIONS = ("approve", "reject")
 
 
-def preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> dict[str, Any]:
-    """预结算: what the application's claims would earn now (writes nothing)."""
-    return _preview(uow, policy, app_no)[0]
-
-
-def _preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> tuple[dict[str, Any], int]:
-    """The preview in the API's shape, and its total in fen."""
+def preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> PreviewView:
+    """预结算: what the application's claims would earn now (writes nothing); once
+    settled, what they earned at approval."""
     with uow.read() as s:
         app = get_app(s, app_no)
         rows = claims_of(s, app)
         if app.status in SETTLED:
-            items = [
-                {
-                    "setl_id": r.setl_id,
-                    "maf_pay": format_fen(r.maf_pay or 0),
-                    "tilt_pay": format_fen(r.tilt_pay or 0),
-                    "base": format_fen(r.base),
-                    "identity": (r.answer or {}).get("identity"),
-                    "reason": (r.answer or {}).get("reason"),
-                }
+            lines = tuple(
+                PreviewLine(
+                    setl_id=r.setl_id,
+                    identity=(r.answer or {}).get("identity"),
+                    reason=(r.answer or {}).get("reason"),
+                    base=r.base,
+                    maf_pay=r.maf_pay or 0,
+                    tilt_pay=r.tilt_pay or 0,
+                )
                 for r in rows
-            ]
-            total = app.approved_total or 0
-            out = {"app_no": app_no, "status": "settled", "claims": items}
-            return {**out, "total": format_fen(total)}, total
+            )
+            return PreviewView(app_no, "settled", lines, app.approved_total or 0)
         claims = [claim_from_body(r.body) for r in rows]
         assessed = assess_in_order(
             s,
@@ -75,22 +70,21 @@ def _preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> tuple[dict[s
             terms_day=app.terms_day,
         )
         account_year = app.account_year
-    items = [
-        {
-            "setl_id": a.setl_id,
-            "identity": a.identity or None,
-            "class": a.class_id,
-            "reason": a.reason,
-            "base": format_fen(a.base),
-            "deductible": format_fen(a.deductible),
-            "maf_pay": format_fen(a.maf_pay),
-            "tilt_pay": format_fen(a.tilt_pay),
-            "year": account_year or a.year,
-        }
+    lines = tuple(
+        PreviewLine(
+            setl_id=a.setl_id,
+            identity=a.identity or None,
+            reason=a.reason,
+            base=a.base,
+            maf_pay=a.maf_pay,
+            tilt_pay=a.tilt_pay,
+            class_id=a.class_id,
+            deductible=a.deductible,
+            year=account_year or a.year,
+        )
         for a in assessed
-    ]
-    total = sum(a.maf_pay + a.tilt_pay for a in assessed)
-    return {"app_no": app_no, "status": "trial", "claims": items, "total": format_fen(total)}, total
+    )
+    return PreviewView(app_no, "trial", lines, sum(a.maf_pay + a.tilt_pay for a in assessed))
 
 
 def review(
@@ -103,7 +97,7 @@ def review(
     reason: str | None = None,
     level: str | None = None,
     today: dt.date | None = None,
-) -> dict[str, Any]:
+) -> ApplicationView:
     """Decide the application's current level (``approve`` or ``reject``).
 
     ``level``, when given, must be the current level: a later one is a skip, an earlier
@@ -127,7 +121,7 @@ def review(
         account_year, terms_day = app.account_year, app.terms_day
     answers: dict[str, dict[str, Any]] = {}
     paid: dict[str, tuple[int, int]] = {}
-    shown = 0 if decision == "approve" and is_last else _preview(uow, policy, app_no)[1]
+    shown = 0 if decision == "approve" and is_last else preview(uow, policy, app_no).total
     # one transaction: the settlements of an approval and the decision commit together
     with uow.begin() as s:
         app = get_app(s, app_no, lock=True)

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from jiuzhu.services import overview
-from jiuzhu.services.reimbursement import list_applications
 from jiuzhu.web.menu import WIDGETS, add_menu, add_widget
 from jiuzhu.web.render import money, page
 from jiuzhu.web.security import WebUser, need, reading, uow_of
+from jiuzhu.wire.reimbursement import list_applications
 
 router = APIRouter()
 add_menu("home", "工作台", "/", (), "home", 0)

@@ -15,10 +15,10 @@ from jiuzhu.policy.schema import IDENTITY_CODES
 from jiuzhu.services.browse import persons as q
 from jiuzhu.services.enrolment import status_label
 from jiuzhu.services.registry import SOURCE_ZH
-from jiuzhu.services.reimbursement import list_applications
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import page, pager, xlsx_response
 from jiuzhu.web.security import WebUser, need, reading, uow_of
+from jiuzhu.wire.reimbursement import list_applications
 
 router = APIRouter(prefix="/persons")
 READERS = (
@@ -75,13 +75,13 @@ def persons(request: Request, user: WebUser = Depends(need(*READERS))) -> Respon
                 HEADERS,
                 (
                     [
-                        r["psn_no"],
-                        r["certno"],
-                        r["name"],
-                        r["sex"],
-                        r["birth_date"],
-                        r["household_no"],
-                        r["insured_region"],
+                        r.psn_no,
+                        r.certno,
+                        r.name,
+                        r.sex,
+                        r.birth_date.isoformat() if r.birth_date else None,
+                        r.household_no,
+                        r.insured_region,
                     ]
                     for r in rows
                 ),

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jiuzhu.domain.errors import InputError, JiuzhuError
-from jiuzhu.services import reimbursement as rb
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.pages.reimbursements import staff_of
 from jiuzhu.web.render import page
 from jiuzhu.web.security import WebUser, need, uow_of
+from jiuzhu.wire import reimbursement as rb
 
 router = APIRouter(prefix="/reimbursement-batches")
 READERS = ("finance", "auditor")

@@ -16,11 +16,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from jiuzhu.domain.errors import InputError, JiuzhuError
 from jiuzhu.reports.pdf import render
-from jiuzhu.services import reimbursement as rb
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH, STATUS_ZH
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import page, pager, xlsx_response
 from jiuzhu.web.security import WebUser, need, uow_of
+from jiuzhu.wire import reimbursement as rb
 
 router = APIRouter(prefix="/reimbursements")
 READERS = ("intake", "first_review", "second_review", "approval", "finance", "auditor")
@@ -153,10 +153,7 @@ def applications(request: Request, user: WebUser = Depends(need(*READERS))) -> R
 def queue(request: Request, level: str, user: WebUser = Depends(need(*LEVELS))) -> Response:
     if level not in LEVELS:
         raise InputError(f"没有审核环节 {level}")
-    if not user.can(level):
-        from jiuzhu.web.security import Forbidden
-
-        raise Forbidden(f"您的岗位不能办理{LEVEL_ZH[level]}")
+    user.require(level, why=f"您的岗位不能办理{LEVEL_ZH[level]}")
     rows = rb.list_applications(
         uow_of(request), region=request.app.state.region, awaiting=level, limit=100000
     )

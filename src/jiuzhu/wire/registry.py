@@ -1,0 +1,120 @@
+"""The registry as the API answers it and the CLI shows it: persons (masked) and their
+identities, dates ISO. The use cases are ``jiuzhu.services.registry``'s (re-exported so a
+front end imports one name); the reads are answered here in their JSON form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from jiuzhu.policy.loader import RegionPolicy
+from jiuzhu.services import registry as svc
+from jiuzhu.services.registry import (
+    IDENTITY_NAMES,
+    SOURCE_ZH,
+    SOURCES,
+    IdentityView,
+    PersonDetail,
+    PersonView,
+    add_identity,
+    change_identity,
+    create_person,
+    end_identity,
+    find_person,
+    get_person,
+    highest_code,
+    identity_key,
+    resolve_identity_code,
+)
+
+
+def _day(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def person_json(v: PersonView) -> dict[str, Any]:
+    return {
+        "psn_no": v.psn_no,
+        "certno": v.certno,
+        "name": v.name,
+        "sex": v.sex,
+        "birth_date": _day(v.birth_date),
+        "household_no": v.household_no,
+        "insured_region": v.insured_region,
+    }
+
+
+def identity_json(v: IdentityView, *, marked: bool = False) -> dict[str, Any]:
+    """An identity span; ``marked`` (in a person's detail): valid, highest and its class."""
+    out: dict[str, Any] = {
+        "id": v.id,
+        "psn_no": v.psn_no,
+        "code": v.code,
+        "name": v.name,
+        "begndate": v.begndate.isoformat(),
+        "enddate": _day(v.enddate),
+        "source": v.source,
+        "source_doc": v.source_doc,
+        "batch_id": v.batch_id,
+        "ended_by_batch_id": v.ended_by_batch_id,
+    }
+    if marked:
+        out |= {
+            "valid": v.valid,
+            "highest": v.highest,
+            "class_id": v.class_id,
+            "class_name": v.class_name,
+        }
+    return out
+
+
+def detail_json(d: PersonDetail) -> dict[str, Any]:
+    return person_json(d.person) | {
+        "as_of": d.as_of.isoformat(),
+        "identities": [identity_json(i, marked=True) for i in d.identities],
+        "highest_identity": d.highest_identity,
+    }
+
+
+# -- the reads, answered as JSON ------------------------------------------------------------
+
+
+def search_persons(
+    session: Session,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    actor: str | None = None,
+) -> tuple[int, list[dict[str, Any]]]:
+    total, found = svc.search_persons(session, q, limit, offset, actor=actor)
+    return total, [person_json(v) for v in found]
+
+
+def person_detail(
+    session: Session, psn_no: str, policy: RegionPolicy | None = None, day: dt.date | None = None
+) -> dict[str, Any]:
+    return detail_json(svc.person_detail(session, psn_no, policy, day))
+
+
+__all__ = [
+    "IDENTITY_NAMES",
+    "SOURCES",
+    "SOURCE_ZH",
+    "add_identity",
+    "change_identity",
+    "create_person",
+    "detail_json",
+    "end_identity",
+    "find_person",
+    "get_person",
+    "highest_code",
+    "identity_json",
+    "identity_key",
+    "person_detail",
+    "person_json",
+    "resolve_identity_code",
+    "search_persons",
+]
