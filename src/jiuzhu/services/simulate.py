@@ -32,8 +32,19 @@ VISIT_ZH = {"inpatient": "住院", "chronic_outpatient": "门诊慢特病", "out
 NOT_RECORDED = "（未记录 not recorded）"
 
 
+class _Paid:
+    """What was paid and what the change would pay, in fen (the fields of the dataclass)."""
+
+    paid_now: int
+    paid_change: int
+
+    @property
+    def difference(self) -> int:
+        return self.paid_change - self.paid_now
+
+
 @dataclass
-class Breakdown:
+class Breakdown(_Paid):
     """One row of a breakdown: figures in fen."""
 
     key: str
@@ -42,21 +53,15 @@ class Breakdown:
     paid_now: int
     paid_change: int
 
-    @property
-    def difference(self) -> int:
-        return self.paid_change - self.paid_now
-
 
 @dataclass
-class Mover:
+class Mover(_Paid):
+    """A person who gains or loses most (masked)."""
+
     psn_masked: str
     settlements: int
     paid_now: int
     paid_change: int
-
-    @property
-    def difference(self) -> int:
-        return self.paid_change - self.paid_now
 
 
 @dataclass
