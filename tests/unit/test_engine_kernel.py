@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from engine_reference import reference_evaluate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jiuzhu.domain import engine
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import (
     PAID,
@@ -39,7 +41,7 @@ MANY = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 FEW = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 fen = st.one_of(st.integers(0, 1_000), st.integers(0, 500_000), st.integers(0, 30_000_000))
@@ -192,3 +194,19 @@ def test_the_parts_give_what_the_engine_gave(case: tuple) -> None:
     a = assess(claim, spans, before, terms)
     assert a.trace == tuple(want_steps)
     assert assess(claim, spans, before, terms, trace=False).trace == ()
+
+
+def test_without_the_trace_nothing_is_narrated(monkeypatch: pytest.MonkeyPatch) -> None:
+    def told(*args: object) -> list[Step]:
+        raise AssertionError("narrated")
+
+    monkeypatch.setattr(engine, "narrate", told)
+    policy = RegionPolicy.load("ningxia")
+    claim = Claim("S1", "A", dt.datetime(2024, 5, 1), "21", dt.date(2024, 4, 20),
+                  dt.date(2024, 5, 1), 4_000_000, 0, 0)  # fmt: skip
+    spans = [IdentitySpan("dibao", dt.date(2024, 1, 1))]
+    a = assess(claim, spans, Totals(), policy, trace=False)
+    # dibao (二): 40,000 × 80% = 32,000; tilt (8,000 − 3,000) × 70% = 3,500 (第十四条)
+    assert (a.maf_pay, a.tilt_pay, a.trace) == (3_200_000, 350_000, ())
+    with pytest.raises(AssertionError, match="narrated"):
+        assess(claim, spans, Totals(), policy)
