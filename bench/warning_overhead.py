@@ -2,8 +2,8 @@
 
 Settles the same stream of one-stop settlements (shuangyashan: every settlement adds to
 H, the line ``sy_10000`` fires for some persons) through ``services.settlement.settle``
-twice into fresh scratch databases: once as shipped, once with the warning step replaced
-by a no-op; alternating blocks so that the machine's load hits both alike. Reports the
+twice into fresh scratch databases: once as shipped, once with the warning handler of
+``Settled`` taken off the message bus; alternating blocks so that the machine's load hits both alike. Reports the
 mean server time per settlement of each and the difference.
 
     .venv/bin/python bench/warning_overhead.py [--pg URL] [--settlements 4000]
@@ -29,8 +29,10 @@ from jiuzhu.adapters.db.migrate import upgrade  # noqa: E402
 from jiuzhu.adapters.db.tables import Person, PersonIdentity  # noqa: E402
 from jiuzhu.adapters.db.uow import UnitOfWork  # noqa: E402
 from jiuzhu.domain.claim import Claim  # noqa: E402
+from jiuzhu.domain.events import Settled  # noqa: E402
 from jiuzhu.policy.loader import RegionPolicy  # noqa: E402
-from jiuzhu.services import settlement  # noqa: E402
+from jiuzhu.services import messagebus, settlement  # noqa: E402
+from jiuzhu.services.warning import handlers as warning  # noqa: E402
 
 
 def _pg_url(argv_url: str | None) -> str | None:
@@ -92,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="warning-overhead-"))
     policy = RegionPolicy.load("shuangyashan", None, {"resident_income_prev_year": "30000"})
     stream = claims(a.settlements, a.persons)
-    real = settlement.warning_pending
+    on_settled = messagebus.HANDLERS[Settled]
+    without = [h for h in on_settled if h is not warning.on_settled]
     prefix = os.environ.get("JIUZHU_BENCH_DB_PREFIX", "")
     names = {k: f"{prefix}warning_overhead_{k}" for k in ("with", "without")}
     uows = {}
@@ -105,13 +108,13 @@ def main(argv: list[str] | None = None) -> int:
         spent = {"with": 0.0, "without": 0.0}  # float ok: seconds
         for start in range(0, len(stream), a.block):
             for k in ("with", "without") if (start // a.block) % 2 == 0 else ("without", "with"):
-                settlement.warning_pending = real if k == "with" else (lambda *x, **y: None)  # type: ignore[assignment]
+                messagebus.HANDLERS[Settled] = on_settled if k == "with" else without
                 t = time.perf_counter()
                 for c in stream[start : start + a.block]:
                     settlement.settle(uows[k], policy, c, source="one_stop", actor="bench",
                                       extra={"medfee_sumamt": f"{c.inscp_scp_amt * 12 // 1000}.00"})  # fmt: skip
                 spent[k] += time.perf_counter() - t
-        settlement.warning_pending = real  # type: ignore[assignment]
+        messagebus.HANDLERS[Settled] = on_settled
         w, wo = (spent[k] / len(stream) * 1000 for k in ("with", "without"))
         print(
             f"settlement server time ({'PostgreSQL' if pg else 'SQLite'}, {len(stream):,} settlements, in process): "

@@ -75,7 +75,7 @@ def test_core_imports_no_outer_layer(path: Path) -> None:
 
 def test_the_checker_sees_imports() -> None:
     """The AST walk finds plain, from-, nested, relative and importlib imports."""
-    assert "jiuzhu.policy.loader" in [n for _, n in _imported_names(SRC / "domain" / "engine.py")]
+    assert "jiuzhu.policy.loader" in [n for _, n in _imported_names(SRC / "domain" / "engine" / "__init__.py")]
     source = (
         "import sqlalchemy.orm\n"
         "def f():\n    from fastapi import FastAPI\n"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from jiuzhu.policy.money import Fen
+from jiuzhu.policy.money import Fen, parse_fen
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +59,10 @@ def visit_type_of(med_type: str) -> str:
     if med_type == "14":
         return "chronic_outpatient"
     return "outpatient"
+
+
+def medfee_of(extra: Mapping[str, Any] | None) -> Fen | None:
+    """The optional ``medfee_sumamt`` of a claim's further fields (calc-contract §10), in
+    fen; None when absent (early warning then takes ``inscp_scp_amt``, §11)."""
+    v = (extra or {}).get("medfee_sumamt")
+    return None if v in (None, "") else parse_fen(str(v))

@@ -8,9 +8,14 @@ same transaction — the fund's postings are one of them (宁医保发〔2023〕
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from jiuzhu.domain.claim import Claim
 from jiuzhu.policy.money import Fen
+
+if TYPE_CHECKING:
+    from jiuzhu.policy.loader import RegionPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,15 @@ class Settled(Event):
     tilt_pay: Fen
     backpay_of: str | None = None
     app_no: str | None = None
+    # What the early-warning handler reads beyond the money (calc-contract §11): the claim
+    # as settled, its medfee_sumamt, the identity the engine chose, who settled it and the
+    # policy (with the operator's parameters) it was settled under. None where the event
+    # restates stored figures (migration 0901's opening entries): nothing is observed.
+    claim: Claim | None = None
+    medfee_sumamt: Fen | None = None
+    identity: str = ""
+    actor: str = ""
+    policy: RegionPolicy | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +130,18 @@ class ClawedBack(Event):
     """the expense account the recovered amount had been charged to"""
 
 
+@dataclass(frozen=True, slots=True)
+class WarningFired(Event):
+    """An early-warning line met (预警监测, calc-contract §11): the person is on the
+    monitoring list (``warning_entry``). No personal data: the entry is found by its
+    settlement and line."""
+
+    region: str
+    line: str
+    setl_id: str
+    year: int
+
+
 __all__ = [
     "Event",
     "Settled",
@@ -125,4 +151,5 @@ __all__ = [
     "PaidLine",
     "Subsidised",
     "ClawedBack",
+    "WarningFired",
 ]

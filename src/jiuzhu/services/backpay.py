@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiuzhu.adapters.db.repositories import identity_spans, totals_of
+from jiuzhu.adapters.db.repositories import claim_of_row, identity_spans, totals_of
 from jiuzhu.adapters.db.settlement_sql import Raw
 from jiuzhu.adapters.db.tables import PersonYearTotals, Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork
@@ -42,7 +42,6 @@ from jiuzhu.services.settlement import (
     answer_json,
     claim_body,
     claim_fingerprint,
-    claim_of_row,
     record_settled,
     totals_json,
 )

@@ -5,6 +5,10 @@ reimbursement and back-pay — so that all count in the same person-year totals.
 Each settlement is one transaction: the person-year totals row is locked
 (``SELECT … FOR UPDATE``), the engine assesses, the settlement, the new totals and
 the audit record are written together. Idempotent by ``setl_id``.
+
+What follows from a settlement or a reversal — the fund's postings, the early-warning
+sums (calc-contract §11) — is a handler of its money event on the message bus
+(``services/messagebus.py``), in the same transaction; this module names neither.
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ from jiuzhu.adapters.db.settlement_sql import (
     DBAPI_INTEGRITY_ERRORS,
     DBAPI_OPERATIONAL_ERRORS,
     Raw,
+    take_ride,
 )
 from jiuzhu.adapters.db.tables import Settlement
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.warning_tables import ClawBack
-from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.claim import Claim, medfee_of
 from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.errors import Conflict, NotFound
@@ -38,10 +43,8 @@ from jiuzhu.domain.events import Reversed, Settled
 from jiuzhu.domain.explain import trace_json
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.policy.money import format_fen, parse_fen
+from jiuzhu.policy.money import format_fen
 from jiuzhu.services import messagebus
-from jiuzhu.services.warning.realtime import pending as warning_pending
-from jiuzhu.services.warning.realtime import unobserve_settlement
 
 SOURCES = ("one_stop", "import", "manual", "backpay")
 _DUPLICATE: tuple[type[Exception], ...] = (IntegrityError, *DBAPI_INTEGRITY_ERRORS)
@@ -296,10 +299,13 @@ def _settle_in(
         a.tilt_pay,
         cmd.backpay_of,
         (extra or {}).get("reimb_app_no"),
+        claim,
+        medfee_of(extra),
+        a.identity,
+        actor,
+        policy,
     )
-    # 预警 early warning (calc-contract §11): the sums' upsert rides on the settlement's statement
-    warn = warning_pending(policy, claim, extra, source)
-    row = record_settled(
+    record_settled(
         s,
         raw,
         event,
@@ -342,10 +348,7 @@ def _settle_in(
             "totals_before": totals_json(before),
             "totals_after": answer["totals_after"],
         },
-        warn.statement if warn else None,
     )
-    if warn is not None:
-        warn.finish(raw, row, a.identity, actor)
     return SettlementOutcome(answer, False, a.maf_pay, a.tilt_pay)
 
 
@@ -357,20 +360,31 @@ def record_settled(
     totals: tuple[int, int, int, int],
     actor: str,
     audit_after: dict[str, Any],
-    then: tuple[str, tuple[Any, ...]] | None = None,
-) -> Any:
+) -> None:
     """Publish the money event, then write the settlement, its totals, its audit record and
-    the entries its handlers posted (the fund's) — in one statement on PostgreSQL; ``then``
-    (the early-warning upsert) rides along and its row is returned."""
+    what its handlers left for the statement — the fund's entries and the one statement
+    that rides along (the early-warning sums' upsert, calc-contract §11) — in one
+    statement on PostgreSQL; then the events that follow from the ride's row (a warning
+    line met) are published in the same transaction."""
     journal.defer(s, True)
     try:
         messagebus.publish(s, event)
     finally:
         journal.defer(s, False)
-    row = raw.record_settlement(values, totals, actor, audit_after, journal.take_pending(s), then)
+        ride = take_ride(s)
+    row = raw.record_settlement(
+        values,
+        totals,
+        actor,
+        audit_after,
+        journal.take_pending(s),
+        ride.statement if ride else None,
+    )
     for entry_id in raw.written:
         journal.written(s, entry_id)
-    return row
+    if ride is not None:
+        for ev in ride.finish(raw, row):
+            messagebus.publish(s, ev)
 
 
 def reverse(
@@ -410,7 +424,6 @@ def reverse(
         row.status = "reversed"
         row.reversed_at = utcnow()
         s.flush()
-        unobserve_settlement(Raw(s), row.region, claim_of_row(row), row.body, row.source)
         messagebus.publish(s, Reversed(setl_id, row.region, row.setl_time.date()))
         audit(
             s,
@@ -423,29 +436,6 @@ def reverse(
             | ({"reason": reason} if reason else {}),
         )
         return reversed_answer(row)
-
-
-def claim_of_row(row: Settlement, setl_id: str | None = None) -> Claim:
-    """The claim as it was stored (amounts are two-decimal yuan strings in ``body``)."""
-    b = row.body
-    return Claim(
-        setl_id or row.setl_id,
-        row.psn_no,
-        row.setl_time,
-        row.med_type,
-        row.begndate,
-        row.enddate,
-        parse_fen(b["inscp_scp_amt"]),
-        parse_fen(b["hifp_pay"]),
-        parse_fen(b["hifmi_pay"]),
-        parse_fen(b.get("hifob_pay", "0")),
-        bool(b.get("out_of_area", 0)),
-        bool(b.get("referral", 0)),
-        bool(b.get("emergency", 0)),
-        bool(b.get("in_province", 1)),
-        str(b.get("dise_codg") or ""),
-        int(b["age"]) if b.get("age") is not None else None,
-    )
 
 
 def reversed_answer(row: Settlement) -> dict[str, Any]:

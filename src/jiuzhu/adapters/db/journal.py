@@ -65,6 +65,11 @@ def defer(s: Session, on: bool) -> None:
     s.info[_DEFER] = on
 
 
+def deferred(s: Session) -> bool:
+    """Whether the settlement statement is being prepared (handlers may ride along on it)."""
+    return bool(s.info.get(_DEFER))
+
+
 def take_pending(s: Session) -> list[tuple[Entry, str | None]]:
     out: list[tuple[Entry, str | None]] = s.info.pop(_PENDING, [])
     return out

@@ -8,8 +8,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.db.tables import PersonIdentity, PersonYearTotals, Settlement
+from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Totals
 from jiuzhu.domain.identity import IdentitySpan
+from jiuzhu.policy.money import parse_fen
 
 
 def identity_spans(session: Session, psn_no: str) -> list[IdentitySpan]:
@@ -58,3 +60,26 @@ def settlement_by_id(session: Session, setl_id: str, *, lock: bool = False) -> S
     if lock:
         q = q.with_for_update()
     return session.scalars(q).one_or_none()
+
+
+def claim_of_row(row: Settlement, setl_id: str | None = None) -> Claim:
+    """The claim as it was stored (amounts are two-decimal yuan strings in ``body``)."""
+    b = row.body
+    return Claim(
+        setl_id or row.setl_id,
+        row.psn_no,
+        row.setl_time,
+        row.med_type,
+        row.begndate,
+        row.enddate,
+        parse_fen(b["inscp_scp_amt"]),
+        parse_fen(b["hifp_pay"]),
+        parse_fen(b["hifmi_pay"]),
+        parse_fen(b.get("hifob_pay", "0")),
+        bool(b.get("out_of_area", 0)),
+        bool(b.get("referral", 0)),
+        bool(b.get("emergency", 0)),
+        bool(b.get("in_province", 1)),
+        str(b.get("dise_codg") or ""),
+        int(b["age"]) if b.get("age") is not None else None,
+    )

@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -467,3 +468,30 @@ class Raw:
             f"INSERT INTO audit_log ({', '.join(AUDIT_COLUMNS)}) VALUES ({marks})",
             tuple(self._v(v, c in _AUDIT_JSON) for c, v in zip(AUDIT_COLUMNS, values, strict=True)),
         )
+
+
+@dataclass(frozen=True)
+class Ride:
+    """One more statement for the settlement's own (``Raw.record_settlement``'s ``then``:
+    the same round trip on PostgreSQL), queued by a handler of ``Settled`` while the
+    settlement statement is being prepared; ``finish`` gets its returned row and gives
+    the events that follow from it (published in the same transaction)."""
+
+    statement: tuple[str, tuple[Any, ...]]
+    finish: Callable[[Raw, Any], Sequence[Any]]
+
+
+_RIDE = "settlement_ride"
+
+
+def ride_along(s: Session, ride: Ride) -> None:
+    """Queue ``ride`` on the settlement statement being prepared in ``s`` (one at most)."""
+    if _RIDE in s.info:
+        raise AssertionError("only one statement rides along on a settlement")
+    s.info[_RIDE] = ride
+
+
+def take_ride(s: Session) -> Ride | None:
+    """The statement queued to ride along, taken off the session."""
+    ride: Ride | None = s.info.pop(_RIDE, None)
+    return ride

@@ -8,6 +8,8 @@ a compiled kernel over the running totals (calc-contract §3–§8).
 - ``run``: `jiuzhu calc` on it, with the reference path of ``services/calc.py`` for
   every refusal and every file it does not read plainly.
 
-The scalar engine (``domain/engine.py``) stays the reference and the narrator: the
-cited trace of ``--explain``, the service and manual reimbursement use it.
+The scalar engine (``domain/engine/``) stays the reference and the narrator: the
+cited trace of ``--explain``, the service and manual reimbursement use it. Its three
+parts are the twins of ``engine_kernel``'s: ``classify`` of ``classify``, ``kernel`` of
+the loop body of ``run``; ``narrate`` has no twin (the columns write no trace).
 """

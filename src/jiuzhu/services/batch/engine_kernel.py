@@ -1,13 +1,19 @@
 """The compiled engine: classify each claim, then run the running totals (calc-contract §4–§7).
 
-The same arithmetic as ``domain/engine.py`` (the reference, which also writes the
-cited trace), in two parts:
+The twin of the scalar engine ``domain/engine/`` (the reference, whose ``narrate`` also
+writes the cited trace), compiled, in the same parts:
 
 - :func:`classify`, per claim and independent of every other claim: the identity that
   applies (§4, the region's identity rule and retro start, 就高不就低), its class, and
-  whether the visit is covered (§3);
+  whether the visit is covered (§3) — twin of ``domain/engine/classify.py``;
 - :func:`run`, per person in settlement order: the integer kernel over the person-year
-  totals S, P, R, TP (§5 regular assistance, §6 tilted assistance).
+  totals S, P, R, TP (§5 regular assistance, §6 tilted assistance) — its loop body is
+  the twin of ``domain/engine/kernel.py``, line for line.
+
+A change to the arithmetic is made in both; the differential tests
+(``tests/unit/test_columnar_differential.py``, ``test_engine_properties.py``) compare
+them on drawn claims, and ``test_engine_kernel.py`` holds the scalar kernel to the
+contract's formulas.
 
 Reason codes are the indexes of ``tables.REASONS``: 0 paid, 1 no identity, 2 unclassed
 identity, 3 visit type not covered, 4 out of area without referral.

@@ -1,9 +1,10 @@
 """Real-time early warning: every settlement (one-stop, imported, manual) through §11.
 
-Called by :func:`jiuzhu.services.settlement.settle_in` in the settlement's own
-transaction, after the person-year totals row is locked, so two settlements of one
-person never interleave. One upsert adds the settlement's share to the person-year's
-running sums and returns them; the lines are evaluated by
+Run by the message bus's handlers of ``Settled`` and ``Reversed``
+(:mod:`jiuzhu.services.warning.handlers`) in the settlement's own transaction, after the
+person-year totals row is locked, so two settlements of one person never interleave.
+One upsert adds the settlement's share to the person-year's running sums and returns
+them; the lines are evaluated by
 :func:`jiuzhu.domain.warning.observe` (the same function as the scan's reference); a
 firing inserts the monitoring-list entry and its audit record. Back-pay settlements
 restate an earlier settlement and are not counted again. A line whose parameter the
@@ -17,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from jiuzhu.adapters.db.settlement_sql import Raw
-from jiuzhu.domain.claim import Claim
+from jiuzhu.domain.claim import Claim, medfee_of
 from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.warning import Firing, WarningState, add_to_sums, observe
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.policy.money import Fen, format_fen, parse_fen
+from jiuzhu.policy.money import Fen, format_fen
 from jiuzhu.policy.warning import SumKey, sum_key_text, sum_keys, warning_terms
 
 SLOTS = 3
@@ -47,11 +48,6 @@ def keys_of(policy: RegionPolicy) -> tuple[SumKey, ...]:
         if len(k) > SLOTS:
             raise ValueError(f"region {policy.region}: more than {SLOTS} running warning sums")
     return k
-
-
-def medfee_of(extra: dict[str, Any] | None) -> Fen | None:
-    v = (extra or {}).get("medfee_sumamt")
-    return None if v in (None, "") else parse_fen(str(v))
 
 
 def _deltas(keys: tuple[SumKey, ...], claim: Claim, medfee: Fen | None) -> list[int]:
@@ -94,14 +90,11 @@ class Pending:
         return firings
 
 
-def pending(
-    policy: RegionPolicy, claim: Claim, extra: dict[str, Any] | None, source: str
-) -> Pending | None:
+def pending(policy: RegionPolicy, claim: Claim, medfee: Fen | None, source: str) -> Pending | None:
     """The warning step of a settlement, or None (no lines in the region; a back-pay)."""
     if source == "backpay" or not policy.spec.early_warning:
         return None
     keys = keys_of(policy)
-    medfee = medfee_of(extra)
     return Pending(policy, claim, medfee, _deltas(keys, claim, medfee), keys)
 
 
@@ -116,7 +109,7 @@ def observe_settlement(
 ) -> list[Firing]:
     """The warning step on its own (a separate upsert): add the settlement to the
     person-year's sums, record the lines it fires."""
-    p = pending(policy, claim, extra, source)
+    p = pending(policy, claim, medfee_of(extra), source)
     if p is None:
         return []
     sql, params = p.statement

@@ -1,144 +1,33 @@
-"""The benefit engine: one settlement → medical assistance, with a cited trace.
-
-A pure function of (claim, the person's identities, the person-year running totals,
-the policy terms). It implements calc-contract §2–§7 and the identity rules of each
-region (ningxia 第十二条, shuangyashan, xinjiang 第十六条, meizhou 第十一条/第十条（二））.
-Every caller — the batch command, real-time settlement, manual reimbursement and
-simulation — goes through :func:`assess`.
+"""The engine as one function, as it stood before the split into classify, kernel and
+narrate (issue 12): the simple twin that ``test_engine_kernel.py`` holds the three parts
+to, figure for figure and step for step. Kept verbatim; do not tidy it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from jiuzhu.domain.claim import Claim
-from jiuzhu.domain.identity import IDENTITY_ORDER, IdentitySpan, candidates
-from jiuzhu.policy.loader import ClassTerms, RegionPolicy, Terms
-from jiuzhu.policy.money import Fen, Ratio
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    """Running totals of one person in one year (calc-contract §5), in fen.
-
-    S: policy-scope self-pay (deductible); P: assistance paid (annual cap);
-    R: remaining burden of tilt-eligible settlements; TP: tilted assistance paid.
-    """
-
-    S: Fen = 0
-    P: Fen = 0
-    R: Fen = 0
-    TP: Fen = 0
-
-    def minus(self, other: Totals) -> Totals:
-        return Totals(self.S - other.S, self.P - other.P, self.R - other.R, self.TP - other.TP)
-
-    def plus(self, other: Totals) -> Totals:
-        return Totals(self.S + other.S, self.P + other.P, self.R + other.R, self.TP + other.TP)
-
-
-ZERO = Totals()
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One step of the calculation: what, with which values, under which article."""
-
-    key: str
-    ref: str
-    data: dict[str, object]
-
-
-# reason codes of an assessment
-PAID = "paid"
-NO_IDENTITY = "no_identity"
-UNCLASSED = "unclassed_identity"
-NOT_COVERED_VISIT = "visit_type_not_covered"
-NO_REFERRAL = "out_of_area_without_referral"
-
-
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    """What a settlement earns: regular (maf_pay) and tilted (tilt_pay) assistance, in fen."""
-
-    setl_id: str
-    psn_no: str
-    year: int
-    identity: str
-    class_id: str | None
-    reason: str
-    base: Fen
-    deductible: Fen
-    maf_pay: Fen
-    tilt_pay: Fen
-    before: Totals
-    after: Totals
-    trace: tuple[Step, ...] = field(default=())
-    ratio_pct: str = ""
-    """The regular ratio applied, e.g. '80%' ('' when nothing was computed)."""
-    article: str = ""
-    """The article the result rests on (the last step's)."""
-
-    @property
-    def delta(self) -> Totals:
-        """This settlement's share of the running totals (used when it is reversed)."""
-        return self.after.minus(self.before)
-
-    @property
-    def ratio_text(self) -> str:
-        if self.ratio_pct:
-            return self.ratio_pct
-        for s in self.trace:
-            if s.key == "ratio":
-                return str(s.data["ratio"])
-        return ""
-
-    @property
-    def ref(self) -> str:
-        if self.article:
-            return self.article
-        return self.trace[-1].ref if self.trace else ""
-
-
-def _identity_key(code: str) -> int:
-    return IDENTITY_ORDER.get(code, 999)
-
-
-def choose_identity(
-    claim: Claim, spans: Sequence[IdentitySpan], terms: Terms
-) -> tuple[str, ClassTerms | None, list[IdentitySpan]]:
-    """The identity that applies to the stay and its class (就高不就低); '' when none is valid."""
-    cands = candidates(
-        spans,
-        terms.identity_rule,
-        claim.begndate,
-        claim.enddate,
-        terms.retro_identities,
-        terms.retro_months,
-    )
-    best: ClassTerms | None = None
-    best_code = ""
-    for s in cands:
-        c = terms.class_of_identity.get(s.code)
-        if c is None:
-            continue
-        if (
-            best is None
-            or c.rank < best.rank
-            or (c.rank == best.rank and _identity_key(s.code) < _identity_key(best_code))
-        ):
-            best, best_code = c, s.code
-    if best is None and cands:
-        best_code = min((s.code for s in cands), key=_identity_key)
-    return best_code, best, cands
-
+from jiuzhu.domain.engine import (
+    NO_IDENTITY,
+    NO_REFERRAL,
+    NOT_COVERED_VISIT,
+    PAID,
+    UNCLASSED,
+    Outcome,
+    Step,
+    Totals,
+    choose_identity,
+    special_group,
+)
+from jiuzhu.domain.identity import IdentitySpan
+from jiuzhu.policy.loader import Terms
+from jiuzhu.policy.money import Ratio
 
 _PERCENT: dict[tuple[int, int], str] = {}
 
 
 def _percent(r: Ratio) -> str:
-    """``Ratio.percent()``, remembered (the batch asks for it once per settlement)."""
     key = (r.num, r.den)
     p = _PERCENT.get(key)
     if p is None:
@@ -146,72 +35,15 @@ def _percent(r: Ratio) -> str:
     return p
 
 
-Outcome = tuple[str, str | None, str, Fen, Fen, Fen, Fen, Totals, str, str]
-"""(identity, class_id, reason, base, deductible, maf_pay, tilt_pay, totals after,
-ratio_pct, article): an assessment's figures without its claim, before and trace."""
-
-
-def assess(
-    claim: Claim,
-    spans: Sequence[IdentitySpan],
-    totals: Totals,
-    policy: RegionPolicy | Terms,
-    *,
-    trace: bool = True,
-) -> Assessment:
-    """Assistance for one settlement given the person's totals for the claim's year.
-
-    ``trace=False`` skips building the cited trace; every figure, the reason and the
-    article are the same either way (they come from :func:`evaluate`).
-    """
-    terms = policy if isinstance(policy, Terms) else policy.terms_on(claim.enddate)
-    steps: list[Step] | None = [] if trace else None
-    code, class_id, reason, base, ded, maf, tilt, after, pct, article = evaluate(
-        claim, spans, totals, terms, steps
-    )
-    return Assessment(
-        claim.setl_id,
-        claim.psn_no,
-        claim.year,
-        code,
-        class_id,
-        reason,
-        base,
-        ded,
-        maf,
-        tilt,
-        totals,
-        after,
-        tuple(steps) if steps else (),
-        pct,
-        article,
-    )
-
-
-def special_group(claim: Claim, terms: Terms) -> ClassTerms | None:
-    """The standards of a special group the claim belongs to by age, visit, place and
-    diagnosis (梅州规程 第十二条（四） "两病" children), when no identity's class applies."""
-    vt = claim.visit_type
-    for g in terms.special_groups:
-        if g.may_apply(claim.age, vt, claim.out_of_area, claim.dise_codg):
-            cls, prefixes = g.standards()
-            if claim.dise_codg.strip().upper().startswith(prefixes):
-                return cls
-    return None
-
-
-def evaluate(
+def reference_evaluate(
     claim: Claim,
     spans: Sequence[IdentitySpan],
     totals: Totals,
     terms: Terms,
     steps: list[Step] | None = None,
 ) -> Outcome:
-    """The calculation itself (calc-contract §2–§7), appending its cited steps to ``steps``.
-
-    Returns a plain tuple (see :data:`Outcome`) so that the batch command can run a
-    million settlements without building an :class:`Assessment` for each.
-    """
+    """The engine before it was split (session 4), verbatim: one function that
+    classifies, computes and narrates, appending its cited steps to ``steps``."""
     code, cls, cands = choose_identity(claim, spans, terms)
     if cls is None and terms.special_groups and claim.dise_codg:
         cls = special_group(claim, terms) or cls
