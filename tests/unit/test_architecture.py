@@ -158,6 +158,8 @@ def test_services_and_adapters_import_no_front_end(path: Path) -> None:
 
 VIEW_MODULES = (
     "services/registry/queries.py",
+    "services/enrolment/queries.py",
+    "services/eligibility.py",
     "services/reimbursement/views.py",
     "services/reimbursement/queries.py",
     "services/reimbursement/common.py",
