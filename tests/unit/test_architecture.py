@@ -160,6 +160,8 @@ VIEW_MODULES = (
     "services/registry/queries.py",
     "services/enrolment/queries.py",
     "services/eligibility.py",
+    "services/checks/queries.py",
+    "services/warning/queries.py",
     "services/reimbursement/views.py",
     "services/reimbursement/queries.py",
     "services/reimbursement/common.py",
