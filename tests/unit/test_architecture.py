@@ -162,6 +162,8 @@ VIEW_MODULES = (
     "services/eligibility.py",
     "services/checks/queries.py",
     "services/warning/queries.py",
+    "services/fund/clearing/queries.py",
+    "services/fund/reconcile/queries.py",
     "services/reimbursement/views.py",
     "services/reimbursement/queries.py",
     "services/reimbursement/common.py",
