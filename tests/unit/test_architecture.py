@@ -164,6 +164,7 @@ VIEW_MODULES = (
     "services/warning/queries.py",
     "services/fund/clearing/queries.py",
     "services/fund/reconcile/queries.py",
+    "services/archives.py",
     "services/reimbursement/views.py",
     "services/reimbursement/queries.py",
     "services/reimbursement/common.py",
