@@ -19,9 +19,9 @@ from jiuzhu.adapters.db.archive_tables import ArchiveFile
 from jiuzhu.adapters.db.tables import AuditLog
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.errors import Conflict, InputError, NotFound, WorkflowError
-from jiuzhu.services import archives as svc
 from jiuzhu.services.access.accounts import create_user
 from jiuzhu.services.registry import create_person
+from jiuzhu.wire import archives as svc
 
 sys.path.insert(0, str(Path(__file__).parent))
 from registry_data import certno  # noqa: E402

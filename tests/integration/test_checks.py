@@ -21,8 +21,8 @@ from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services.checks.deaths import import_deaths
 from jiuzhu.services.checks.rules import Options
 from jiuzhu.services.checks.run import run_checks
-from jiuzhu.services.checks.workflow import assign, claw_back, investigate, list_findings, resolve
 from jiuzhu.services.settlement import settle
+from jiuzhu.wire.checks import assign, claw_back, investigate, list_findings, resolve
 
 D = dt.date
 CERT_D = "11010519491231002X"

@@ -18,7 +18,8 @@ from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.errors import InputError, MissingParameter
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.reports.xlsx import write_xlsx
-from jiuzhu.services import enrolment, registry
+from jiuzhu.services import registry
+from jiuzhu.wire import enrolment
 
 D = dt.date
 NAMES = ["张三", "李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十"]

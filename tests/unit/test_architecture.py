@@ -158,6 +158,13 @@ def test_services_and_adapters_import_no_front_end(path: Path) -> None:
 
 VIEW_MODULES = (
     "services/registry/queries.py",
+    "services/enrolment/queries.py",
+    "services/eligibility.py",
+    "services/checks/queries.py",
+    "services/warning/queries.py",
+    "services/fund/clearing/queries.py",
+    "services/fund/reconcile/queries.py",
+    "services/archives.py",
     "services/reimbursement/views.py",
     "services/reimbursement/queries.py",
     "services/reimbursement/common.py",

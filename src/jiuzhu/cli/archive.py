@@ -14,7 +14,7 @@ from jiuzhu.adapters.files import write_bytes_atomically
 from jiuzhu.cli.common import cli_login, console, reports_errors
 from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import InputError
-from jiuzhu.services import archives as svc
+from jiuzhu.wire import archives as svc
 
 app = typer.Typer(help="档案 archives: case files, scans, catalogue, PDF.", no_args_is_help=True)
 AsOption = typer.Option(..., "--as", envvar="JIUZHU_USER", help="staff username acting")

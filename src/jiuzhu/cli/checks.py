@@ -99,7 +99,7 @@ def list_(
     """Findings with their evidence."""
     from rich.table import Table
 
-    from jiuzhu.services.checks.workflow import list_findings
+    from jiuzhu.wire.checks import list_findings
 
     t = Table(title="核查发现 findings")
     for c in ("#", "规则", "对象", "金额", "状态", "承办", "证据"):
@@ -114,7 +114,7 @@ def list_(
 @app.command("assign")
 @reports_errors
 def assign(finding: int = typer.Argument(...), to: str = typer.Option(..., "--to")) -> None:
-    from jiuzhu.services.checks.workflow import assign as do
+    from jiuzhu.wire.checks import assign as do
 
     f = do(_store(), finding, to, actor=_actor())
     console.print(f"#{f.id} → {f.status_zh}（{f.assignee}）", highlight=False)
@@ -125,7 +125,7 @@ def assign(finding: int = typer.Argument(...), to: str = typer.Option(..., "--to
 def investigate(
     finding: int = typer.Argument(...), note: str | None = typer.Option(None, "--note")
 ) -> None:
-    from jiuzhu.services.checks.workflow import investigate as do
+    from jiuzhu.wire.checks import investigate as do
 
     f = do(_store(), finding, actor=_actor(), note=note)
     console.print(f"#{f.id} → {f.status_zh}", highlight=False)
@@ -138,7 +138,7 @@ def resolve(
     how: str = typer.Option(..., "--as", help="corrected | transferred (移交) | dismissed"),
     note: str = typer.Option(..., "--note"),
 ) -> None:
-    from jiuzhu.services.checks.workflow import resolve as do
+    from jiuzhu.wire.checks import resolve as do
 
     f = do(_store(), finding, how, actor=_actor(), note=note)
     console.print(f"#{f.id} → {f.status_zh}", highlight=False)
@@ -148,7 +148,7 @@ def resolve(
 @reports_errors
 def clawback(finding: int = typer.Argument(...), note: str = typer.Option(..., "--note")) -> None:
     """追回 (新疆规程 第二十四条): reverse the settlement's effect and record the claw-back."""
-    from jiuzhu.services.checks.workflow import claw_back
+    from jiuzhu.wire.checks import claw_back
 
     f = claw_back(_store(), finding, actor=_actor(), note=note)
     console.print(

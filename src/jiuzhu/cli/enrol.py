@@ -19,7 +19,7 @@ from jiuzhu.config import get_settings
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 from jiuzhu.reports.xlsx import write_xlsx
-from jiuzhu.services import enrolment
+from jiuzhu.wire import enrolment
 
 app = typer.Typer(help="资助参保 subsidised enrolment and the 免缴台账.", no_args_is_help=True)
 

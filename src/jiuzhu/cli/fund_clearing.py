@@ -18,6 +18,7 @@ from jiuzhu.policy.money import format_fen
 from jiuzhu.services.fund.clearing import apply, parse, queries
 from jiuzhu.services.fund.reconcile import apply as rapply
 from jiuzhu.services.fund.reconcile import queries as rqueries
+from jiuzhu.wire.fund import signed
 
 clearing = typer.Typer(
     help="医院对账与拨付 hospital clearing and payment (第三十条).", no_args_is_help=True
@@ -237,8 +238,8 @@ def run(
 def _diffs(rows: list[rqueries.DifferenceView]) -> None:
     t = Table("#", "科目", "县区", "类型", "日期", "金额", "账面", "说明", "状态", "处理")
     for d in rows:
-        t.add_row(str(d.id), d.account, d.county, d.kind_zh, str(d.day), rqueries.signed(d.amount) or "",
-                  rqueries.signed(d.books) or "", d.detail, d.status, d.reason or "")  # fmt: skip
+        t.add_row(str(d.id), d.account, d.county, d.kind_zh, str(d.day), signed(d.amount) or "",
+                  signed(d.books) or "", d.detail, d.status, d.reason or "")  # fmt: skip
     console.print(t)
 
 

@@ -12,8 +12,8 @@ from jiuzhu.cli.common import OperatorFileOption, ParamOption, console, load_pol
 from jiuzhu.cli.identities import _date
 from jiuzhu.cli.keys import cli_actor
 from jiuzhu.config import get_settings
-from jiuzhu.services.enrolment import enrolment_of, status_label
 from jiuzhu.wire import registry
+from jiuzhu.wire.enrolment import enrolment_of, status_label
 
 app = typer.Typer(help="救助对象 persons in the registry (masked).", no_args_is_help=True)
 

@@ -78,7 +78,7 @@ def list_(
     from rich.table import Table
 
     from jiuzhu.cli.common import console
-    from jiuzhu.services.warning.watch import list_entries
+    from jiuzhu.wire.warning import list_entries
 
     t = Table(title="监测名单 monitoring list")
     for c in ("#", "人员编号", "年度", "预警线", "触发结算", "身份", "金额", "预警线值", "状态"):
@@ -105,7 +105,7 @@ def list_(
 def show(entry_id: int = typer.Argument(...)) -> None:
     """One entry with its running sums and trace."""
     from jiuzhu.cli.common import console
-    from jiuzhu.services.warning.watch import get_entry
+    from jiuzhu.wire.warning import get_entry
 
     e = get_entry(_store(), entry_id)
     console.print(
@@ -125,7 +125,7 @@ def status_(
 ) -> None:
     """Move an entry along its workflow (audited)."""
     from jiuzhu.cli.common import console
-    from jiuzhu.services.warning.watch import set_status
+    from jiuzhu.wire.warning import set_status
 
     e = set_status(_store(), entry_id, to, actor=_actor(), note=note)
     console.print(f"#{e.id} → {e.status_zh}（{e.status}）", highlight=False)

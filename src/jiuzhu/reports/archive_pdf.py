@@ -5,7 +5,8 @@ PDF scans page by page (pypdf), images each on an A4 page. Personal data only ma
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib import colors
@@ -17,25 +18,28 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from jiuzhu.reports.pdf import _esc, _font, _styles
 
+if TYPE_CHECKING:
+    from jiuzhu.services.archives import CaseInfo, CatalogueEntry
+
 KIND = {"person": "救助对象个人档案", "application": "零星报销申请档案"}
 STATUS = {"open": "整理中（未归档）", "filed": "已归档"}
 
 
-def _front(case: dict[str, Any], catalogue: list[dict[str, Any]]) -> bytes:
+def _front(case: CaseInfo, catalogue: Sequence[CatalogueEntry]) -> bytes:
     st = _styles()
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm)
     rows = [
-        ("案卷号", case["case_no"]),
-        ("类别", KIND.get(case["kind"], case["kind"])),
-        ("对象", case["subject"]),
-        ("状态", STATUS.get(case["status"], case["status"])),
+        ("案卷号", case.case_no),
+        ("类别", KIND.get(case.kind, case.kind)),
+        ("对象", case.subject),
+        ("状态", STATUS.get(case.status, case.status)),
         (
             "保管期限",
-            f"{case['retention_years']} 年" if case["retention_years"] else "未定（归档时确定）",
+            f"{case.retention_years} 年" if case.retention_years else "未定（归档时确定）",
         ),
-        ("保管至", case["retain_until"] or ""),
-        ("立卷", f"{case['created_by']}  {case['created_at']}"),
+        ("保管至", case.retain_until.isoformat() if case.retain_until else ""),
+        ("立卷", f"{case.created_by}  {case.created_at.isoformat(sep=' ', timespec='seconds')}"),
         ("依据", "宁医保发〔2023〕102号 第三十四条 收集、整理、立卷、归档"),
     ]
     cover = Table(
@@ -52,8 +56,8 @@ def _front(case: dict[str, Any], catalogue: list[dict[str, Any]]) -> bytes:
             Paragraph(_esc(x), st["small"] if i == 5 else st["cell"])
             for i, x in enumerate(
                 (
-                    d["seq"], d["title"], d["type"], d["first_page"], d["pages"],
-                    d["sha256"][:16] + "…", f"{d['added_by']} {d['added_at'][:10]}",
+                    d.seq, d.title, d.doc_type, d.first_page, d.pages,
+                    d.sha256[:16] + "…", f"{d.added_by} {d.added_at.date().isoformat()}",
                 )
             )
         ]
@@ -90,7 +94,7 @@ def _image_page(data: bytes) -> bytes:
 
 
 def case_pdf(
-    case: dict[str, Any], catalogue: list[dict[str, Any]], scans: list[tuple[str, bytes]]
+    case: CaseInfo, catalogue: Sequence[CatalogueEntry], scans: list[tuple[str, bytes]]
 ) -> bytes:
     """Cover and catalogue, then every scan, as one PDF."""
     out = PdfWriter()
@@ -98,7 +102,7 @@ def case_pdf(
     for kind, data in scans:
         page = data if kind == "application/pdf" else _image_page(data)
         out.append(PdfReader(io.BytesIO(page)))
-    out.add_metadata({"/Title": f"{case['case_no']} {KIND.get(case['kind'], '')}"})
+    out.add_metadata({"/Title": f"{case.case_no} {KIND.get(case.kind, '')}"})
     buf = io.BytesIO()
     out.write(buf)
     return buf.getvalue()

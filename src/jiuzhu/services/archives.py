@@ -7,6 +7,9 @@ or ``JIUZHU_ARCHIVE_RETENTION_YEARS``), required when a case is filed. Scans are
 encrypted under the data key (they show ID numbers and names), each with its SHA-256,
 which the catalogue and the PDF print so a copy can be checked against the record. A
 filed case takes no more documents. Every addition, filing and export is audited.
+
+The catalogue is read as typed views (dates and times as such); the CLI shows it through
+``jiuzhu.wire.archives`` and the PDF (``reports.archive_pdf``) formats it itself.
 """
 
 from __future__ import annotations
@@ -196,10 +199,45 @@ def file_case(
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
+class CaseInfo:
+    """A case file's cover: number, kind, subject, status, retention, who opened it."""
+
+    case_no: str
+    kind: str
+    subject: str
+    title: str
+    status: str
+    retention_years: int | None
+    retain_until: dt.date | None
+    created_by: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One document of the catalogue (卷内目录): its first page in the case's PDF."""
+
+    seq: int
+    title: str
+    doc_type: str
+    file_name: str
+    pages: int
+    first_page: int
+    sha256: str
+    added_by: str
+    added_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class CaseView:
-    case: dict[str, Any]
-    catalogue: list[dict[str, Any]]
+    case: CaseInfo
+    catalogue: tuple[CatalogueEntry, ...]
+
+
+def _info(c: ArchiveCase) -> CaseInfo:
+    return CaseInfo(c.case_no, c.kind, c.subject, c.title, c.status, c.retention_years,
+                    c.retain_until, c.created_by, c.created_at)  # fmt: skip
 
 
 def _view(s: Session, c: ArchiveCase) -> CaseView:
@@ -209,20 +247,11 @@ def _view(s: Session, c: ArchiveCase) -> CaseView:
     cat, page = [], 1
     for f in files:
         cat.append(
-            {
-                "seq": f.seq, "title": f.title, "type": f.doc_type, "file_name": f.file_name,
-                "pages": f.pages, "first_page": page, "sha256": f.sha256,
-                "added_by": f.added_by, "added_at": f.added_at.isoformat(sep=" ", timespec="seconds"),
-            }
+            CatalogueEntry(f.seq, f.title, f.doc_type, f.file_name, f.pages, page, f.sha256,
+                           f.added_by, f.added_at)
         )  # fmt: skip
         page += f.pages
-    case = {
-        "case_no": c.case_no, "kind": c.kind, "subject": c.subject, "title": c.title,
-        "status": c.status, "retention_years": c.retention_years,
-        "retain_until": c.retain_until.isoformat() if c.retain_until else None,
-        "created_by": c.created_by, "created_at": c.created_at.isoformat(sep=" ", timespec="seconds"),
-    }  # fmt: skip
-    return CaseView(case, cat)
+    return CaseView(_info(c), tuple(cat))
 
 
 def catalogue(uow: UnitOfWork, case_no: str) -> CaseView:
@@ -230,12 +259,12 @@ def catalogue(uow: UnitOfWork, case_no: str) -> CaseView:
         return _view(s, _case(s, case_no))
 
 
-def cases_of(uow: UnitOfWork, subject: str) -> list[dict[str, Any]]:
+def cases_of(uow: UnitOfWork, subject: str) -> list[CaseInfo]:
     with uow.read() as s:
         rows = s.scalars(
             select(ArchiveCase).where(ArchiveCase.subject == subject).order_by(ArchiveCase.id)
         )
-        return [_view(s, c).case for c in rows]
+        return [_info(c) for c in rows]
 
 
 def export_pdf(uow: UnitOfWork, case_no: str, actor: str) -> bytes:

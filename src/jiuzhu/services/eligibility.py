@@ -9,12 +9,15 @@ own records.
   personal data and is audited (宁医保发〔2023〕102号 第九条 全程痕迹管理).
 - A person may query their own enrolment and benefit records (梅州规程 第九条 查询服务)
   by 人员编号 together with the ID number; a mismatch says nothing about which was wrong.
+
+Both answer typed views (amounts in fen, dates as dates); ``jiuzhu.wire.eligibility`` gives
+them the API's JSON form.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,12 +30,107 @@ from jiuzhu.domain.errors import InputError, JiuzhuError, NotFound
 from jiuzhu.domain.identity import IdentitySpan, union_of
 from jiuzhu.domain.pii import certno_problem, normalise_certno
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.schema import IDENTITY_CODES
-from jiuzhu.services.enrolment import enrolment_of
-from jiuzhu.services.registry import find_person, highest_code, person_summary
+from jiuzhu.services.enrolment import EnrolmentFact, enrolment_of
+from jiuzhu.services.registry import PersonView, find_person, highest_code, person_view
 
 NOT_FOUND = "no person with this 人员编号 and ID number"
+
+
+@dataclass(frozen=True)
+class IdentityInterval:
+    """An identity on one interval of the union of its rows (calc-contract §10)."""
+
+    code: str
+    begndate: dt.date
+    enddate: dt.date | None
+
+    @property
+    def name(self) -> str:
+        return IDENTITY_CODES.get(self.code, self.code)
+
+
+@dataclass(frozen=True)
+class DepositFree:
+    """先诊疗后付费: whether it applies to the identity, its conditions and reference;
+    ``applies`` None where the region's rules do not provide for it."""
+
+    applies: bool | None
+    conditions: tuple[str, ...]
+    ref: str
+
+
+@dataclass(frozen=True)
+class CapLeft:
+    """The class's annual cap this year and what is left of it (and of a separate tilt
+    cap); fen. ``error`` instead when the year's terms cannot be resolved."""
+
+    year: int
+    error: str | None = None
+    paid: int = 0
+    annual_cap: int | None = None
+    left: int | None = None
+    ref: str | None = None
+    tilt_paid: int | None = None
+    tilt_left: int | None = None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The hospital's answer: the identity that applies on ``on`` and its class, the span it
+    is valid on, 先诊疗后付费 and the cap left (person masked)."""
+
+    person: PersonView
+    on: dt.date
+    identity: str | None
+    class_id: str | None
+    class_name: str | None
+    covered: bool
+    valid_span: tuple[dt.date, dt.date | None] | None
+    identities: tuple[IdentityInterval, ...]
+    deposit_free: DepositFree
+    cap: CapLeft
+
+    @property
+    def identity_name(self) -> str | None:
+        return IDENTITY_CODES.get(self.identity, self.identity) if self.identity else None
+
+
+@dataclass(frozen=True)
+class OwnSettlement:
+    setl_id: str
+    setl_time: dt.datetime
+    year: int
+    med_type: str
+    identity: str | None
+    class_id: str | None
+    maf_pay: int
+    tilt_pay: int
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
+class OwnYearTotals:
+    """calc-contract §5's year totals S, P, R, TP in fen."""
+
+    year: int
+    s: int
+    p: int
+    r: int
+    tp: int
+
+
+@dataclass(frozen=True)
+class OwnRecords:
+    """梅州规程 第九条: a person's own records (masked)."""
+
+    person: PersonView
+    identities: tuple[IdentityInterval, ...]
+    enrolment: tuple[EnrolmentFact, ...]
+    settlements: tuple[OwnSettlement, ...]
+    totals: tuple[OwnYearTotals, ...]
+    ref: str = "梅州规程 第九条（查询核对医疗保险参保和享受医疗救助待遇记录）"
 
 
 def _person(s: Session, psn_no: str | None, certno: str | None) -> Person:
@@ -52,45 +150,39 @@ def _same_certno(p: Person, certno: str) -> bool:
     return p.certno_hash == get_cipher().lookup_hash(normalise_certno(certno))
 
 
-def _intervals(spans: list[IdentitySpan]) -> list[dict[str, Any]]:
+def _intervals(spans: list[IdentitySpan]) -> tuple[IdentityInterval, ...]:
     """Each identity on the union of its rows (calc-contract §10)."""
-    out = []
-    for code in sorted({sp.code for sp in spans}):
-        for b, e in union_of((sp.begndate, sp.enddate) for sp in spans if sp.code == code):
-            out.append(
-                {
-                    "code": code,
-                    "name": IDENTITY_CODES.get(code, code),
-                    "begndate": b.isoformat(),
-                    "enddate": e.isoformat() if e else None,
-                }
-            )
-    return out
+    return tuple(
+        IdentityInterval(code, b, e)
+        for code in sorted({sp.code for sp in spans})
+        for b, e in union_of((sp.begndate, sp.enddate) for sp in spans if sp.code == code)
+    )
 
 
 def _cap_left(
     s: Session, policy: RegionPolicy, psn_no: str, day: dt.date, code: str | None
-) -> dict[str, Any]:
+) -> CapLeft:
     """The annual cap of the class and what is left of it (and of the tilt cap)."""
     try:
         terms = policy.terms_on(day)
     except JiuzhuError as exc:
-        return {"year": day.year, "error": str(exc)}
+        return CapLeft(year=day.year, error=str(exc))
     cls = terms.class_of_identity.get(code or "")
     t = s.get(PersonYearTotals, (psn_no, day.year))
     paid, tp = (t.p, t.tp) if t else (0, 0)
-    out: dict[str, Any] = {"year": day.year, "paid": format_fen(paid)}
-    if cls is not None:
-        out |= {
-            "annual_cap": format_fen(cls.annual_cap),
-            "left": format_fen(max(0, cls.annual_cap - paid)),
-            "ref": cls.annual_cap_ref.text(),
-        }
+    tilt_paid = tilt_left = None
     tt = terms.tilt
     if tt is not None and tt.cap_kind == "separate" and tt.annual_cap is not None:
-        out["tilt_paid"] = format_fen(tp)
-        out["tilt_left"] = format_fen(max(0, tt.annual_cap - tp))
-    return out
+        tilt_paid, tilt_left = tp, max(0, tt.annual_cap - tp)
+    return CapLeft(
+        year=day.year,
+        paid=paid,
+        annual_cap=cls.annual_cap if cls else None,
+        left=max(0, cls.annual_cap - paid) if cls else None,
+        ref=cls.annual_cap_ref.text() if cls else None,
+        tilt_paid=tilt_paid,
+        tilt_left=tilt_left,
+    )
 
 
 def eligibility(
@@ -101,7 +193,7 @@ def eligibility(
     day: dt.date,
     psn_no: str | None = None,
     certno: str | None = None,
-) -> dict[str, Any]:
+) -> Eligibility:
     """The hospital's query (see the module docstring); audited in the caller's
     transaction."""
     p = _person(s, psn_no, certno)
@@ -109,36 +201,32 @@ def eligibility(
     valid = [sp for sp in spans if sp.valid_on(day)]
     code = highest_code([sp.code for sp in valid], policy)
     terms_class = None
-    span: dict[str, Any] | None = None
+    span: tuple[dt.date, dt.date | None] | None = None
     if code is not None:
         for b, e in union_of((sp.begndate, sp.enddate) for sp in spans if sp.code == code):
             if b <= day and (e is None or day <= e):
-                span = {"begndate": b.isoformat(), "enddate": e.isoformat() if e else None}
+                span = (b, e)
         for c in policy.spec.classes:
             if code in c.identities:
                 terms_class = c
     df = policy.spec.deposit_free
-    deposit: dict[str, Any] = (
-        {
-            "applies": code is not None and code in df.identities,
-            "conditions": df.conditions,
-            "ref": df.ref,
-        }
+    deposit = (
+        DepositFree(code is not None and code in df.identities, tuple(df.conditions), df.ref)
         if df is not None
-        else {"applies": None, "conditions": [], "ref": "本地区规程未规定先诊疗后付费"}
+        else DepositFree(None, (), "本地区规程未规定先诊疗后付费")
     )
-    out = person_summary(p) | {
-        "on": day.isoformat(),
-        "identity": code,
-        "identity_name": IDENTITY_CODES.get(code, code) if code else None,
-        "class": terms_class.id if terms_class else None,
-        "class_name": terms_class.name if terms_class else None,
-        "covered": terms_class is not None,
-        "valid_span": span,
-        "identities": _intervals(spans),
-        "deposit_free": deposit,
-        "cap": _cap_left(s, policy, p.psn_no, day, code),
-    }
+    out = Eligibility(
+        person=person_view(p),
+        on=day,
+        identity=code,
+        class_id=terms_class.id if terms_class else None,
+        class_name=terms_class.name if terms_class else None,
+        covered=terms_class is not None,
+        valid_span=span,
+        identities=_intervals(spans),
+        deposit_free=deposit,
+        cap=_cap_left(s, policy, p.psn_no, day, code),
+    )
     audit(
         s,
         actor,
@@ -151,7 +239,7 @@ def eligibility(
     return out
 
 
-def own_records(s: Session, policy: RegionPolicy, psn_no: str, certno: str) -> dict[str, Any]:
+def own_records(s: Session, policy: RegionPolicy, psn_no: str, certno: str) -> OwnRecords:
     """梅州规程 第九条: a person's own enrolment and benefit records, masked; audited."""
     if not psn_no.strip() or not certno.strip():
         raise InputError("give psn_no and the ID number", column="psn_no")
@@ -163,44 +251,48 @@ def own_records(s: Session, policy: RegionPolicy, psn_no: str, certno: str) -> d
         .where(Settlement.psn_no == p.psn_no)
         .order_by(Settlement.setl_time, Settlement.setl_id)
     )
-    settlements = [
-        {
-            "setl_id": r.setl_id,
-            "setl_time": r.setl_time.isoformat(sep=" "),
-            "year": r.year,
-            "med_type": r.med_type,
-            "identity": r.identity or None,
-            "class": r.class_id,
-            "maf_pay": format_fen(r.maf_pay),
-            "tilt_pay": format_fen(r.tilt_pay),
-            "status": r.status,
-            "source": r.source,
-        }
+    settlements = tuple(
+        OwnSettlement(
+            setl_id=r.setl_id,
+            setl_time=r.setl_time,
+            year=r.year,
+            med_type=r.med_type,
+            identity=r.identity or None,
+            class_id=r.class_id,
+            maf_pay=r.maf_pay,
+            tilt_pay=r.tilt_pay,
+            status=r.status,
+            source=r.source,
+        )
         for r in rows
-    ]
-    totals = [
-        {
-            "year": t.year,
-            "S": format_fen(t.s),
-            "P": format_fen(t.p),
-            "R": format_fen(t.r),
-            "TP": format_fen(t.tp),
-        }
+    )
+    totals = tuple(
+        OwnYearTotals(year=t.year, s=t.s, p=t.p, r=t.r, tp=t.tp)
         for t in s.scalars(
             select(PersonYearTotals)
             .where(PersonYearTotals.psn_no == p.psn_no)
             .order_by(PersonYearTotals.year)
         )
-    ]
-    out = person_summary(p) | {
-        "identities": _intervals(identity_spans(s, p.psn_no)),
-        "enrolment": enrolment_of(s, p.psn_no),
-        "settlements": settlements,
-        "totals": totals,
-        "ref": "梅州规程 第九条（查询核对医疗保险参保和享受医疗救助待遇记录）",
-    }
+    )
+    out = OwnRecords(
+        person=person_view(p),
+        identities=_intervals(identity_spans(s, p.psn_no)),
+        enrolment=tuple(enrolment_of(s, p.psn_no)),
+        settlements=settlements,
+        totals=totals,
+    )
     audit(s, f"person:{p.psn_no}", "look", "person", p.psn_no, None, {"query": "own_records"})
     return out
 
 
-__all__ = ["eligibility", "own_records"]
+__all__ = [
+    "CapLeft",
+    "DepositFree",
+    "Eligibility",
+    "IdentityInterval",
+    "OwnRecords",
+    "OwnSettlement",
+    "OwnYearTotals",
+    "eligibility",
+    "own_records",
+]

@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES
-from jiuzhu.services.checks import workflow
 from jiuzhu.services.checks.deaths import import_deaths
 from jiuzhu.services.checks.insured import import_insured
 from jiuzhu.services.checks.rules import RULES, Options
 from jiuzhu.services.checks.run import run_checks
+from jiuzhu.wire import checks as shown
 
 IdInt = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
@@ -70,7 +70,7 @@ def findings(
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*READERS)),
 ) -> dict[str, Any]:
-    items = workflow.list_findings(uow, status=status, rule=rule, limit=limit, offset=offset)
+    items = shown.list_findings(uow, status=status, rule=rule, limit=limit, offset=offset)
     return {"items": [f.as_dict() for f in items], "limit": limit, "offset": offset}
 
 
@@ -86,13 +86,13 @@ def step(
     if body.action == "assign":
         if not body.assignee:
             raise InputError("assignee is required", column="assignee")
-        f = workflow.assign(uow, finding_id, body.assignee, actor=p.actor)
+        f = shown.assign(uow, finding_id, body.assignee, actor=p.actor)
     elif body.action == "investigate":
-        f = workflow.investigate(uow, finding_id, actor=p.actor, note=body.note)
+        f = shown.investigate(uow, finding_id, actor=p.actor, note=body.note)
     elif body.action == "resolve":
-        f = workflow.resolve(uow, finding_id, body.how or "", actor=p.actor, note=body.note or "")
+        f = shown.resolve(uow, finding_id, body.how or "", actor=p.actor, note=body.note or "")
     elif body.action == "clawback":
-        f = workflow.claw_back(uow, finding_id, actor=p.actor, note=body.note or "追回")
+        f = shown.claw_back(uow, finding_id, actor=p.actor, note=body.note or "追回")
     else:
         raise InputError("action must be assign, investigate, resolve or clawback", column="action")
     return f.as_dict()

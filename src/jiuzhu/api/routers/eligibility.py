@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES
-from jiuzhu.services import eligibility as service
+from jiuzhu.wire import eligibility as service
 
 router = APIRouter(prefix="/api/v1", tags=["资格查询 eligibility"], responses=ERROR_RESPONSES)
 CERTNO = r"^[0-9]{17}[0-9Xx]$"

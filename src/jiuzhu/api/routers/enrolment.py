@@ -17,7 +17,7 @@ from jiuzhu.api.schemas import ERROR_RESPONSES, Date
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.money import AmountError, parse_fen
 from jiuzhu.reports.xlsx import xlsx_bytes
-from jiuzhu.services import enrolment
+from jiuzhu.wire import enrolment
 
 router = APIRouter(
     prefix="/api/v1/enrolment", tags=["资助参保 enrolment"], responses=ERROR_RESPONSES

@@ -19,6 +19,7 @@ from jiuzhu.policy.money import format_fen
 from jiuzhu.services.access.login import HOSPITAL
 from jiuzhu.services.fund import queries as books
 from jiuzhu.services.fund.clearing import apply, parse, queries
+from jiuzhu.wire import fund as shown
 
 
 def region_of(request: Request) -> str:
@@ -124,7 +125,7 @@ def _submit(
         )
     st = parse.StatementIn(code, parse.day(body.stmt_begndate, "stmt_begndate"),
                            parse.day(body.stmt_enddate, "stmt_enddate"), totals, detail)  # fmt: skip
-    return apply.submit(uow, region, st, actor=p.actor).as_dict()
+    return shown.statement_json(apply.submit(uow, region, st, actor=p.actor))
 
 
 @router.post("/statements:upload")
@@ -165,7 +166,7 @@ def statements(
         uow, institution=_own(p), status=status, limit=limit, offset=offset
     )
     return {
-        "items": [v.as_dict(with_differences=False) for v in rows],
+        "items": [shown.statement_json(v, with_differences=False) for v in rows],
         "limit": limit,
         "offset": offset,
     }
@@ -177,7 +178,7 @@ def statement(
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(HOSPITAL, *READERS)),
 ) -> dict[str, Any]:
-    return queries.get_statement(uow, stmt_no, institution=_own(p)).as_dict()
+    return shown.statement_json(queries.get_statement(uow, stmt_no, institution=_own(p)))
 
 
 @router.post("/statements/{stmt_no}:approve")
@@ -185,7 +186,7 @@ def approve(
     stmt_no: str, body: NoteIn, uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*FINANCE)),
 ) -> dict[str, Any]:  # fmt: skip
-    return apply.approve(uow, stmt_no, actor=p.actor, note=body.note).as_dict()
+    return shown.statement_json(apply.approve(uow, stmt_no, actor=p.actor, note=body.note))
 
 
 @router.post("/statements/{stmt_no}:reject")
@@ -193,14 +194,14 @@ def reject(
     stmt_no: str, body: ReasonIn, uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*FINANCE)),
 ) -> dict[str, Any]:  # fmt: skip
-    return apply.reject(uow, stmt_no, actor=p.actor, reason=body.reason).as_dict()
+    return shown.statement_json(apply.reject(uow, stmt_no, actor=p.actor, reason=body.reason))
 
 
 @router.get("/hospital-accounts")
 def accounts(
     uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*READERS))
 ) -> list[dict[str, Any]]:
-    return [a.as_dict() for a in queries.list_accounts(uow)]
+    return [shown.account_json(a) for a in queries.list_accounts(uow)]
 
 
 @router.put("/hospital-accounts/{fixmedins_code}")
@@ -220,21 +221,21 @@ def create_batch(
     region: str = Depends(region_of),
     p: Principal = Depends(require(*FINANCE)),
 ) -> dict[str, Any]:
-    return apply.create_batch(uow, region, actor=p.actor, stmt_nos=body.stmt_nos).as_dict()
+    return shown.batch_json(apply.create_batch(uow, region, actor=p.actor, stmt_nos=body.stmt_nos))
 
 
 @router.get("/hospital-batches")
 def batches(
     uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*READERS))
 ) -> list[dict[str, Any]]:
-    return [b.as_dict() for b in queries.list_batches(uow)]
+    return [shown.batch_json(b) for b in queries.list_batches(uow)]
 
 
 @router.get("/hospital-batches/{batch_no}")
 def batch(
     batch_no: str, uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*READERS))
 ) -> dict[str, Any]:
-    return queries.get_batch(uow, batch_no).as_dict()
+    return shown.batch_json(queries.get_batch(uow, batch_no))
 
 
 @router.get(
@@ -256,9 +257,11 @@ def confirm(
     p: Principal = Depends(require(*FINANCE)),
 ) -> dict[str, Any]:  # fmt: skip
     day = parse.day(body.paid_on, "paid_on") if body.paid_on else None
-    return apply.confirm_batch(
-        uow, batch_no, actor=p.actor, bank_reference=body.bank_reference, day=day
-    ).as_dict()
+    return shown.batch_json(
+        apply.confirm_batch(
+            uow, batch_no, actor=p.actor, bank_reference=body.bank_reference, day=day
+        )
+    )
 
 
 def _as_of(text: str | None) -> dt.date:

@@ -14,6 +14,7 @@ from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES
 from jiuzhu.services.fund.clearing.parse import day
 from jiuzhu.services.fund.reconcile import apply, queries
+from jiuzhu.wire import fund as shown
 
 
 def region_of(request: Request) -> str:
@@ -81,7 +82,8 @@ def differences(
 ) -> dict[str, Any]:  # fmt: skip
     rows = queries.list_differences(uow, status=None if status == "all" else status, account=account,
                                     limit=limit, offset=offset)  # fmt: skip
-    return {"items": [d.as_dict() for d in rows], "limit": limit, "offset": offset}
+    return {"items": [shown.recon_difference_json(d) for d in rows], "limit": limit,
+            "offset": offset}  # fmt: skip
 
 
 @router.post("/differences/{diff_id}:resolve")

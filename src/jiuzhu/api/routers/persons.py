@@ -15,8 +15,8 @@ from jiuzhu.api.auth import Principal, get_uow, require
 from jiuzhu.api.schemas import ERROR_RESPONSES, Date
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.pii import looks_like_certno
-from jiuzhu.services.enrolment import enrolment_of
 from jiuzhu.wire import registry
+from jiuzhu.wire.enrolment import enrolment_of
 
 router = APIRouter(prefix="/api/v1/persons", tags=["救助对象 persons"], responses=ERROR_RESPONSES)
 READERS = (

@@ -23,6 +23,7 @@ from jiuzhu.services.warning import watch
 from jiuzhu.services.warning.feedback import import_feedback
 from jiuzhu.services.warning.push import push
 from jiuzhu.services.warning.queries import push_file_name
+from jiuzhu.wire import warning as shown
 
 IdInt = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
@@ -58,7 +59,7 @@ def list_entries(
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*READERS)),
 ) -> dict[str, Any]:
-    items = watch.list_entries(
+    items = shown.list_entries(
         uow, status=status, line=line, year=year, psn_no=psn_no, limit=limit, offset=offset
     )
     return {"items": [e.as_dict() for e in items], "limit": limit, "offset": offset}
@@ -68,7 +69,7 @@ def list_entries(
 def get_entry(
     entry_id: IdInt, uow: UnitOfWork = Depends(get_uow), p: Principal = Depends(require(*READERS))
 ) -> dict[str, Any]:
-    return watch.get_entry(uow, entry_id).as_dict()
+    return shown.get_entry(uow, entry_id).as_dict()
 
 
 @router.post("/entries/{entry_id}:status")
@@ -78,7 +79,7 @@ def set_status(
     uow: UnitOfWork = Depends(get_uow),
     p: Principal = Depends(require(*WRITERS)),
 ) -> dict[str, Any]:
-    return watch.set_status(uow, entry_id, body.status, actor=p.actor, note=body.note).as_dict()
+    return shown.set_status(uow, entry_id, body.status, actor=p.actor, note=body.note).as_dict()
 
 
 @router.post("/pushes")

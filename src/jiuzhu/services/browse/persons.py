@@ -7,7 +7,7 @@ settlements, reimbursements, audit history). Personal data masked unless reveale
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -28,7 +28,39 @@ from jiuzhu.domain.pii import certno_problem, normalise_certno
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services import registry
 from jiuzhu.services.browse import capped_count, prefix_range
-from jiuzhu.services.enrolment import enrolment_of
+from jiuzhu.services.enrolment import EnrolmentFact, enrolment_of
+
+
+@dataclass(frozen=True)
+class BatchRef:
+    """The import batch an identity span came from."""
+
+    id: int
+    file_name: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PageIdentity(registry.IdentityView):
+    """An identity span on the person page, with its import batch (None: entered by hand)."""
+
+    batch: BatchRef | None = None
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    """The person page's parts: the person (masked) with every identity on ``as_of``,
+    enrolment facts, year totals (newest first), the last 200 settlements and the last 100
+    audit records about the person. Amounts in fen; the page formats them."""
+
+    person: registry.PersonView
+    as_of: dt.date
+    highest_identity: str | None
+    identities: tuple[PageIdentity, ...]
+    enrolment: tuple[EnrolmentFact, ...]
+    totals: tuple[PersonYearTotals, ...]
+    settlements: tuple[Settlement, ...]
+    audit: tuple[AuditLog, ...]
 
 
 def person_query(
@@ -106,53 +138,53 @@ def reveal(session: Session, psn_no: str, reason: str, actor: str) -> dict[str, 
 
 def person_page(
     session: Session, psn_no: str, policy: RegionPolicy, day: dt.date, actor: str
-) -> dict[str, Any]:
+) -> PersonPage:
+    """The person page (see :class:`PersonPage`); the view is audited."""
     detail = registry.person_detail(session, psn_no, policy, day)
     batches = {
-        b.id: b
+        b.id: BatchRef(b.id, b.file_name, b.created_at)
         for b in session.scalars(
             select(ImportBatch).where(
                 ImportBatch.id.in_([i.batch_id for i in detail.identities if i.batch_id])
             )
         )
     }
-    # the page's model: the person's view with its identities, each with its import batch
-    d: dict[str, Any] = {
-        **asdict(detail.person),
-        "as_of": detail.as_of,
-        "highest_identity": detail.highest_identity,
-    }
-    d["identities"] = []
-    for i in detail.identities:
-        b = batches.get(i.batch_id) if i.batch_id else None
-        batch = {"id": b.id, "file_name": b.file_name, "created_at": b.created_at} if b else None
-        d["identities"].append({**asdict(i), "name": i.name, "batch": batch})
-    d["enrolment"] = enrolment_of(session, psn_no)
-    d["totals"] = list(
-        session.scalars(
-            select(PersonYearTotals)
-            .where(PersonYearTotals.psn_no == psn_no)
-            .order_by(PersonYearTotals.year.desc())
+    identities = tuple(
+        PageIdentity(
+            **{f.name: getattr(i, f.name) for f in fields(i)},
+            batch=batches.get(i.batch_id) if i.batch_id else None,
         )
+        for i in detail.identities
     )
-    d["settlements"] = list(
-        session.scalars(
-            select(Settlement)
-            .where(Settlement.psn_no == psn_no)
-            .order_by(Settlement.setl_time.desc())
-            .limit(200)
-        )
+    totals = session.scalars(
+        select(PersonYearTotals)
+        .where(PersonYearTotals.psn_no == psn_no)
+        .order_by(PersonYearTotals.year.desc())
     )
-    d["audit"] = list(
-        session.scalars(
-            select(AuditLog)
-            .where(AuditLog.entity == "person", AuditLog.entity_id == psn_no)
-            .order_by(AuditLog.id.desc())
-            .limit(100)
-        )
+    settlements = session.scalars(
+        select(Settlement)
+        .where(Settlement.psn_no == psn_no)
+        .order_by(Settlement.setl_time.desc())
+        .limit(200)
+    )
+    trail = session.scalars(
+        select(AuditLog)
+        .where(AuditLog.entity == "person", AuditLog.entity_id == psn_no)
+        .order_by(AuditLog.id.desc())
+        .limit(100)
+    )
+    page = PersonPage(
+        person=detail.person,
+        as_of=detail.as_of,
+        highest_identity=detail.highest_identity,
+        identities=identities,
+        enrolment=tuple(enrolment_of(session, psn_no)),
+        totals=tuple(totals),
+        settlements=tuple(settlements),
+        audit=tuple(trail),
     )
     audit(session, actor, "view", "person", psn_no)
-    return d
+    return page
 
 
 def require_person(session: Session, psn_no: str) -> None:

@@ -7,12 +7,13 @@ emits the fund's claw-back event (``services/fund/commands.claw_back_in``) so th
 amount leaves what the fund owes the hospital (a receivable once it exceeds it) and
 shows in the hospital's next clearing. The settlement row stays ``settled`` (its entry
 stands); ``claw_back`` says it was recovered, and a later reversal is refused.
+
+Each step answers the finding's view (``services/checks/queries.py``, amounts in fen).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,59 +24,13 @@ from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.adapters.db.warning_tables import ClawBack, Finding
 from jiuzhu.domain.errors import Conflict, InputError, NotFound
 from jiuzhu.domain.warning_status import (
-    FINDING_ZH,
     OPEN_FINDINGS,
     FindingStatus,
     check_finding,
     finding_status,
 )
 from jiuzhu.policy.money import format_fen
-
-
-@dataclass(frozen=True)
-class FindingView:
-    id: int
-    rule: str
-    category: str
-    article: str
-    subject: str
-    psn_no: str | None
-    setl_id: str | None
-    institution: str | None
-    amount: str
-    evidence: dict[str, Any]
-    status: str
-    status_zh: str
-    assignee: str | None
-    resolution: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def view(f: Finding) -> FindingView:
-    return FindingView(
-        f.id, f.rule, f.category, f.article, f.subject, f.psn_no, f.setl_id, f.institution,
-        format_fen(f.amount), f.evidence, f.status, FINDING_ZH[FindingStatus(f.status)],
-        f.assignee, f.resolution,
-    )  # fmt: skip
-
-
-def list_findings(
-    uow: UnitOfWork,
-    *,
-    status: str | None = None,
-    rule: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[FindingView]:
-    with uow.read() as s:
-        q = select(Finding).order_by(Finding.id)
-        if status:
-            q = q.where(Finding.status == finding_status(status).value)
-        if rule:
-            q = q.where(Finding.rule == rule)
-        return [view(f) for f in s.scalars(q.limit(limit).offset(offset))]
+from jiuzhu.services.checks.queries import FindingView, list_findings, view
 
 
 def _finding(s: Session, fid: int) -> Finding:
@@ -188,3 +143,16 @@ def open_count(s: Session) -> int:
         )
         or 0
     )
+
+
+__all__ = [
+    "FindingView",
+    "assign",
+    "claw_back",
+    "emit_fund_event",
+    "investigate",
+    "list_findings",
+    "open_count",
+    "resolve",
+    "view",
+]

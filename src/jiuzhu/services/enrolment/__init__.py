@@ -23,7 +23,8 @@ from jiuzhu.services.enrolment.cases import (
     parse_status,
     status_label,
 )
-from jiuzhu.services.enrolment.facts import enrolment_of, import_enrolment, set_enrolment
+from jiuzhu.services.enrolment.facts import import_enrolment, set_enrolment
+from jiuzhu.services.enrolment.queries import EnrolmentFact, enrolment_fact, enrolment_of
 from jiuzhu.services.enrolment.register import (
     MidYearEntry,
     RegisterRules,
@@ -42,11 +43,13 @@ __all__ = [
     "REGISTER_HEADERS",
     "REPORT_DAY",
     "STATUS_NAMES",
+    "EnrolmentFact",
     "MidYearEntry",
     "RegisterRules",
     "SubsidyRegister",
     "SubsidyRegisterLine",
     "build_register",
+    "enrolment_fact",
     "enrolment_of",
     "import_enrolment",
     "parse_status",

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiuzhu.adapters.db.enrolment_tables import ENROLMENT_STATUSES, PersonEnrolment
@@ -16,10 +15,12 @@ from jiuzhu.adapters.db.uow import UnitOfWork, audit
 from jiuzhu.domain.errors import InputError, JiuzhuError
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 from jiuzhu.services.enrolment.cases import parse_status
+from jiuzhu.services.enrolment.queries import EnrolmentFact, enrolment_fact
 from jiuzhu.services.registry import get_person
 
 
-def _enrolment_dict(e: PersonEnrolment) -> dict[str, Any]:
+def _audit_record(e: PersonEnrolment) -> dict[str, Any]:
+    """The enrolment as the audit trail keeps it (amount in yuan, date ISO)."""
     return {
         "psn_no": e.psn_no,
         "year": e.year,
@@ -39,7 +40,7 @@ def set_enrolment(
     self_paid_on: dt.date | None = None,
     self_paid_fen: int | None = None,
     note: str | None = None,
-) -> dict[str, Any]:
+) -> EnrolmentFact:
     """Record a person's enrolment in ``year`` (梅州规程 第六条 cases); audited."""
     get_person(session, psn_no)
     if status not in ENROLMENT_STATUSES:
@@ -59,17 +60,17 @@ def set_enrolment(
             column="status",
         )
     e = session.get(PersonEnrolment, (psn_no, year), with_for_update=True)
-    before = _enrolment_dict(e) if e else None
+    before = _audit_record(e) if e else None
     if e is None:
         e = PersonEnrolment(psn_no=psn_no, year=year, status=status, updated_by=actor)
         session.add(e)
     e.status, e.self_paid_on, e.self_paid_fen, e.note = status, self_paid_on, self_paid_fen, note
     e.updated_by = actor
     session.flush()
-    after = _enrolment_dict(e)
+    after = _audit_record(e)
     if after != before:
         audit(session, actor, "set", "person_enrolment", f"{psn_no}:{year}", before, after)
-    return after
+    return enrolment_fact(e)
 
 
 ENROL_HEADERS: dict[str, str] = {
@@ -154,14 +155,3 @@ def import_enrolment(uow: UnitOfWork, name: str, data: bytes, actor: str) -> int
             except JiuzhuError as exc:
                 raise InputError(exc.message, file=name, line=line, column=exc.field) from exc
     return len(parsed)
-
-
-def enrolment_of(session: Session, psn_no: str) -> list[dict[str, Any]]:
-    return [
-        _enrolment_dict(e)
-        for e in session.scalars(
-            select(PersonEnrolment)
-            .where(PersonEnrolment.psn_no == psn_no)
-            .order_by(PersonEnrolment.year)
-        )
-    ]

@@ -15,6 +15,7 @@ from jiuzhu.services.fund.reconcile import apply, queries
 from jiuzhu.web.menu import add_menu
 from jiuzhu.web.render import export_url, page, xlsx_response
 from jiuzhu.web.security import WebUser, need, uow_of
+from jiuzhu.wire.fund import signed
 
 router = APIRouter()
 READERS = ("finance", "auditor")
@@ -31,8 +32,8 @@ def _page(request: Request, user: WebUser, **extra: Any) -> Response:
     if request.query_params.get("export") == "xlsx":
         return xlsx_response("对账差异.xlsx", "对账差异",
                              ["编号", "科目", "县区", "类型", "日期", "金额", "账面", "说明", "状态", "处理人", "原因"],
-                             [[d.id, d.account, d.county, d.kind_zh, d.day.isoformat(), queries.signed(d.amount),
-                               queries.signed(d.books), d.detail, STATUS.get(d.status, d.status),
+                             [[d.id, d.account, d.county, d.kind_zh, d.day.isoformat(), signed(d.amount),
+                               signed(d.books), d.detail, STATUS.get(d.status, d.status),
                                d.resolved_by or "", d.reason or ""] for d in rows])  # fmt: skip
     fields = [
         {"name": "status", "label": "状态", "value": status, "options": list(STATUS.items())},

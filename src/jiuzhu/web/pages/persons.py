@@ -148,7 +148,7 @@ def _detail(request: Request, psn_no: str, user: WebUser, **extra: Any) -> Respo
         day = dt.date.today()
     with uow_of(request).begin() as s:
         d = q.person_page(s, psn_no, request.app.state.policy, day, user.actor)
-    d["reimbursements"] = list_applications(uow_of(request), psn_no=psn_no, limit=100)
+    reimbursements = list_applications(uow_of(request), psn_no=psn_no, limit=100)
     return page(
         request,
         "persons/detail.html",
@@ -156,6 +156,7 @@ def _detail(request: Request, psn_no: str, user: WebUser, **extra: Any) -> Respo
             "title": f"救助对象 {psn_no}",
             "breadcrumbs": [("救助对象", None), ("救助对象查询", "/persons"), (psn_no, None)],
             "p": d,
+            "reimbursements": reimbursements,
             "day": day,
             "sources": SOURCE_ZH,
             "status_label": status_label,

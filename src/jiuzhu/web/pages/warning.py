@@ -20,6 +20,8 @@ from jiuzhu.services.warning.watch import open_count as open_warnings
 from jiuzhu.web.menu import add_menu, add_widget
 from jiuzhu.web.render import page, pager
 from jiuzhu.web.security import WebUser, need, reading
+from jiuzhu.wire import checks as shown_findings
+from jiuzhu.wire import warning as shown_entries
 
 router = APIRouter()
 WARNING_READERS = ("warning", "registry", "auditor", "checks")
@@ -56,7 +58,7 @@ def warning_list(request: Request, user: WebUser = Depends(need(*WARNING_READERS
             "title": "监测名单",
             "breadcrumbs": [("预警与稽核", None), ("监测名单", None)],
             "fields": fields,
-            "rows": rows,
+            "rows": [shown_entries.shown(r) for r in rows],
             "pg": pg,
             "statuses": WATCH_ZH,
         },  # fmt: skip
@@ -84,7 +86,7 @@ def check_list(request: Request, user: WebUser = Depends(need(*CHECK_READERS))) 
             "title": "核查发现",
             "breadcrumbs": [("预警与稽核", None), ("核查发现", None)],
             "fields": fields,
-            "rows": rows,
+            "rows": [shown_findings.shown(r) for r in rows],
             "pg": pg,
             "statuses": FINDING_ZH,
         },  # fmt: skip

@@ -1,12 +1,11 @@
 """Reads of clearing: statements with their differences, payment batches, hospitals'
-accounts. Typed views with amounts in fen; ``as_dict`` formats them for JSON (two
-decimals). A hospital sees only its own statements (``institution``)."""
+accounts. Typed views with amounts in fen and times as times; ``jiuzhu.wire.fund`` gives
+them their JSON form. A hospital sees only its own statements (``institution``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,11 +19,6 @@ from jiuzhu.adapters.db.clearing_tables import (
 from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.clearing import DIFF_ZH, STATUS_ZH
 from jiuzhu.domain.errors import NotFound
-from jiuzhu.policy.money import format_fen
-
-
-def _f(v: int | None) -> str | None:
-    return None if v is None else format_fen(v)
 
 
 def mask_account_no(no: str) -> str:
@@ -44,11 +38,6 @@ class DifferenceView:
     @property
     def kind_zh(self) -> str:
         return DIFF_ZH.get(self.kind, self.kind)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "kind_zh": self.kind_zh, "setl_id": self.setl_id,
-                "line": self.line, "theirs_fund_pay": _f(self.theirs_fund_pay),
-                "ours_fund_pay": _f(self.ours_fund_pay), "detail": self.detail}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -81,27 +70,6 @@ class StatementView:
     def status_zh(self) -> str:
         return STATUS_ZH.get(self.status, self.status)
 
-    def as_dict(self, *, with_differences: bool = True) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "stmt_no": self.stmt_no, "fixmedins_code": self.fixmedins_code,
-            "stmt_begndate": self.stmt_begndate.isoformat(),
-            "stmt_enddate": self.stmt_enddate.isoformat(),
-            "fixmedins_setl_cnt": self.theirs_setl_cnt,
-            "medfee_sumamt": _f(self.theirs_medfee_sumamt),
-            "fund_pay_sumamt": _f(self.theirs_fund_pay_sumamt),
-            "detail_lines": self.detail_lines,
-            "ours": {"setl_cnt": self.ours_setl_cnt, "medfee_sumamt": _f(self.ours_medfee_sumamt),
-                     "fund_pay_sumamt": _f(self.ours_fund_pay_sumamt)},
-            "stmt_rslt": self.stmt_rslt, "stmt_rslt_dscr": self.stmt_rslt_dscr,
-            "status": self.status, "status_zh": self.status_zh,
-            "submitted_at": self.submitted_at.isoformat(sep=" ", timespec="seconds"),
-            "decided_by": self.decided_by, "decision_note": self.decision_note,
-            "batch_no": self.batch_no, "differences_count": self.differences_count,
-        }  # fmt: skip
-        if with_differences:
-            out["differences"] = [d.as_dict() for d in self.differences]
-        return out
-
 
 @dataclass(frozen=True)
 class BatchLineView:
@@ -133,21 +101,6 @@ class BatchView:
     def status_zh(self) -> str:
         return STATUS_ZH.get(self.status, self.status)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "batch_no": self.batch_no, "status": self.status, "status_zh": self.status_zh,
-            "count": self.count, "total": format_fen(self.total), "created_by": self.created_by,
-            "created_at": self.created_at.isoformat(sep=" ", timespec="seconds"),
-            "exported_at": self.exported_at.isoformat(sep=" ", timespec="seconds") if self.exported_at else None,
-            "export_sha256": self.export_sha256, "confirmed_by": self.confirmed_by,
-            "paid_on": self.paid_on.isoformat() if self.paid_on else None,
-            "bank_reference": self.bank_reference,
-            "lines": [{"fixmedins_code": ln.fixmedins_code, "account_name": ln.account_name,
-                       "bank_name": ln.bank_name, "account_no": ln.account_no_masked,
-                       "amount": format_fen(ln.amount), "stmt_nos": ln.stmt_nos}
-                      for ln in self.lines],
-        }  # fmt: skip
-
 
 @dataclass(frozen=True)
 class AccountView:
@@ -158,12 +111,6 @@ class AccountView:
     account_no_masked: str
     registered_by: str
     registered_at: dt.datetime
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"fixmedins_code": self.fixmedins_code, "fixmedins_name": self.fixmedins_name,
-                "account_name": self.account_name, "bank_name": self.bank_name,
-                "account_no": self.account_no_masked, "registered_by": self.registered_by,
-                "registered_at": self.registered_at.isoformat(sep=" ", timespec="seconds")}  # fmt: skip
 
 
 def statement_view(s: Session, st: ClearingStatement, *, differences: bool = True) -> StatementView:

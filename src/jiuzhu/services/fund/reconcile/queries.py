@@ -1,16 +1,15 @@
-"""Reads of reconciliation: differences (open first) and imports, typed, amounts in fen."""
+"""Reads of reconciliation: differences (open first) and imports, typed, amounts in fen;
+``jiuzhu.wire.fund`` gives them their JSON form (a difference's amounts signed)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 
 from jiuzhu.adapters.db.clearing_tables import ReconDifference, ReconImport
 from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.policy.money import format_fen
 
 KIND_ZH = {
     "bank_only": "银行有账我方无",
@@ -18,12 +17,6 @@ KIND_ZH = {
     "balance_bank": "银行余额不符",
     "balance_finance": "财政余额不符",
 }
-
-
-def signed(v: int | None) -> str | None:
-    if v is None:
-        return None
-    return ("-" if v < 0 else "") + format_fen(abs(v))
 
 
 @dataclass(frozen=True)
@@ -44,12 +37,6 @@ class DifferenceView:
     def kind_zh(self) -> str:
         return KIND_ZH.get(self.kind, self.kind)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "account": self.account, "county": self.county or None,
-                "kind": self.kind, "kind_zh": self.kind_zh, "day": self.day.isoformat(),
-                "amount": signed(self.amount), "books": signed(self.books), "detail": self.detail,
-                "status": self.status, "resolved_by": self.resolved_by, "reason": self.reason}  # fmt: skip
-
 
 @dataclass(frozen=True)
 class ImportView:
@@ -61,11 +48,6 @@ class ImportView:
     rows: int
     imported_by: str
     imported_at: dt.datetime
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "account": self.account, "county": self.county,
-                "file_name": self.file_name, "rows": self.rows, "imported_by": self.imported_by,
-                "imported_at": self.imported_at.isoformat(sep=" ", timespec="seconds")}  # fmt: skip
 
 
 def list_differences(
