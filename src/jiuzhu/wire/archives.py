@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.services import archives as svc
 from jiuzhu.services.archives import (
     DOC_TYPES,
@@ -21,6 +20,7 @@ from jiuzhu.services.archives import (
     file_case,
     open_case,
 )
+from jiuzhu.wire import each, formatted
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,10 @@ def shown(v: CaseView) -> CaseShown:
 # -- the reads, answered as JSON ------------------------------------------------------------
 
 
-def catalogue(uow: UnitOfWork, case_no: str) -> CaseShown:
-    return shown(svc.catalogue(uow, case_no))
+catalogue = formatted(svc.catalogue, shown)
 
 
-def cases_of(uow: UnitOfWork, subject: str) -> list[dict[str, Any]]:
-    return [case_json(c) for c in svc.cases_of(uow, subject)]
+cases_of = formatted(svc.cases_of, each(case_json))
 
 
 __all__ = [

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services.checks import queries, workflow
 from jiuzhu.services.checks.queries import FindingView
+from jiuzhu.wire import each, formatted
 
 
 @dataclass(frozen=True)
@@ -45,32 +45,19 @@ def shown(v: FindingView) -> FindingShown:
 # -- the use cases, their findings shown ------------------------------------------------------
 
 
-def list_findings(
-    uow: UnitOfWork,
-    *,
-    status: str | None = None,
-    rule: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[FindingShown]:
-    found = queries.list_findings(uow, status=status, rule=rule, limit=limit, offset=offset)
-    return [shown(v) for v in found]
+list_findings = formatted(queries.list_findings, each(shown))
 
 
-def assign(uow: UnitOfWork, fid: int, assignee: str, *, actor: str) -> FindingShown:
-    return shown(workflow.assign(uow, fid, assignee, actor=actor))
+assign = formatted(workflow.assign, shown)
 
 
-def investigate(uow: UnitOfWork, fid: int, *, actor: str, note: str | None = None) -> FindingShown:
-    return shown(workflow.investigate(uow, fid, actor=actor, note=note))
+investigate = formatted(workflow.investigate, shown)
 
 
-def resolve(uow: UnitOfWork, fid: int, how: str, *, actor: str, note: str) -> FindingShown:
-    return shown(workflow.resolve(uow, fid, how, actor=actor, note=note))
+resolve = formatted(workflow.resolve, shown)
 
 
-def claw_back(uow: UnitOfWork, fid: int, *, actor: str, note: str) -> FindingShown:
-    return shown(workflow.claw_back(uow, fid, actor=actor, note=note))
+claw_back = formatted(workflow.claw_back, shown)
 
 
 __all__ = [

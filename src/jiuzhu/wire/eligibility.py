@@ -8,9 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services import eligibility as svc
 from jiuzhu.services.eligibility import (
@@ -21,6 +18,7 @@ from jiuzhu.services.eligibility import (
     OwnSettlement,
     OwnYearTotals,
 )
+from jiuzhu.wire import formatted
 from jiuzhu.wire.enrolment import fact_json
 from jiuzhu.wire.registry import person_json
 
@@ -99,22 +97,10 @@ def own_records_json(o: OwnRecords) -> dict[str, Any]:
 # -- the use cases, answered as JSON --------------------------------------------------------
 
 
-def eligibility(
-    s: Session,
-    policy: RegionPolicy,
-    *,
-    actor: str,
-    day: dt.date,
-    psn_no: str | None = None,
-    certno: str | None = None,
-) -> dict[str, Any]:
-    return eligibility_json(
-        svc.eligibility(s, policy, actor=actor, day=day, psn_no=psn_no, certno=certno)
-    )
+eligibility = formatted(svc.eligibility, eligibility_json)
 
 
-def own_records(s: Session, policy: RegionPolicy, psn_no: str, certno: str) -> dict[str, Any]:
-    return own_records_json(svc.own_records(s, policy, psn_no, certno))
+own_records = formatted(svc.own_records, own_records_json)
 
 
 __all__ = [

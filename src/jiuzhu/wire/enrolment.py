@@ -6,10 +6,7 @@ answered here in their JSON form. The subsidy register keeps its own form
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services import enrolment as svc
@@ -34,6 +31,7 @@ from jiuzhu.services.enrolment import (
     register_sheets,
     status_label,
 )
+from jiuzhu.wire import each, formatted
 
 
 def fact_json(f: EnrolmentFact) -> dict[str, Any]:
@@ -50,23 +48,10 @@ def fact_json(f: EnrolmentFact) -> dict[str, Any]:
 # -- the use cases, answered as JSON --------------------------------------------------------
 
 
-def enrolment_of(session: Session, psn_no: str) -> list[dict[str, Any]]:
-    return [fact_json(f) for f in svc.enrolment_of(session, psn_no)]
+enrolment_of = formatted(svc.enrolment_of, each(fact_json))
 
 
-def set_enrolment(
-    session: Session,
-    actor: str,
-    psn_no: str,
-    year: int,
-    status: str,
-    self_paid_on: dt.date | None = None,
-    self_paid_fen: int | None = None,
-    note: str | None = None,
-) -> dict[str, Any]:
-    return fact_json(
-        svc.set_enrolment(session, actor, psn_no, year, status, self_paid_on, self_paid_fen, note)
-    )
+set_enrolment = formatted(svc.set_enrolment, fact_json)
 
 
 __all__ = [

@@ -7,9 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services import registry as svc
 from jiuzhu.services.registry import (
     IDENTITY_NAMES,
@@ -28,6 +25,7 @@ from jiuzhu.services.registry import (
     identity_key,
     resolve_identity_code,
 )
+from jiuzhu.wire import counted, formatted
 
 
 def _day(d: dt.date | None) -> str | None:
@@ -81,22 +79,10 @@ def detail_json(d: PersonDetail) -> dict[str, Any]:
 # -- the reads, answered as JSON ------------------------------------------------------------
 
 
-def search_persons(
-    session: Session,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-    *,
-    actor: str | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
-    total, found = svc.search_persons(session, q, limit, offset, actor=actor)
-    return total, [person_json(v) for v in found]
+search_persons = formatted(svc.search_persons, counted(person_json))
 
 
-def person_detail(
-    session: Session, psn_no: str, policy: RegionPolicy | None = None, day: dt.date | None = None
-) -> dict[str, Any]:
-    return detail_json(svc.person_detail(session, psn_no, policy, day))
+person_detail = formatted(svc.person_detail, detail_json)
 
 
 __all__ = [

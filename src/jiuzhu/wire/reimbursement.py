@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from jiuzhu.adapters.db.uow import UnitOfWork
-from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services import reimbursement as svc
 from jiuzhu.services.reimbursement import (
@@ -33,6 +31,7 @@ from jiuzhu.services.reimbursement.views import (
     DecisionView,
     PreviewView,
 )
+from jiuzhu.wire import each, formatted
 
 CLAIM_KEYS = ("setl_id", "med_type", "begndate", "enddate")
 CLAIM_AMOUNT_KEYS = ("setl_time", "inscp_scp_amt", "hifp_pay", "hifmi_pay", "hifob_pay")
@@ -187,113 +186,31 @@ def batch_json(b: BatchView) -> dict[str, Any]:
 # -- the use cases, answered as JSON --------------------------------------------------------
 
 
-def intake(
-    uow: UnitOfWork,
-    policy: RegionPolicy,
-    raw: dict[str, Any],
-    *,
-    staff: Staff,
-    where: str = "",
-    today: dt.date | None = None,
-) -> dict[str, Any]:
-    return application_json(svc.intake(uow, policy, raw, staff=staff, where=where, today=today))
+intake = formatted(svc.intake, application_json)
 
 
-def review(
-    uow: UnitOfWork,
-    policy: RegionPolicy,
-    app_no: str,
-    *,
-    staff: Staff,
-    decision: str,
-    reason: str | None = None,
-    level: str | None = None,
-    today: dt.date | None = None,
-) -> dict[str, Any]:
-    return application_json(
-        svc.review(
-            uow,
-            policy,
-            app_no,
-            staff=staff,
-            decision=decision,
-            reason=reason,
-            level=level,
-            today=today,
-        )
-    )
+review = formatted(svc.review, application_json)
 
 
-def preview(uow: UnitOfWork, policy: RegionPolicy, app_no: str) -> dict[str, Any]:
-    return preview_json(svc.preview(uow, policy, app_no))
+preview = formatted(svc.preview, preview_json)
 
 
-def get_application(
-    uow: UnitOfWork, app_no: str, *, today: dt.date | None = None, trail: bool = False
-) -> dict[str, Any]:
-    return application_json(svc.get_application(uow, app_no, today=today, trail=trail))
+get_application = formatted(svc.get_application, application_json)
 
 
-def list_applications(
-    uow: UnitOfWork,
-    *,
-    region: str | None = None,
-    status: str | None = None,
-    overdue: bool = False,
-    due_within: int | None = None,
-    reviewer: str | None = None,
-    awaiting: str | None = None,
-    psn_no: str | None = None,
-    today: dt.date | None = None,
-    limit: int = 500,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    rows = svc.list_applications(
-        uow,
-        region=region,
-        status=status,
-        overdue=overdue,
-        due_within=due_within,
-        reviewer=reviewer,
-        awaiting=awaiting,
-        psn_no=psn_no,
-        today=today,
-        limit=limit,
-        offset=offset,
-    )
-    return [application_json(a) for a in rows]
+list_applications = formatted(svc.list_applications, each(application_json))
 
 
-def create_batch(
-    uow: UnitOfWork,
-    region: str,
-    *,
-    staff: Staff,
-    app_nos: list[str] | None = None,
-    today: dt.date | None = None,
-) -> dict[str, Any]:
-    return batch_json(svc.create_batch(uow, region, staff=staff, app_nos=app_nos, today=today))
+create_batch = formatted(svc.create_batch, batch_json)
 
 
-def confirm_batch(
-    uow: UnitOfWork,
-    batch_no: str,
-    *,
-    staff: Staff,
-    bank_reference: str | None = None,
-    today: dt.date | None = None,
-) -> dict[str, Any]:
-    return batch_json(
-        svc.confirm_batch(uow, batch_no, staff=staff, bank_reference=bank_reference, today=today)
-    )
+confirm_batch = formatted(svc.confirm_batch, batch_json)
 
 
-def get_batch(uow: UnitOfWork, batch_no: str) -> dict[str, Any]:
-    return batch_json(svc.get_batch(uow, batch_no))
+get_batch = formatted(svc.get_batch, batch_json)
 
 
-def list_batches(uow: UnitOfWork, region: str | None = None) -> list[dict[str, Any]]:
-    return [batch_json(b) for b in svc.list_batches(uow, region)]
+list_batches = formatted(svc.list_batches, each(batch_json))
 
 
 __all__ = [

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.policy.money import format_fen
 from jiuzhu.services.warning import queries, watch
 from jiuzhu.services.warning.queries import EntryView
+from jiuzhu.wire import each, formatted
 
 
 @dataclass(frozen=True)
@@ -55,30 +55,13 @@ def shown(v: EntryView) -> EntryShown:
 # -- the use cases, their entries shown -------------------------------------------------------
 
 
-def list_entries(
-    uow: UnitOfWork,
-    *,
-    status: str | None = None,
-    line: str | None = None,
-    year: int | None = None,
-    psn_no: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[EntryShown]:
-    rows = queries.list_entries(
-        uow, status=status, line=line, year=year, psn_no=psn_no, limit=limit, offset=offset
-    )
-    return [shown(v) for v in rows]
+list_entries = formatted(queries.list_entries, each(shown))
 
 
-def get_entry(uow: UnitOfWork, entry_id: int) -> EntryShown:
-    return shown(queries.get_entry(uow, entry_id))
+get_entry = formatted(queries.get_entry, shown)
 
 
-def set_status(
-    uow: UnitOfWork, entry_id: int, target: str, *, actor: str, note: str | None = None
-) -> EntryShown:
-    return shown(watch.set_status(uow, entry_id, target, actor=actor, note=note))
+set_status = formatted(watch.set_status, shown)
 
 
 __all__ = ["EntryShown", "get_entry", "list_entries", "set_status", "shown"]
