@@ -18,7 +18,7 @@ import numpy as np
 from jiuzhu.domain.identity import IdentitySpan, months_before
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services.batch import read_kernel as rk
-from jiuzhu.services.calc import CLAIM_REQUIRED
+from jiuzhu.services.batch.readers import CLAIM_REQUIRED
 
 BOM = b"\xef\xbb\xbf"
 

@@ -1,5 +1,5 @@
 """Compiled formatting of RESULTS.csv lines (calc-contract §8), byte for byte as
-``csv.writer`` writes ``services.calc.result_row``: amounts as yuan with two decimals,
+``csv.writer`` writes ``results.result_row``: amounts as yuan with two decimals,
 texts from the string table (already in CSV form), ``setl_id``/``psn_no`` copied from
 the input (a plain file has no quote, comma or line break inside a cell)."""
 

@@ -3,7 +3,7 @@
 The kernel accepts only the canonical form of every cell (ASCII digits, ``YYYY-MM-DD``,
 ``YYYY-MM-DD HH:MM:SS``, amounts ``123`` or ``123.4`` or ``123.45``, flags ``0``/``1``)
 and reports anything else as "not plain" with its row: the caller then reads the file
-with the checking reader of ``services/calc.py``, which raises the located error (file,
+with the checking reader of ``readers.py``, which raises the located error (file,
 line, column) exactly as before, or accepts the odd but valid form. So the columnar
 path refuses exactly what the reference refuses, by construction.
 

@@ -35,7 +35,7 @@ from jiuzhu.domain.reimbursement_status import application_zh
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
 from jiuzhu.services.access.roles import effective_roles
-from jiuzhu.services.calc import CLAIM_FLAGS, CLAIM_REQUIRED
+from jiuzhu.services.batch.readers import CLAIM_FLAGS, CLAIM_REQUIRED
 from jiuzhu.services.reimbursement.deadline import working_days_between
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH, REGION_PREFIX
 

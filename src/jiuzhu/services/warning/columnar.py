@@ -19,7 +19,7 @@ import numpy as np
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.warning import sum_keys, warning_terms
-from jiuzhu.services.calc import CLAIM_REQUIRED
+from jiuzhu.services.batch.readers import CLAIM_REQUIRED
 from jiuzhu.services.warning import kernel, parse_fast
 from jiuzhu.services.warning.scan import CODES, ScanResult, csv_field, span_scores
 

@@ -3,7 +3,7 @@
 The file holds the whole insured population, not only beneficiaries (双鸭山实施办法
 第二十五条: anyone whose burden is over 10,000 yuan). Two paths with the same output:
 
-- the reference, :func:`scan_claims`: the checking readers of ``services/calc.py`` and
+- the reference, :func:`scan_claims`: the checking readers of ``services/batch/readers.py`` and
   :func:`jiuzhu.domain.warning.observe` settlement by settlement;
 - the fast path, :func:`scan_file`: a compiled reader of the canonical spelling
   (``parse_fast``) and compiled loops (``kernel``) over columns. On any cell it does
@@ -31,7 +31,7 @@ from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import Fen, format_fen
 from jiuzhu.policy.schema import IDENTITY_CODES
 from jiuzhu.policy.warning import sum_keys, warning_terms
-from jiuzhu.services.calc import _open_csv, parse_amount, read_claims
+from jiuzhu.services.batch.readers import open_csv, parse_amount, read_claims
 
 WARNING_COLUMNS = (
     "psn_no", "year", "line", "setl_id", "identity", "amount", "threshold", "setl_time", "article",
@@ -66,7 +66,7 @@ class Row:
 def read_medfees(path: Path, n: int) -> list[Fen | None]:
     """The optional ``medfee_sumamt`` of each claim, in input order (None when absent)."""
     name = str(path)
-    rows = _open_csv(path)
+    rows = open_csv(path)
     _, index, _ = next(rows)
     i = index.get("medfee_sumamt")
     if i is None:
