@@ -43,6 +43,15 @@ def put_int(out, o, v):  # type: ignore[no-untyped-def]
 
 
 @njit
+def put_padded(out, o, v, width):  # type: ignore[no-untyped-def]
+    """A non-negative integer in exactly ``width`` digits (zero-padded; ``v`` fits)."""
+    for t in range(width - 1, -1, -1):
+        out[o + t] = 48 + v % 10
+        v //= 10
+    return o + width
+
+
+@njit
 def put_fen(out, o, fen):  # type: ignore[no-untyped-def]
     """Fen ≥ 0 as yuan with exactly two decimals."""
     o = put_int(out, o, fen // 100)
