@@ -25,7 +25,7 @@ BOM = b"\xef\xbb\xbf"
 
 # rows of ClaimColumns.cols
 SETL_ID0, SETL_ID1, PSN0, PSN1, TIME, VT, BEG, END, YEAR, BASE, FLAGS, LINE = range(12)
-INSCP, HIFP, HIFMI, HIFOB, STORED_PAID, COUNTY, MEDFEE = 12, 13, 14, 15, 16, 17, 18
+INSCP, HIFP, HIFMI, HIFOB, STORED_PAID, COUNTY, MEDFEE, SETL_ID_HASH, PSN_HASH = range(12, 21)
 
 
 @dataclass
@@ -90,8 +90,10 @@ def plain_header(raw: bytes, required: Sequence[str]) -> tuple[dict[str, int], i
     ``csv`` does (UTF-8, no quote, NUL or bare CR) and that has the ``required`` columns,
     and where its data rows begin; None for any other text."""
     start = 3 if raw.startswith(BOM) else 0
-    if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+    if b'"' in raw or b"\x00" in raw:
         return None
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+        return None  # a bare CR, which csv reads as a line break
     if not raw.isascii():
         try:
             raw.decode("utf-8")
@@ -117,20 +119,27 @@ def claim_rows(
         nl = raw.find(b"\n", pos + (len(raw) - pos) * k // parts)
         cuts.append(len(raw) if nl < 0 else nl + 1)
     cuts.append(len(raw))
+    # part k's rows go to the columns from at[k]: at most one row per line break, and
+    # one more in the last part (a last line without one)
+    at = [0]
+    for k in range(parts):
+        at.append(at[-1] + raw.count(b"\n", cuts[k], cuts[k + 1]) + (k == parts - 1))
+    cols = np.empty((rk.N_ROWS, at[-1]), np.int64)
 
-    def read(k: int) -> np.ndarray | None:
-        a, b = cuts[k], cuts[k + 1]
-        cols = np.empty((rk.N_ROWS, raw.count(b"\n", a, b) + 1), np.int64)
-        n, status, _ = rk.read_claims(buf, a, b, slots, cols)
-        return cols[:, :n] if status == rk.OK else None
+    def read(k: int) -> int:
+        n, status, _ = rk.read_claims(buf, cuts[k], cuts[k + 1], slots, cols, at[k])
+        return int(n) if status == rk.OK else -1
 
     if parts == 1:
-        return read(0)
-    with ThreadPoolExecutor(parts) as ex:
-        got = list(ex.map(read, range(parts)))
-    if any(g is None for g in got):
+        got = [read(0)]
+    else:
+        with ThreadPoolExecutor(parts) as ex:
+            got = list(ex.map(read, range(parts)))
+    if min(got) < 0:
         return None
-    return np.concatenate(got, axis=1)  # type: ignore[arg-type]
+    if all(at[k] + got[k] == at[k + 1] for k in range(parts - 1)):
+        return cols[:, : at[-2] + got[-1]]  # no blank line inside: no gap
+    return np.concatenate([cols[:, at[k] : at[k] + got[k]] for k in range(parts)], axis=1)
 
 
 def columns_of(raw: bytes, name: str) -> ClaimColumns | None:
@@ -156,8 +165,7 @@ def grouped(
     """Claims read into ``cols`` grouped by person, each person's in settlement order
     (calc-contract §3); None when two psn_no share a hash (the reference path reads it)."""
     n = int(cols.shape[1])
-    psn_hash = np.empty(n, np.uint64)
-    rk.hash_spans(buf, cols[PSN0], cols[PSN1], psn_hash)
+    psn_hash = rk.hashes(cols, PSN_HASH)
     order = np.argsort(psn_hash, kind="stable")
     bounds = np.empty(n + 1, np.int64)
     groups = rk.group_persons(buf, order, psn_hash, cols, bounds)
@@ -168,8 +176,7 @@ def grouped(
 
 def has_duplicate_id(buf: np.ndarray, cols: np.ndarray) -> bool:
     """Whether two rows have the same ``setl_id`` (checked byte for byte)."""
-    h = np.empty(cols.shape[1], np.uint64)
-    rk.hash_spans(buf, cols[SETL_ID0], cols[SETL_ID1], h)
+    h = rk.hashes(cols, SETL_ID_HASH)
     s = np.sort(h)
     if not (s[1:] == s[:-1]).any():
         return False
@@ -244,13 +251,11 @@ def identity_columns_of(
     if head is None:
         return None
     index, pos = head
-    slot_of_field = np.full(1 + max(index[c] for c in rk.ID_SLOTS), -1, np.int64)
-    for slot, c in enumerate(rk.ID_SLOTS):
-        slot_of_field[index[c]] = slot
+    field_of_slot = rk.slot_map(index, rk.ID_SLOTS, rk.ID_SLOTS)
     buf = np.frombuffer(raw, np.uint8)
     cols = np.empty((5, raw.count(b"\n") + 1), np.int64)
     blob, off, val = _code_table(codes, code_map)
-    n, status = rk.read_identities(buf, pos, slot_of_field, blob, off, val, MAX_DAY, cols)
+    n, status = rk.read_identities(buf, pos, field_of_slot, blob, off, val, MAX_DAY, cols)
     if status != rk.OK:
         return None
     cols = cols[:, :n]

@@ -38,7 +38,7 @@ CALC_COLUMNS = SLOTS[:16]
 """What `jiuzhu calc` and the simulation read (with the stored payment and county)."""
 WARNING_COLUMNS = (*CLAIM_COLUMNS, "medfee_sumamt")
 """What `jiuzhu warning scan` reads (calc-contract §11)."""
-N_ROWS = 19
+N_ROWS = 21
 """Rows of the claim columns (see :func:`read_claims`)."""
 MISSING = -1
 """An optional amount left empty (``medfee_sumamt``)."""
@@ -51,14 +51,17 @@ MAX_LINE = 131072
 OK, NOT_PLAIN = 0, 1
 
 
-def slot_map(index: Mapping[str, int], columns: Collection[str]) -> np.ndarray:
-    """The slot of each field of a header (``index``: name → position) for the
-    ``columns`` the caller reads; -1 for every other field."""
-    wanted = [c for c in SLOTS if c in columns and c in index]
-    out = np.full(1 + max((index[c] for c in wanted), default=0), -1, np.int64)
-    for c in wanted:
-        out[index[c]] = SLOTS.index(c)
-    return out
+def hashes(cols: np.ndarray, row: int) -> np.ndarray:
+    """The hashes in row 19 (setl_id) or 20 (psn_no) of claim columns, as uint64."""
+    return np.ascontiguousarray(cols[row]).view(np.uint64)
+
+
+def slot_map(
+    index: Mapping[str, int], columns: Collection[str], slots: tuple[str, ...] = SLOTS
+) -> np.ndarray:
+    """The field (``index``: name → position in the header) of each of ``slots`` that
+    the caller reads (it is in ``columns``); -1 for a slot not read or not in the file."""
+    return np.array([index[c] if c in columns and c in index else -1 for c in slots], np.int64)
 
 
 @njit
@@ -101,9 +104,9 @@ def ordinal(y, m, d):  # type: ignore[no-untyped-def]
         dim = 30
     if d > dim:
         return -1
-    before = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)[m - 1]
-    if m > 2 and leap:
-        before += 1
+    before = (367 * m - 362) // 12  # days of the months before m, February of 30 days
+    if m > 2:
+        before -= 1 if leap else 2
     y1 = y - 1
     return y1 * 365 + y1 // 4 - y1 // 100 + y1 // 400 + before + d
 
@@ -186,25 +189,25 @@ def parse_time(buf, s, e):  # type: ignore[no-untyped-def]
 @njit
 def parse_amount(buf, s, e):  # type: ignore[no-untyped-def]
     """Fen of ``d+`` or ``d+.d`` or ``d+.dd`` (at most 13 whole digits), or -1."""
-    n = e - s
-    dot = -1
-    for i in range(s, e):
-        if buf[i] == 46:
-            dot = i
+    v = 0
+    i = s
+    while i < e and i - s < 14:
+        c = buf[i]
+        if c == 46:
             break
-    whole_end = e if dot < 0 else dot
-    nw = whole_end - s
+        if c < 48 or c > 57:
+            return -1
+        v = v * 10 + (c - 48)
+        i += 1
+    nw = i - s
     if nw < 1 or nw > 13:
         return -1
-    v = digits(buf, s, nw)
-    if v < 0:
-        return -1
-    if dot < 0:
+    if i == e:
         return v * 100
-    nf = e - dot - 1
-    if nf < 1 or nf > 2 or n != nw + 1 + nf:
+    nf = e - i - 1
+    if nf < 1 or nf > 2:
         return -1
-    f = digits(buf, dot + 1, nf)
+    f = digits(buf, i + 1, nf)
     if f < 0:
         return -1
     return v * 100 + (f * 10 if nf == 1 else f)
@@ -225,6 +228,8 @@ def parse_flag(buf, s, e, default):  # type: ignore[no-untyped-def]
 def optional(buf, s, e, empty, most):  # type: ignore[no-untyped-def]
     """(value, ok) of an optional cell, stripped: ``empty`` when blank; else an amount
     in fen (``most`` 0) or a whole number of at most ``most`` digits."""
+    if e == s:
+        return empty, True
     a, b = strip(buf, s, e)
     if a == b:
         return empty, True
@@ -243,32 +248,37 @@ ROW, BLANK, TOO_LONG = 0, 1, 2
 
 
 @njit
-def split_line(buf, p, stop, slot_of_field, fs, fe):  # type: ignore[no-untyped-def]
+def split_line(buf, p, stop, field_of_slot, starts, fs, fe):  # type: ignore[no-untyped-def]
     """Cut the line that begins at ``p`` into the fields the caller reads:
     ``fs[slot]:fe[slot]`` is the field of each slot (0:0 when the line has none).
+    ``starts`` (2 + the largest field read, so that the end of every field read is
+    known) is scratch for where fields begin.
     Returns (where the next line begins, ROW or BLANK — no text but commas and
     blanks, which the checking reader skips — or TOO_LONG for the csv field limit)."""
-    width = slot_of_field.shape[0]
-    for k in range(fs.shape[0]):
-        fs[k] = 0
-        fe[k] = 0
-    f = 0
-    fstart = p
+    m = starts.shape[0] - 1
+    nf = 1
+    starts[0] = p
     q = p
-    while q < stop and buf[q] != 10:
-        if buf[q] == 44:
-            if f < width and slot_of_field[f] >= 0:
-                fs[slot_of_field[f]] = fstart
-                fe[slot_of_field[f]] = q
-            f += 1
-            fstart = q + 1
+    while q < stop:
+        c = buf[q]
+        if c == 10:
+            break
+        if c == 44:
+            if nf <= m:
+                starts[nf] = q + 1
+            nf += 1
         q += 1
     e = q
     if e > p and buf[e - 1] == 13:
         e -= 1
-    if f < width and slot_of_field[f] >= 0:
-        fs[slot_of_field[f]] = fstart
-        fe[slot_of_field[f]] = max(fstart, e)
+    for k in range(field_of_slot.shape[0]):
+        f = field_of_slot[k]
+        if f < 0 or f >= nf:
+            fs[k] = 0
+            fe[k] = 0
+        else:
+            fs[k] = starts[f]
+            fe[k] = starts[f + 1] - 1 if f + 1 < nf else e
     for t in range(p, e):
         if buf[t] != 44 and not is_space(buf[t]):
             return q + 1, (TOO_LONG if q - p >= MAX_LINE else ROW)
@@ -276,81 +286,90 @@ def split_line(buf, p, stop, slot_of_field, fs, fe):  # type: ignore[no-untyped-
 
 
 @njit
-def read_claims(buf, pos, stop, slot_of_field, cols):  # type: ignore[no-untyped-def]
+def read_claims(buf, pos, stop, field_of_slot, cols, at):  # type: ignore[no-untyped-def]
     """Parse the data rows of ``buf[pos:stop]`` (whole lines) into ``cols`` (int64, one
-    column per claim).
+    column per claim, the first at column ``at``).
 
-    ``slot_of_field[f]``: the slot of field ``f`` (-1: ignored; see :func:`slot_map`).
+    ``field_of_slot[s]``: the field of slot ``s`` (-1: not read; see :func:`slot_map`).
     ``cols`` rows: 0,1 setl_id start/end; 2,3 psn_no start/end; 4 setl_time; 5 visit
     type; 6 begndate; 7 enddate; 8 year; 9 base; 10 flags; 11 line start; 12-15 the four
     amounts; 16 the stored payment in fen (column ``_stored_paid_fen``), 17 the county
     code (``_county``, -1 when none): simulation of stored settlements; 18
-    ``medfee_sumamt`` (:data:`MISSING` when empty or not read).
+    ``medfee_sumamt`` (:data:`MISSING` when empty or not read); 19, 20 the
+    :func:`text_hash` of setl_id and of psn_no (its bits; see :func:`hashes`).
     Returns (rows, status, bad row index).
     """
     fs = np.empty(N_SLOTS, np.int64)
     fe = np.empty(N_SLOTS, np.int64)
+    starts = np.empty(2 + max(0, field_of_slot.max()), np.int64)
     p = pos
     n = 0
     while p < stop:
         line_start = p
-        p, kind = split_line(buf, p, stop, slot_of_field, fs, fe)
+        p, kind = split_line(buf, p, stop, field_of_slot, starts, fs, fe)
         if kind == BLANK:
             continue
         if kind == TOO_LONG:
             return n, NOT_PLAIN, n
+        r = at + n
         # setl_id, psn_no, med_type: stripped text
         a, b = strip(buf, fs[0], fe[0])
         if not plain_text(buf, a, b):
             return n, NOT_PLAIN, n
-        cols[0, n] = a
-        cols[1, n] = b
+        cols[0, r] = a
+        cols[19, r] = text_hash(buf, a, b, False)
+        cols[1, r] = b
         a, b = strip(buf, fs[1], fe[1])
         if not plain_text(buf, a, b):
             return n, NOT_PLAIN, n
-        cols[2, n] = a
-        cols[3, n] = b
+        cols[2, r] = a
+        cols[3, r] = b
+        cols[20, r] = text_hash(buf, a, b, False)
         t = parse_time(buf, fs[2], fe[2])
         if t < 0:
             return n, NOT_PLAIN, n
-        cols[4, n] = t
+        cols[4, r] = t
         a, b = strip(buf, fs[3], fe[3])
         if not plain_text(buf, a, b):
             return n, NOT_PLAIN, n
-        cols[5, n] = visit_type(buf, a, b)
+        cols[5, r] = visit_type(buf, a, b)
         d0, _ = parse_date(buf, fs[4], fe[4])
         d1, year = parse_date(buf, fs[5], fe[5])
         if d0 < 0 or d1 < 0 or d1 < d0:
             return n, NOT_PLAIN, n
-        cols[6, n] = d0
-        cols[7, n] = d1
-        cols[8, n] = year
+        cols[6, r] = d0
+        cols[7, r] = d1
+        cols[8, r] = year
         base = 0
         for k in range(3):
             v = parse_amount(buf, fs[6 + k], fe[6 + k])
             if v < 0:
                 return n, NOT_PLAIN, n
-            cols[12 + k, n] = v
+            cols[12 + k, r] = v
         hifob, ok = optional(buf, fs[9], fe[9], 0, 0)
         if not ok:
             return n, NOT_PLAIN, n
-        cols[15, n] = hifob
-        base = cols[12, n] - cols[13, n] - cols[14, n] - hifob
-        cols[9, n] = base if base > 0 else 0
-        flags = 0
+        cols[15, r] = hifob
+        base = cols[12, r] - cols[13, r] - cols[14, r] - hifob
+        cols[9, r] = base if base > 0 else 0
+        flags = 8  # in_province defaults to 1
         for k in range(4):
-            v = parse_flag(buf, fs[10 + k], fe[10 + k], 1 if k == 3 else 0)
-            if v < 0:
-                return n, NOT_PLAIN, n
-            flags |= v << k
-        cols[10, n] = flags
-        cols[11, n] = line_start
+            if fe[10 + k] > fs[10 + k]:
+                v = parse_flag(buf, fs[10 + k], fe[10 + k], 1 if k == 3 else 0)
+                if v < 0:
+                    return n, NOT_PLAIN, n
+                flags = (flags & ~(1 << k)) | (v << k)
+        cols[10, r] = flags
+        cols[11, r] = line_start
         # the stored payment (≤ 16 digits), the county (≤ 9), medfee_sumamt (an amount)
-        for k, empty, most in ((14, 0, 16), (15, -1, 9), (16, MISSING, 0)):
-            v, ok = optional(buf, fs[k], fe[k], empty, most)
-            if not ok:
-                return n, NOT_PLAIN, n
-            cols[2 + k, n] = v
+        paid, ok0 = optional(buf, fs[14], fe[14], 0, 16)
+        county, ok1 = optional(buf, fs[15], fe[15], -1, 9)
+        medfee, ok2 = optional(buf, fs[16], fe[16], MISSING, 0)
+        if not (ok0 and ok1 and ok2):
+            return n, NOT_PLAIN, n
+        cols[16, r] = paid
+        cols[17, r] = county
+        cols[18, r] = medfee
         n += 1
     return n, OK, -1
 
@@ -483,18 +502,19 @@ ID_SLOTS = ("psn_no", "identity", "begndate", "enddate")
 
 
 @njit
-def read_identities(buf, pos, slot_of_field, codes, code_off, code_val, max_day, cols):  # type: ignore[no-untyped-def]
+def read_identities(buf, pos, field_of_slot, codes, code_off, code_val, max_day, cols):  # type: ignore[no-untyped-def]
     """Parse IDENTITIES.csv rows from ``pos`` into ``cols``: 0,1 psn_no start/end; 2 code
     index (``codes[code_off[j]:code_off[j+1]]`` reads as ``code_val[j]``, the operator's
     outside codes included); 3 begndate; 4 enddate (``max_day`` when open).
     Returns (rows, status)."""
     fs = np.zeros(4, np.int64)
     fe = np.zeros(4, np.int64)
+    starts = np.empty(2 + max(0, field_of_slot.max()), np.int64)
     p = pos
     n = 0
     stop = buf.shape[0]
     while p < stop:
-        p, kind = split_line(buf, p, stop, slot_of_field, fs, fe)
+        p, kind = split_line(buf, p, stop, field_of_slot, starts, fs, fe)
         if kind == BLANK:
             continue
         if kind == TOO_LONG:

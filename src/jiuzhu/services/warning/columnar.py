@@ -65,8 +65,7 @@ def scan_fast(
     n = cols.shape[1]
     sid_a, sid_b, psn_a, psn_b = cols[cc.SETL_ID0], cols[cc.SETL_ID1], cols[cc.PSN0], cols[cc.PSN1]
     t, visit, bday, eday, year = (cols[k] for k in (cc.TIME, cc.VT, cc.BEG, cc.END, cc.YEAR))
-    psn_h = np.empty(n, np.uint64)
-    rk.hash_spans(buf, psn_a, psn_b, psn_h)
+    psn_h = rk.hashes(cols, cc.PSN_HASH)
     by_psn = np.argsort(psn_h)
     hs = psn_h[by_psn]
     new = np.empty(n, np.bool_)
