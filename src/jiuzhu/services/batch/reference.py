@@ -134,12 +134,15 @@ def _run_part(
             chunk.extend(groups[k])
             k += 1
         mine = [claims[i] for i in chunk]
-        keys = {(c.psn_no, c.enddate.year) for c in mine}
-        before = {key: carried[key] for key in keys if key in carried}
+        before = {}
+        if carried:
+            keys = {(c.psn_no, c.enddate.year) for c in mine}
+            before = {key: carried[key] for key in keys if key in carried}
+        # the totals of the chunk's person-years only: its persons are in no other chunk
         run = run_claims(mine, identities, policy, before, progress, trace=explain)
         positions.extend(chunk)
         lines.extend(results.result_lines(run.assessments))
-        touched.update((key, run.totals[key]) for key in keys)
+        touched.update(run.totals)
         summaries.append(results.summarise(run.assessments))
         if explain:
             explained.update((a.setl_id, a) for a in run.assessments if a.setl_id in explain)
