@@ -23,7 +23,7 @@ from jiuzhu.config import get_settings
 from jiuzhu.domain.claim import Claim
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
-from jiuzhu.services import calc
+from jiuzhu.services.batch import readers, reference
 from jiuzhu.services.identity_import import import_identities
 from jiuzhu.services.settlement import settle
 
@@ -117,7 +117,7 @@ def test_any_order_any_split_is_the_union_and_pays_as_calc(
             + "".join(f"{psn},{c},{b},{e or ''}\n" for c, b, e in rows),
             "utf-8",
         )
-        spans = calc.read_identities(ids)
+        spans = readers.read_identities(ids)
         claims = [
             Claim(
                 f"{psn}-{j}",
@@ -132,7 +132,7 @@ def test_any_order_any_split_is_the_union_and_pays_as_calc(
             )
             for j, (b, ln, base) in enumerate(stays)
         ]
-        want = {a.setl_id: a for a in calc.run_claims(claims, spans, POLICY).assessments}
+        want = {a.setl_id: a for a in reference.run_claims(claims, spans, POLICY).assessments}
         for c in sorted(claims, key=Claim.order_key):
             got = settle(uow, POLICY, c, source="import", actor="t").answer
             e = want[c.setl_id]

@@ -19,7 +19,7 @@ from jiuzhu.api.app import create_app
 from jiuzhu.domain.claim import Claim
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
-from jiuzhu.services import calc
+from jiuzhu.services.batch import readers, reference
 from jiuzhu.services.settlement import settle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -122,10 +122,10 @@ def test_api_in_setl_time_order_equals_jiuzhu_calc(db_url: str, tmp_path: Path) 
     from gen_claims import generate
 
     ids_path, claims_path = generate(600, 60, tmp_path / "gen", seed=7)
-    spans = calc.read_identities(ids_path)
-    claims = calc.read_claims(claims_path)
+    spans = readers.read_identities(ids_path)
+    claims = readers.read_claims(claims_path)
     policy = RegionPolicy.load("ningxia")
-    expected = {a.setl_id: a for a in calc.run_claims(claims, spans, policy).assessments}
+    expected = {a.setl_id: a for a in reference.run_claims(claims, spans, policy).assessments}
 
     engine = make_engine(db_url)
     uow = UnitOfWork(engine)

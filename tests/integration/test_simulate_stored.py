@@ -16,7 +16,7 @@ from jiuzhu.adapters.db.uow import UnitOfWork
 from jiuzhu.domain.claim import Claim
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.overlay import apply_overlay
-from jiuzhu.services import calc
+from jiuzhu.services.batch import readers
 from jiuzhu.services.settlement import reverse, settle
 from jiuzhu.services.simulate_stored import load_year
 
@@ -27,10 +27,10 @@ def _settle_generated(uow: UnitOfWork, tmp: Path) -> list[Claim]:
     from gen_claims import generate
 
     ids, claims_path = generate(400, 40, tmp, seed=11)
-    spans = calc.read_identities(ids)
-    for psn in {c.psn_no for c in calc.read_claims(claims_path)}:
+    spans = readers.read_identities(ids)
+    for psn in {c.psn_no for c in readers.read_claims(claims_path)}:
         add_person(uow, psn, [(s.code, s.begndate, s.enddate) for s in spans.get(psn, [])])
-    claims = sorted(calc.read_claims(claims_path), key=lambda c: c.order_key())
+    claims = sorted(readers.read_claims(claims_path), key=lambda c: c.order_key())
     policy = RegionPolicy.load("ningxia")
     for c in claims:
         settle(uow, policy, c, source="import", actor="test")

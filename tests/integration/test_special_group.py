@@ -16,7 +16,7 @@ from jiuzhu.api.app import create_app
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
-from jiuzhu.services import calc
+from jiuzhu.services.batch import readers, reference
 
 CASES = Path(__file__).resolve().parents[1] / "policy_cases" / "meizhou" / "lb_children.yaml"
 PARAMS = {k: str(v) for k, v in yaml.safe_load(CASES.read_text("utf-8"))["params"].items()}
@@ -34,7 +34,7 @@ def test_calc_reads_diagnosis_and_age(tmp_path: Path) -> None:
         "utf-8",
     )
     policy = RegionPolicy.load("meizhou", None, PARAMS)
-    out = calc.run_file(p, {}, policy)
+    out = reference.run_file(p, {}, policy)
     got = [line.split(",")[:5] for line in out.lines]
     assert got == [["K1", "K1", "", "7000.00", "0.00"], ["K2", "K2", "", "0.00", "0.00"]]
     p.write_text(
@@ -42,7 +42,7 @@ def test_calc_reads_diagnosis_and_age(tmp_path: Path) -> None:
         "utf-8",
     )
     with pytest.raises(InputError) as e:
-        calc.read_claims(p)
+        readers.read_claims(p)
     assert e.value.column == "age" and e.value.line == 2
 
 

@@ -18,7 +18,7 @@ from jiuzhu.adapters.db.uow import UnitOfWork, audit_trail  # noqa: E402
 from jiuzhu.adapters.db.warning_tables import WarningEntry, WarningSums  # noqa: E402
 from jiuzhu.policy.loader import RegionPolicy  # noqa: E402
 from jiuzhu.policy.money import format_fen  # noqa: E402
-from jiuzhu.services.calc import read_claims, read_identities  # noqa: E402
+from jiuzhu.services.batch.readers import read_claims, read_identities  # noqa: E402
 from jiuzhu.services.settlement import reverse, settle  # noqa: E402
 from jiuzhu.services.warning.scan import read_medfees  # noqa: E402
 

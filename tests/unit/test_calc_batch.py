@@ -1,9 +1,10 @@
 """The batch path of `jiuzhu calc` against the reference path, on generated data.
 
 ``run_claims`` + ``write_results`` (assessments, csv.writer) is the reference;
-``run_batch`` + ``write_lines`` is what the command runs, in one process or split by
-person over forked workers. All three must give the same file, byte for byte, and
-the same person-year totals.
+``run_batch`` + ``write_lines`` is the reference batch run, in one process or split by
+person over forked workers; a plain file is read by the columnar reader
+(``columns.read_columns``) and run by ``run.calc_file``. All must give the same file,
+byte for byte, and the same person-year totals.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from calc_helpers import claim
 from jiuzhu.domain.errors import InputError, MissingParameter, PolicyError
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy, load_operator_file
-from jiuzhu.services import calc
+from jiuzhu.services.batch import columns, readers, results
+from jiuzhu.services.batch import reference as scalar
+from jiuzhu.services.batch import run as batch
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -46,26 +49,26 @@ def test_batch_and_workers_match_the_reference(
     policy = RegionPolicy.load(
         region, None, {"resident_income_prev_year": "40000"} if region == "shuangyashan" else None
     )
-    spans = calc.read_identities(ids_path)
-    claims = calc.read_claims(claims_path)
+    spans = readers.read_identities(ids_path)
+    claims = readers.read_claims(claims_path)
     explain = [claims[0].setl_id, claims[-1].setl_id]
 
-    reference = calc.run_claims(claims, spans, policy)
-    calc.write_results(tmp_path / "reference.csv", reference.assessments)
+    reference = scalar.run_claims(claims, spans, policy)
+    results.write_results(tmp_path / "reference.csv", reference.assessments)
 
-    single = calc.run_batch(claims, spans, policy, explain=explain, workers=1)
-    calc.write_lines(tmp_path / "single.csv", single.lines)
+    single = scalar.run_batch(claims, spans, policy, explain=explain, workers=1)
+    results.write_lines(tmp_path / "single.csv", single.lines)
 
-    monkeypatch.setattr(calc, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(calc, "available_workers", lambda: 3)
-    forked = calc.run_batch(claims, spans, policy, explain=explain, workers=3)
-    calc.write_lines(tmp_path / "forked.csv", forked.lines)
+    monkeypatch.setattr(scalar, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(scalar, "available_workers", lambda: 3)
+    forked = scalar.run_batch(claims, spans, policy, explain=explain, workers=3)
+    results.write_lines(tmp_path / "forked.csv", forked.lines)
 
     ref_bytes = (tmp_path / "reference.csv").read_bytes()
     assert (tmp_path / "single.csv").read_bytes() == ref_bytes
     assert (tmp_path / "forked.csv").read_bytes() == ref_bytes
     assert single.totals == reference.totals == forked.totals
-    assert single.summary == forked.summary == calc.summarise(reference.assessments)
+    assert single.summary == forked.summary == results.summarise(reference.assessments)
     by_id = {a.setl_id: a for a in reference.assessments}
     for setl_id in explain:
         assert single.explained[setl_id] == forked.explained[setl_id] == by_id[setl_id]
@@ -78,10 +81,10 @@ def test_batch_and_workers_match_the_reference(
 
 def test_split_keeps_each_person_whole() -> None:
     groups = [[0, 1, 2], [3], [4, 5], [6, 7, 8, 9], [10]]
-    parts = calc._split(groups, 2)
+    parts = scalar._split(groups, 2)
     assert [g for p in parts for g in p] == groups
     assert all(parts)
-    assert calc._split(groups, 1) == [groups]
+    assert scalar._split(groups, 1) == [groups]
 
 
 def test_lines_needing_quotes_match_csv_writer(tmp_path: Path) -> None:
@@ -94,16 +97,16 @@ def test_lines_needing_quotes_match_csv_writer(tmp_path: Path) -> None:
     ]
     spans = {c.psn_no: [IdentitySpan("dibao", claims[0].enddate)] for c in claims}
     policy = RegionPolicy.load("ningxia")
-    calc.write_results(tmp_path / "a.csv", calc.run_claims(claims, spans, policy).assessments)
-    calc.write_lines(tmp_path / "b.csv", calc.run_batch(claims, spans, policy).lines)
+    results.write_results(tmp_path / "a.csv", scalar.run_claims(claims, spans, policy).assessments)
+    results.write_lines(tmp_path / "b.csv", scalar.run_batch(claims, spans, policy).lines)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
 
 
 @pytest.fixture
 def forced_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     """Take the parallel paths even for small files and on a one-CPU machine."""
-    monkeypatch.setattr(calc, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(calc, "available_workers", lambda: 3)
+    monkeypatch.setattr(scalar, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(scalar, "available_workers", lambda: 3)
 
 
 def test_run_file_in_parallel_matches_the_reference(
@@ -111,14 +114,14 @@ def test_run_file_in_parallel_matches_the_reference(
 ) -> None:
     ids_path, claims_path = generated
     policy = RegionPolicy.load("ningxia")
-    spans = calc.read_identities(ids_path)
-    reference = calc.run_claims(calc.read_claims(claims_path), spans, policy)
-    calc.write_results(tmp_path / "reference.csv", reference.assessments)
-    assert calc._plain_file(claims_path) is not None  # the parallel reading path is taken
+    spans = readers.read_identities(ids_path)
+    reference = scalar.run_claims(readers.read_claims(claims_path), spans, policy)
+    results.write_results(tmp_path / "reference.csv", reference.assessments)
+    assert columns.read_columns(claims_path) is not None  # the plain reading path is taken
     explain = ["S000000003"]
     for workers in (1, 2, 3):
-        got = calc.run_file(claims_path, spans, policy, explain=explain, workers=workers)
-        calc.write_lines(tmp_path / f"w{workers}.csv", got.lines)
+        got = scalar.run_file(claims_path, spans, policy, explain=explain, workers=workers)
+        results.write_lines(tmp_path / f"w{workers}.csv", got.lines)
         assert (tmp_path / f"w{workers}.csv").read_bytes() == (
             tmp_path / "reference.csv"
         ).read_bytes(), workers
@@ -150,14 +153,16 @@ def test_run_file_reads_as_csv_does(
     text = _variants(claims_path.read_text(encoding="utf-8"))[variant]
     path = tmp_path / "claims.csv"
     path.write_text(text, encoding="utf-8", newline="")
-    assert (calc._plain_file(path) is None) == (variant == "quoted")
+    assert (columns.read_columns(path) is None) == (variant == "quoted")
     policy = RegionPolicy.load("ningxia")
-    spans = calc.read_identities(ids_path)
-    reference = calc.run_claims(calc.read_claims(path), spans, policy)
-    calc.write_results(tmp_path / "reference.csv", reference.assessments)
-    got = calc.run_file(path, spans, policy, workers=2)
-    calc.write_lines(tmp_path / "got.csv", got.lines)
+    spans = readers.read_identities(ids_path)
+    reference = scalar.run_claims(readers.read_claims(path), spans, policy)
+    results.write_results(tmp_path / "reference.csv", reference.assessments)
+    got = scalar.run_file(path, spans, policy, workers=2)
+    results.write_lines(tmp_path / "got.csv", got.lines)
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "reference.csv").read_bytes()
+    batch.calc_file(path, spans, policy, workers=2).write_results(tmp_path / "calc.csv")
+    assert (tmp_path / "calc.csv").read_bytes() == (tmp_path / "reference.csv").read_bytes()
 
 
 def _break(text: str, line: int, column: str, value: str) -> str:
@@ -194,10 +199,10 @@ def test_run_file_refuses_exactly_as_read_claims(
     path = tmp_path / "claims.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as expected:
-        calc.read_claims(path)
+        readers.read_claims(path)
     policy = RegionPolicy.load("ningxia")
     with pytest.raises(InputError) as got:
-        calc.run_file(path, calc.read_identities(ids_path), policy, workers=2)
+        scalar.run_file(path, readers.read_identities(ids_path), policy, workers=2)
     assert str(got.value) == str(expected.value)
     assert (got.value.line, got.value.column) == (expected.value.line, expected.value.column)
 
@@ -207,8 +212,8 @@ def test_run_file_explain_must_name_a_claim(
 ) -> None:
     ids_path, claims_path = generated
     with pytest.raises(InputError, match="no settlement 'NOPE' in the claims file"):
-        calc.run_file(
-            claims_path, calc.read_identities(ids_path), RegionPolicy.load("ningxia"),
+        scalar.run_file(
+            claims_path, readers.read_identities(ids_path), RegionPolicy.load("ningxia"),
             explain=["S000000001", "NOPE"], workers=2,
         )  # fmt: skip
 
@@ -226,7 +231,7 @@ def test_errors_while_assessing_are_the_same_in_parallel(
     dated operator parameter not yet set on a claim's day: the same error, one process or
     several, and never a hang on an exception that cannot cross a pipe."""
     ids_path, claims_path = generated
-    spans = calc.read_identities(ids_path)
+    spans = readers.read_identities(ids_path)
     path = tmp_path / "claims.csv"
     path.write_text(
         _with_early_claim(claims_path.read_text(encoding="utf-8"), 3500, "2023-08-31"),
@@ -246,26 +251,50 @@ def test_errors_while_assessing_are_the_same_in_parallel(
         ("shuangyashan", shuangyashan, claims_path),
     ):
         with pytest.raises(PolicyError) as e:
-            calc.run_file(file, spans, policy, workers=1)
+            scalar.run_file(file, spans, policy, workers=1)
         single[name] = (type(e.value), str(e.value))
     assert "no class 一 deductible in force on 2023-08-31" in single["ningxia"][1]
     assert single["shuangyashan"][0] is MissingParameter
     assert "resident_income_prev_year" in single["shuangyashan"][1]
 
-    monkeypatch.setattr(calc, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(calc, "available_workers", lambda: 3)
+    monkeypatch.setattr(scalar, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(scalar, "available_workers", lambda: 3)
     for name, policy, file in (
         ("ningxia", ningxia, path),
         ("shuangyashan", shuangyashan, claims_path),
     ):
         with pytest.raises(PolicyError) as e:
-            calc.run_file(file, spans, policy, workers=3)
+            scalar.run_file(file, spans, policy, workers=3)
         assert (type(e.value), str(e.value)) == single[name]
         with pytest.raises(PolicyError) as e:
-            calc.run_batch(calc.read_claims(file), spans, policy, workers=3)
+            scalar.run_batch(readers.read_claims(file), spans, policy, workers=3)
         assert (type(e.value), str(e.value)) == single[name]
 
 
 def test_missing_file_with_workers(tmp_path: Path, forced_parallel: None) -> None:
     with pytest.raises(InputError, match="cannot open"):
-        calc.run_file(tmp_path / "absent.csv", {}, RegionPolicy.load("ningxia"), workers=2)
+        scalar.run_file(tmp_path / "absent.csv", {}, RegionPolicy.load("ningxia"), workers=2)
+
+
+def test_chunks_and_carried_totals_give_the_same(
+    generated: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reference batch assesses a few thousand claims at a time (whole persons): the
+    cut changes nothing, also with totals carried in and in forked parts."""
+    ids_path, claims_path = generated
+    policy = RegionPolicy.load("ningxia")
+    spans = readers.read_identities(ids_path)
+    claims = readers.read_claims(claims_path)
+    first = scalar.run_claims(claims[:2000], spans, policy)
+    rest = claims[2000:]
+    want = scalar.run_claims(rest, spans, policy, first.totals)
+    results.write_results(tmp_path / "want.csv", want.assessments)
+    monkeypatch.setattr(scalar, "CHUNK", 7)
+    for workers in (1, 3):
+        monkeypatch.setattr(scalar, "PARALLEL_FROM", 0)
+        monkeypatch.setattr(scalar, "available_workers", lambda: 3)
+        got = scalar.run_batch(rest, spans, policy, first.totals, workers=workers)
+        results.write_lines(tmp_path / "got.csv", got.lines)
+        assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
+        assert got.totals == want.totals
+        assert got.summary == results.summarise(want.assessments)

@@ -11,7 +11,7 @@ import pytest
 
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.identity import IdentitySpan
-from jiuzhu.services.calc import read_claims, read_identities, read_totals
+from jiuzhu.services.batch.readers import read_claims, read_identities, read_totals
 
 HEAD = "setl_id,psn_no,setl_time,med_type,begndate,enddate,inscp_scp_amt,hifp_pay,hifmi_pay"
 

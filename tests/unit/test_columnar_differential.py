@@ -5,7 +5,7 @@ in meizhou) and claims (ties in ``setl_time``, stays across New Year, every visi
 and flag, small caps so that caps and tilt limits are reached) for all five regions,
 with the operator's numbers drawn too (some of them changing in the middle of the
 year). The same files go through ``services.batch.run.calc_file`` and the reference
-``services.calc.run_file``: RESULTS.csv, the person-year totals and the summary must
+``services.batch.reference.run_file``: RESULTS.csv, the person-year totals and the summary must
 be equal, and a refusal must be the same error (message, file, line, column).
 Files in an odd but valid form, and bad ones, exercise the hand-over to the reference.
 """
@@ -24,7 +24,7 @@ from jiuzhu.domain.errors import JiuzhuError
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.schema import IDENTITY_CODES, DatedSeries
-from jiuzhu.services import calc as reference
+from jiuzhu.services.batch import reference, results
 from jiuzhu.services.batch import run as batch
 
 CODES = list(IDENTITY_CODES)
@@ -169,7 +169,7 @@ def _both(tmp: Path, c: dict[str, object], region: str, mutate: tuple[str, str])
     got_outcome = batch.calc_file(path, source, policy)
     if not old:
         assert isinstance(got_outcome, batch.ColumnarOutcome), "a plain file takes the columns"
-    reference.write_lines(tmp / "want.csv", want.lines)
+    results.write_lines(tmp / "want.csv", want.lines)
     got_outcome.write_results(tmp / "got.csv")
     assert (tmp / "got.csv").read_bytes() == (tmp / "want.csv").read_bytes()
     assert got_outcome.totals == want.totals

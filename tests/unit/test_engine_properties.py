@@ -25,7 +25,7 @@ from jiuzhu.domain.engine import PAID, Assessment, Totals
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
-from jiuzhu.services.calc import run_batch, run_claims
+from jiuzhu.services.batch.reference import run_batch, run_claims
 
 DAY0 = dt.date(2024, 1, 1)
 CODES = (

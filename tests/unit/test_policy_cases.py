@@ -4,7 +4,7 @@ A case file holds ``cases:``; each case gives the identities, the claims in inpu
 order, optional operator ``params`` (the numbers that live in documents outside
 shared/regulations) and the expected ``identity`` / ``maf_pay`` / ``tilt_pay`` of every
 claim, worked out by hand in the comment above it. The runner checks those figures
-through ``jiuzhu.services.calc.run_claims`` and again through ``run_batch`` (the path
+through ``jiuzhu.services.batch.reference.run_claims`` and again through ``run_batch`` (the path
 of ``jiuzhu calc``), and the optional person-year ``totals`` after the run.
 
 ``expect_error: TEXT``: the run must stop with a policy error containing TEXT.
@@ -27,7 +27,8 @@ from jiuzhu.domain.engine import Totals, assess
 from jiuzhu.domain.errors import PolicyError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import format_fen
-from jiuzhu.services.calc import RESULT_COLUMNS, run_batch, run_claims
+from jiuzhu.services.batch.reference import run_batch, run_claims
+from jiuzhu.services.batch.results import RESULT_COLUMNS
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "policy_cases"
 

@@ -14,7 +14,7 @@ from warning_cases import CASES, HEAD, Case
 from jiuzhu.domain.errors import InputError, MissingParameter
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.warning import require_warning_parameters
-from jiuzhu.services.calc import read_identities
+from jiuzhu.services.batch.readers import read_identities
 from jiuzhu.services.warning.columnar import scan_fast
 from jiuzhu.services.warning.scan import ScanResult, scan_file, scan_reference, write_warnings
 

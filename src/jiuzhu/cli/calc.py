@@ -23,7 +23,7 @@ from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.explain import explain_lines
 from jiuzhu.policy.money import format_fen
 from jiuzhu.policy.schema import IDENTITY_CODES
-from jiuzhu.services import calc as calc_service
+from jiuzhu.services.batch import readers, reference, results
 from jiuzhu.services.batch import run as batch
 
 PROGRESS_FROM = 50_000
@@ -74,9 +74,9 @@ def calc(
     gc.disable()
     code_map = operator_config(operator_file).identity_code_map
     spans = batch.IdentitySource(identities, code_map)
-    carried = calc_service.read_totals(totals_in) if totals_in else None
+    carried = readers.read_totals(totals_in) if totals_in else None
     wanted = list(dict.fromkeys(explain or []))
-    n_workers = workers if workers is not None else calc_service.available_workers()
+    n_workers = workers if workers is not None else reference.available_workers()
     size = claims.stat().st_size if claims.is_file() else 0
     if size >= PROGRESS_FROM * 100 and err_console.is_terminal:
         with Progress(
@@ -98,7 +98,7 @@ def calc(
             )
     elif engine == "reference":
         result = batch.ReferenceOutcome(
-            calc_service.run_file(
+            reference.run_file(
                 claims, spans.spans(), policy, carried, explain=wanted, workers=n_workers
             )
         )
@@ -107,7 +107,7 @@ def calc(
     if out is not None:
         result.write_results(out)
     if totals_out is not None:
-        calc_service.write_totals(totals_out, result.totals)
+        results.write_totals(totals_out, result.totals)
     for setl_id in wanted:
         a = result.explained[setl_id]
         console.print(

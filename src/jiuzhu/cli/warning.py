@@ -34,7 +34,7 @@ def scan(
 ) -> None:
     """Every line met, one row per person, year and line (calc-contract §11)."""
     from jiuzhu.policy.warning import require_warning_parameters
-    from jiuzhu.services.calc import read_identities
+    from jiuzhu.services.batch.readers import read_identities
     from jiuzhu.services.warning.scan import scan_file, write_warnings
 
     policy = load_policy(region, param, operator_file)

@@ -26,7 +26,7 @@ from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.errors import InputError
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import AmountError, format_fen, parse_fen
-from jiuzhu.services.calc import read_claims
+from jiuzhu.services.batch.readers import read_claims
 from jiuzhu.services.settlement import SettleClaim, claim_fingerprint, settle_claim
 
 OPTIONAL_COLUMNS = ("institution", "mdtrt_id", "medfee_sumamt", "county")

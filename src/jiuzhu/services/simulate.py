@@ -21,10 +21,10 @@ import numpy as np
 
 from jiuzhu.domain.errors import InputError, PolicyError
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.services import calc as reference
 from jiuzhu.services.batch import columns as cc
 from jiuzhu.services.batch import group_kernel as gk
 from jiuzhu.services.batch import read_kernel as rk
+from jiuzhu.services.batch import readers
 from jiuzhu.services.batch.run import Figures, IdentitySource, compute
 from jiuzhu.services.batch.tables import PolicyTables
 
@@ -125,7 +125,7 @@ def read_claims_columns(path: Path) -> cc.ClaimColumns:
     located error, or (if valid) with a request to write it plainly."""
     claims = cc.read_columns(path)
     if claims is None:
-        reference.read_claims(path)  # raises the located error, if there is one
+        readers.read_claims(path)  # raises the located error, if there is one
         raise InputError(
             "simulate reads CLAIMS.csv in its plain form (no quotes, cells without spaces, "
             "amounts as 123.45); `jiuzhu calc` accepts this file",

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.domain.errors import InputError
 from jiuzhu.services.batch import columns as cc
+from jiuzhu.services.batch import read_kernel as rk
 from jiuzhu.services.batch import stored_kernel as sk
 from jiuzhu.services.batch.tables import CODES
 
@@ -230,7 +231,7 @@ def read_year(
 def claim_columns(raw: bytes, name: str) -> cc.ClaimColumns:
     """The lines of :data:`FIELDS` in claim columns, grouped by person."""
     buf = np.frombuffer(raw, np.uint8)
-    cols = np.empty((18, raw.count(b"\n") + 1), np.int64)
+    cols = np.empty((rk.N_ROWS, raw.count(b"\n") + 1), np.int64)
     n, status, bad = sk.read_stored(buf, cols)
     if status != sk.OK:
         line = raw.split(b"\n")[bad] if raw else b""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +19,13 @@ import numpy as np
 from jiuzhu.domain.identity import IdentitySpan, months_before
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services.batch import read_kernel as rk
-from jiuzhu.services.calc import CLAIM_REQUIRED
+from jiuzhu.services.batch.readers import CLAIM_REQUIRED
 
 BOM = b"\xef\xbb\xbf"
 
 # rows of ClaimColumns.cols
 SETL_ID0, SETL_ID1, PSN0, PSN1, TIME, VT, BEG, END, YEAR, BASE, FLAGS, LINE = range(12)
-INSCP, HIFP, HIFMI, HIFOB, STORED_PAID, COUNTY = 12, 13, 14, 15, 16, 17
+INSCP, HIFP, HIFMI, HIFOB, STORED_PAID, COUNTY, MEDFEE, SETL_ID_HASH, PSN_HASH = range(12, 21)
 
 
 @dataclass
@@ -84,35 +85,76 @@ def read_columns(path: Path) -> ClaimColumns | None:
     return columns_of(raw, str(path))
 
 
-def columns_of(raw: bytes, name: str) -> ClaimColumns | None:
-    """:func:`read_columns` of CLAIMS.csv text already in memory."""
+def plain_header(raw: bytes, required: Sequence[str]) -> tuple[dict[str, int], int] | None:
+    """The header (name → field) of a CSV text that plain splitting reads exactly as
+    ``csv`` does (UTF-8, no quote, NUL or bare CR) and that has the ``required`` columns,
+    and where its data rows begin; None for any other text."""
     start = 3 if raw.startswith(BOM) else 0
-    if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+    if b'"' in raw or b"\x00" in raw:
         return None
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+        return None  # a bare CR, which csv reads as a line break
     if not raw.isascii():
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
             return None
     head = header_index(raw, start)
+    if head is None or any(c not in head[0] for c in required):
+        return None
+    return head
+
+
+def claim_rows(
+    raw: bytes, pos: int, index: dict[str, int], columns: Sequence[str], parts: int = 1
+) -> np.ndarray | None:
+    """The columns (``read_kernel.read_claims``) of the data rows of CLAIMS.csv from
+    ``pos``, reading ``columns``; None if a row is not plain. With ``parts > 1`` the
+    text is cut at line ends and the parts are read at once, one thread each (the
+    compiled reader runs without the GIL)."""
+    buf = np.frombuffer(raw, np.uint8)
+    slots = rk.slot_map(index, columns)
+    cuts = [pos]
+    for k in range(1, parts):
+        nl = raw.find(b"\n", pos + (len(raw) - pos) * k // parts)
+        cuts.append(len(raw) if nl < 0 else nl + 1)
+    cuts.append(len(raw))
+    # part k's rows go to the columns from at[k]: at most one row per line break, and
+    # one more in the last part (a last line without one)
+    at = [0]
+    for k in range(parts):
+        at.append(at[-1] + raw.count(b"\n", cuts[k], cuts[k + 1]) + (k == parts - 1))
+    cols = np.empty((rk.N_ROWS, at[-1]), np.int64)
+
+    def read(k: int) -> int:
+        n, status, _ = rk.read_claims(buf, cuts[k], cuts[k + 1], slots, cols, at[k])
+        return int(n) if status == rk.OK else -1
+
+    if parts == 1:
+        got = [read(0)]
+    else:
+        with ThreadPoolExecutor(parts) as ex:
+            got = list(ex.map(read, range(parts)))
+    if min(got) < 0:
+        return None
+    if all(at[k] + got[k] == at[k + 1] for k in range(parts - 1)):
+        return cols[:, : at[-2] + got[-1]]  # no blank line inside: no gap
+    return np.concatenate([cols[:, at[k] : at[k] + got[k]] for k in range(parts)], axis=1)
+
+
+def columns_of(raw: bytes, name: str) -> ClaimColumns | None:
+    """:func:`read_columns` of CLAIMS.csv text already in memory."""
+    head = plain_header(raw, CLAIM_REQUIRED)
     if head is None:
         return None
     index, pos = head
-    if any(c not in index for c in CLAIM_REQUIRED):
-        return None
     if "dise_codg" in index or "age" in index:
         return None  # the special groups' fields (梅州 第十二条（四）): the reference reads them
-    slot_of_field = np.full(1 + max(index.get(c, 0) for c in rk.SLOTS), -1, np.int64)
-    for slot, c in enumerate(rk.SLOTS):
-        if c in index:
-            slot_of_field[index[c]] = slot
-    buf = np.frombuffer(raw, np.uint8)
-    cols = np.empty((18, raw.count(b"\n") + 1), np.int64)
-    n, status, _ = rk.read_claims(buf, pos, slot_of_field, cols)
-    if status != rk.OK:
+    cols = claim_rows(raw, pos, index, rk.CALC_COLUMNS)
+    if cols is None:
         return None
-    cols = cols[:, :n]
-    if _has_duplicate_id(buf, cols):
+    buf = np.frombuffer(raw, np.uint8)
+    if has_duplicate_id(buf, cols):
         return None
     return grouped(name, raw, index, buf, cols)
 
@@ -123,8 +165,7 @@ def grouped(
     """Claims read into ``cols`` grouped by person, each person's in settlement order
     (calc-contract §3); None when two psn_no share a hash (the reference path reads it)."""
     n = int(cols.shape[1])
-    psn_hash = np.empty(n, np.uint64)
-    rk.hash_spans(buf, cols[PSN0], cols[PSN1], psn_hash)
+    psn_hash = rk.hashes(cols, PSN_HASH)
     order = np.argsort(psn_hash, kind="stable")
     bounds = np.empty(n + 1, np.int64)
     groups = rk.group_persons(buf, order, psn_hash, cols, bounds)
@@ -133,9 +174,9 @@ def grouped(
     return ClaimColumns(name, raw, index, buf, cols, order, bounds, groups)
 
 
-def _has_duplicate_id(buf: np.ndarray, cols: np.ndarray) -> bool:
-    h = np.empty(cols.shape[1], np.uint64)
-    rk.hash_spans(buf, cols[SETL_ID0], cols[SETL_ID1], h)
+def has_duplicate_id(buf: np.ndarray, cols: np.ndarray) -> bool:
+    """Whether two rows have the same ``setl_id`` (checked byte for byte)."""
+    h = rk.hashes(cols, SETL_ID_HASH)
     s = np.sort(h)
     if not (s[1:] == s[:-1]).any():
         return False
@@ -206,27 +247,15 @@ def identity_columns_of(
     """:func:`read_identity_columns` of text already in memory."""
     from jiuzhu.services.batch.engine_kernel import MAX_DAY
 
-    start = 3 if raw.startswith(BOM) else 0
-    if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
-        return None
-    if not raw.isascii():
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    head = header_index(raw, start)
+    head = plain_header(raw, rk.ID_SLOTS)
     if head is None:
         return None
     index, pos = head
-    if any(c not in index for c in rk.ID_SLOTS):
-        return None
-    slot_of_field = np.full(1 + max(index[c] for c in rk.ID_SLOTS), -1, np.int64)
-    for slot, c in enumerate(rk.ID_SLOTS):
-        slot_of_field[index[c]] = slot
+    field_of_slot = rk.slot_map(index, rk.ID_SLOTS, rk.ID_SLOTS)
     buf = np.frombuffer(raw, np.uint8)
     cols = np.empty((5, raw.count(b"\n") + 1), np.int64)
     blob, off, val = _code_table(codes, code_map)
-    n, status = rk.read_identities(buf, pos, slot_of_field, blob, off, val, MAX_DAY, cols)
+    n, status = rk.read_identities(buf, pos, field_of_slot, blob, off, val, MAX_DAY, cols)
     if status != rk.OK:
         return None
     cols = cols[:, :n]

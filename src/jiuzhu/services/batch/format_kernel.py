@@ -1,5 +1,5 @@
 """Compiled formatting of RESULTS.csv lines (calc-contract §8), byte for byte as
-``csv.writer`` writes ``services.calc.result_row``: amounts as yuan with two decimals,
+``csv.writer`` writes ``results.result_row``: amounts as yuan with two decimals,
 texts from the string table (already in CSV form), ``setl_id``/``psn_no`` copied from
 the input (a plain file has no quote, comma or line break inside a cell)."""
 
@@ -40,6 +40,15 @@ def put_int(out, o, v):  # type: ignore[no-untyped-def]
         out[o + t] = 48 + x % 10
         x //= 10
     return o + n
+
+
+@njit
+def put_padded(out, o, v, width):  # type: ignore[no-untyped-def]
+    """A non-negative integer in exactly ``width`` digits (zero-padded; ``v`` fits)."""
+    for t in range(width - 1, -1, -1):
+        out[o + t] = 48 + v % 10
+        v //= 10
+    return o + width
 
 
 @njit

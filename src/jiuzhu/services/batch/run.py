@@ -2,7 +2,7 @@
 
 :func:`calc_file` is what the command calls. It takes the columnar path when the file
 is plain and the policy compiles; otherwise (and for every refusal) it runs the
-reference path of ``services/calc.py``, which raises the located error. Both give the
+reference path (``reference.run_file``), which raises the located error. Both give the
 same RESULTS.csv byte for byte (tests/unit/test_columnar_differential.py). ``--explain``
 runs the reference engine, with its cited trace, over the explained person's claims.
 """
@@ -17,17 +17,18 @@ from typing import Protocol
 
 import numpy as np
 
+from jiuzhu.adapters.files import write_atomically
 from jiuzhu.domain.claim import Claim
 from jiuzhu.domain.engine import Assessment, Totals
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
-from jiuzhu.services import calc as reference
 from jiuzhu.services.batch import columns as cc
 from jiuzhu.services.batch import engine_kernel as ek
 from jiuzhu.services.batch import format_kernel as fk
+from jiuzhu.services.batch import readers, reference, results
+from jiuzhu.services.batch.readers import TotalsKey
 from jiuzhu.services.batch.tables import CODES, PolicyTables, compile_policy
 
-TotalsKey = tuple[str, int]
 CHUNK = 1 << 16
 """Rows formatted per write (bounds the output buffer)."""
 INT64_HEADROOM = 1 << 62
@@ -48,7 +49,7 @@ class CalcOutcome(Protocol):
 
 @dataclass
 class ReferenceOutcome:
-    """The reference path's result (``services.calc.BatchResult``)."""
+    """The reference path's result (``reference.BatchResult``)."""
 
     result: reference.BatchResult
     n_claims: int = field(init=False)
@@ -65,7 +66,7 @@ class ReferenceOutcome:
         return self.result.totals
 
     def write_results(self, path: Path) -> None:
-        reference.write_lines(path, self.result.lines)
+        results.write_lines(path, self.result.lines)
 
 
 @dataclass
@@ -135,7 +136,7 @@ def write_results(path: Path, claims: cc.ClaimColumns, tables: PolicyTables, f: 
     out = np.empty(row_max * min(CHUNK, max(n, 1)), np.uint8)
 
     def write(fh: object) -> None:
-        fh.write(",".join(reference.RESULT_COLUMNS) + "\n")  # type: ignore[attr-defined]
+        fh.write(",".join(results.RESULT_COLUMNS) + "\n")  # type: ignore[attr-defined]
         raw = fh.buffer  # type: ignore[attr-defined]
         fh.flush()  # type: ignore[attr-defined]
         for r0 in range(0, n, CHUNK):
@@ -146,7 +147,7 @@ def write_results(path: Path, claims: cc.ClaimColumns, tables: PolicyTables, f: 
             )  # fmt: skip
             raw.write(out[:used].tobytes())
 
-    reference.write_atomically(path, write)
+    write_atomically(path, write)
 
 
 class IdentitySource:
@@ -172,7 +173,7 @@ class IdentitySource:
     def spans(self) -> dict[str, list[IdentitySpan]]:
         if self._spans is None:
             assert self.path is not None
-            self._spans = reference.read_identities(self.path, self.code_map)
+            self._spans = readers.read_identities(self.path, self.code_map)
         return self._spans
 
     def person_spans(self) -> cc.PersonSpans:
@@ -316,7 +317,7 @@ def _explain(
         needle = np.frombuffer(setl_id.encode("utf-8"), np.uint8)
         i = rk.find_text(claims.buf, c[cc.SETL_ID0], c[cc.SETL_ID1], needle)
         if i < 0:
-            reference._check_explain([setl_id], set(), Path(claims.name))  # noqa: SLF001
+            readers.check_explain([setl_id], set(), Path(claims.name))
         pos = int(np.nonzero(claims.order == i)[0][0])
         g = int(np.searchsorted(claims.bounds[: claims.n_groups + 1], pos, side="right") - 1)
         person = [_claim(claims, int(r)) for r in claims.group_rows(g)]
@@ -337,7 +338,7 @@ def _claim(claims: cc.ClaimColumns, i: int) -> Claim:
     cells = line.split(",")
     width = 1 + max(index.values())
     cells += [""] * (width - len(cells))
-    parse = reference._row_parser(index, claims.name)  # noqa: SLF001
+    parse = readers.row_parser(index, claims.name)
     return parse(cells, 0, cells[index["setl_id"]].strip(), cells[index["psn_no"]].strip())
 
 

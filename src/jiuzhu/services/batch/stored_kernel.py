@@ -6,7 +6,8 @@ settlement, ten fields (``simulate_load.LINE``): setl_id, psn_no, setl_time
 it), med_type, begndate and enddate as days since 0001-01-01, the base in fen (calc-contract
 §3, already ``max(0, inscp_scp_amt - hifp_pay - hifmi_pay - hifob_pay)``), the four flags
 as bits, the stored payment in fen and the county code (empty: none). The columns are
-those of :mod:`read_kernel` (``read_claims``), so the engine reads them as a file's.
+those of :mod:`read_kernel` (``read_claims``), so the engine reads them as a file's; the
+dates, numbers and visit types are read by its compiled helpers.
 """
 
 from __future__ import annotations
@@ -21,34 +22,8 @@ OK, BAD = 0, 1
 
 
 @njit
-def year_of(day):  # type: ignore[no-untyped-def]
-    """The year of a proleptic ordinal (``date.fromordinal(day).year``)."""
-    y = (day * 400) // 146097 + 1
-    while y > 1 and rk.ordinal(y, 1, 1) > day:
-        y -= 1
-    while rk.ordinal(y + 1, 1, 1) <= day:
-        y += 1
-    return y
-
-
-@njit
-def signed(buf, s, e):  # type: ignore[no-untyped-def]
-    """(value, ok) of ``-?d+`` (at most 18 digits)."""
-    neg = e > s and buf[s] == 45
-    if neg:
-        s += 1
-    n = e - s
-    if n < 1 or n > 18:
-        return 0, False
-    v = rk.digits(buf, s, n)
-    if v < 0:
-        return 0, False
-    return (-v if neg else v), True
-
-
-@njit
 def read_stored(buf, cols):  # type: ignore[no-untyped-def]
-    """Parse every line of ``buf`` into ``cols`` (the 18 rows of ``read_claims``).
+    """Parse every line of ``buf`` into ``cols`` (the rows of ``read_kernel.read_claims``).
 
     Returns (rows, status, bad row): a line without its ten fields or with a field out
     of form stops the read (the caller names it)."""
@@ -79,9 +54,11 @@ def read_stored(buf, cols):  # type: ignore[no-untyped-def]
         if fe[0] <= fs[0] or fe[1] <= fs[1] or fe[3] <= fs[3]:
             return n, BAD, n
         cols[0, n] = fs[0]
+        cols[19, n] = rk.text_hash(buf, fs[0], fe[0], False)
         cols[1, n] = fe[0]
         cols[2, n] = fs[1]
         cols[3, n] = fe[1]
+        cols[20, n] = rk.text_hash(buf, fs[1], fe[1], False)
         a = fs[2]
         b = fe[2]
         if b - a > 19 and buf[a + 19] == 46:
@@ -90,42 +67,35 @@ def read_stored(buf, cols):  # type: ignore[no-untyped-def]
         if t < 0:
             return n, BAD, n
         cols[4, n] = t
-        a = fs[3]
-        b = fe[3]
-        if buf[a] == 50:
-            vt = 0
-        elif b - a == 2 and buf[a] == 49 and buf[a + 1] == 52:
-            vt = 1
-        else:
-            vt = 2
-        cols[5, n] = vt
-        d0, ok0 = signed(buf, fs[4], fe[4])
-        d1, ok1 = signed(buf, fs[5], fe[5])
+        cols[5, n] = rk.visit_type(buf, fs[3], fe[3])
+        d0, ok0 = rk.signed(buf, fs[4], fe[4])
+        d1, ok1 = rk.signed(buf, fs[5], fe[5])
         if not ok0 or not ok1 or d0 < 0 or d1 < d0:
             return n, BAD, n
         cols[6, n] = d0 + 1
         cols[7, n] = d1 + 1
-        cols[8, n] = year_of(d1 + 1)
-        base, ok = signed(buf, fs[6], fe[6])
+        cols[8, n] = rk.year_of(d1 + 1)
+        base, ok = rk.signed(buf, fs[6], fe[6])
         if not ok or base < 0:
             return n, BAD, n
         cols[9, n] = base
-        flags, ok = signed(buf, fs[7], fe[7])
+        flags, ok = rk.signed(buf, fs[7], fe[7])
         if not ok or flags < 0 or flags > 15:
             return n, BAD, n
         cols[10, n] = flags
         cols[11, n] = line_start
         for k in range(12, 16):
             cols[k, n] = 0
-        paid, ok = signed(buf, fs[8], fe[8])
+        paid, ok = rk.signed(buf, fs[8], fe[8])
         if not ok:
             return n, BAD, n
         cols[16, n] = paid
         county = -1
         if fe[9] > fs[9]:
-            county, ok = signed(buf, fs[9], fe[9])
+            county, ok = rk.signed(buf, fs[9], fe[9])
             if not ok or county < 0 or fe[9] - fs[9] > 9:
                 return n, BAD, n
         cols[17, n] = county
+        cols[18, n] = rk.MISSING
         n += 1
     return n, OK, -1

@@ -36,7 +36,7 @@ from jiuzhu.domain.reimbursement_status import application_zh
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import AmountError, parse_fen
 from jiuzhu.services.access.roles import effective_roles
-from jiuzhu.services.calc import CLAIM_FLAGS, CLAIM_REQUIRED
+from jiuzhu.services.batch.readers import CLAIM_FLAGS, CLAIM_REQUIRED
 from jiuzhu.services.reimbursement.deadline import working_days_between
 from jiuzhu.services.reimbursement.rules import LEVEL_ZH, REGION_PREFIX
 from jiuzhu.services.reimbursement.views import (

@@ -1,26 +1,27 @@
 """The fast path of `jiuzhu warning scan`: columns in numpy, loops compiled by numba.
 
-Steps: read the bytes; parse the canonical spelling (``parse_fast``), else give up;
-check setl_id unique and group persons by a 64-bit hash, both verified byte for byte
-(a collision gives up too); sort by person, year and settlement order (§3: ``setl_time``,
-ties by ``setl_id`` as text); choose identities and walk the lines (``kernel``).
+Steps: read the bytes; parse the canonical spelling with `jiuzhu calc`'s compiled reader
+(``batch/read_kernel.py``, with ``medfee_sumamt``), else give up; check setl_id unique
+and group persons by two 64-bit hashes, verified byte for byte (a collision gives up
+too); sort by person, year and settlement order (§3: ``setl_time``, ties by ``setl_id``
+as text); choose identities and walk the lines (``kernel``).
 Returns None wherever the reference must decide.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.warning import sum_keys, warning_terms
-from jiuzhu.services.calc import CLAIM_REQUIRED
-from jiuzhu.services.warning import kernel, parse_fast
+from jiuzhu.services.batch import columns as cc
+from jiuzhu.services.batch import read_kernel as rk
+from jiuzhu.services.batch.readers import CLAIM_REQUIRED
+from jiuzhu.services.warning import kernel
 from jiuzhu.services.warning.scan import CODES, ScanResult, csv_field, span_scores
 
 _RULES = {
@@ -34,30 +35,12 @@ _MEASURES = {
     "base": kernel.MEASURE_BASE,
     "hifmi_pay": kernel.MEASURE_HIFMI,
 }
-_VISIT_BIT = {
-    "outpatient": 1 << parse_fast.VISIT_OUTPATIENT,
-    "inpatient": 1 << parse_fast.VISIT_INPATIENT,
-    "chronic_outpatient": 1 << parse_fast.VISIT_CHRONIC,
-}
+_VISIT_BIT = {v: 1 << k for k, v in enumerate(rk.VISIT_TYPES)}
 _ALL_VISITS = 7
-_EPOCH = dt.date(1970, 1, 1)
 
 
 def _visits(v: frozenset[str] | None) -> int:
     return _ALL_VISITS if v is None else sum(_VISIT_BIT[x] for x in v)
-
-
-def _header(data: bytes) -> tuple[np.ndarray, int] | None:
-    end = data.find(b"\n")
-    head = data[: end if end >= 0 else len(data)].rstrip(b"\r")
-    try:
-        names = [h.strip() for h in head.decode("utf-8").split(",")]
-    except UnicodeDecodeError:
-        return None
-    if len(set(names)) != len(names) or any(c not in names for c in CLAIM_REQUIRED):
-        return None
-    roles = np.array([parse_fast.ROLE_OF.get(h, parse_fast.IGNORE) for h in names], np.int64)
-    return roles, (end + 1 if end >= 0 else len(data))
 
 
 def scan_fast(
@@ -68,34 +51,31 @@ def scan_fast(
         data = path.read_bytes()
     except OSError:
         return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b'"' in data or b"\x00" in data:
-        return None
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    head = _header(data)
+    head = cc.plain_header(data, CLAIM_REQUIRED)
     if head is None:
         return None
-    roles, start = head
-    buf = np.frombuffer(data, np.uint8)
-    parsed = _parse_parts(data, buf, start, roles)
-    if parsed is None:
+    index, start = head
+    parts = PARTS if len(data) - start > SPLIT_FROM else 1
+    cols = cc.claim_rows(data, start, index, rk.WARNING_COLUMNS, parts)
+    if cols is None or cols.shape[1] == 0:
         return None
-    n, sid_a, sid_b, psn_a, psn_b, sid_h, psn_h, t, bday, eday, year, visit, amt = parsed
-    if parse_fast.distinct_ok(buf, np.argsort(sid_h), sid_h, sid_a, sid_b) != 0:
-        return None  # a duplicate setl_id (the reference names it) or a hash collision
+    buf = np.frombuffer(data, np.uint8)
+    if cc.has_duplicate_id(buf, cols):
+        return None  # the reference names the duplicate setl_id
+    n = cols.shape[1]
+    sid_a, sid_b, psn_a, psn_b = cols[cc.SETL_ID0], cols[cc.SETL_ID1], cols[cc.PSN0], cols[cc.PSN1]
+    t, visit, bday, eday, year = (cols[k] for k in (cc.TIME, cc.VT, cc.BEG, cc.END, cc.YEAR))
+    psn_h = rk.hashes(cols, cc.PSN_HASH)
     by_psn = np.argsort(psn_h)
     hs = psn_h[by_psn]
     new = np.empty(n, np.bool_)
     new[0] = True
     np.not_equal(hs[1:], hs[:-1], out=new[1:])
-    # persons are told apart by two independent 63-bit hashes of psn_no: rows with the
+    # persons are told apart by two independent 64-bit hashes of psn_no: rows with the
     # same first hash and another second one are a collision, left to the reference
-    h2 = parse_fast.second_hashes(buf, psn_a, psn_b)[by_psn]
+    h2 = np.empty(n, np.uint64)
+    rk.hash_spans(buf, psn_a, psn_b, h2, True)
+    h2 = h2[by_psn]
     if np.any((h2[1:] != h2[:-1]) & ~new[1:]):
         return None
     person_h2 = h2[new]
@@ -103,7 +83,9 @@ def scan_fast(
     code[by_psn] = np.cumsum(new) - 1
     order = _settlement_order(data, code, year, t, sid_a, sid_b)
     ident, day_idx, days = _identities(identities, policy, code, bday, eday, hs[new], person_h2)
-    inscp, hifp, hifmi, hifob, medfee = (amt[:, k] for k in range(5))
+    inscp, hifp, hifmi, hifob, medfee = (
+        cols[k] for k in (cc.INSCP, cc.HIFP, cc.HIFMI, cc.HIFOB, cc.MEDFEE)
+    )
     paid = hifp + hifmi + hifob
     base = np.maximum(inscp - paid, 0)
     burden = np.maximum(np.where(medfee >= 0, medfee, inscp) - paid, 0)
@@ -137,8 +119,7 @@ def scan_fast(
         np.array([_visits(frozenset(w.visit_types) if w.visit_types else None) for w in spec_lines], np.int64),
         who, thr,
     )  # fmt: skip
-    return _lines(data, buf, rows, lines, amounts, thr, day_idx, articles, spec_lines,
-                  psn_a, psn_b, sid_a, sid_b, year, t, ident)  # fmt: skip
+    return _lines(buf, cols, rows, lines, amounts, thr, day_idx, articles, spec_lines, ident)
 
 
 def _table(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -149,29 +130,15 @@ def _table(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _lines(
-    data,
-    buf,
-    rows,
-    lines,
-    amounts,
-    thr,
-    day_idx,
-    articles,
-    spec_lines,
-    psn_a,
-    psn_b,
-    sid_a,
-    sid_b,
-    year,
-    t,
-    ident,
-) -> ScanResult:  # type: ignore[no-untyped-def]
+    buf, cols, rows, lines, amounts, thr, day_idx, articles, spec_lines, ident,
+) -> ScanResult:  # type: ignore[no-untyped-def]  # fmt: skip
     """The firings as WARNINGS.csv lines, ordered by psn_no, year, line (§11)."""
     if rows.size == 0:
         return ScanResult(b"", {})
+    psn_a, psn_b, year = cols[cc.PSN0], cols[cc.PSN1], cols[cc.YEAR]
     width = int((psn_b[rows] - psn_a[rows]).max())
     words = -(-width // 8)
-    fixed = parse_fast.fixed_width(buf, rows, psn_a, psn_b, words * 8)
+    fixed = kernel.fixed_width(buf, rows, psn_a, psn_b, words * 8)
     # big-endian 8-byte words, zero-padded, compare as the texts do (byte order is code
     # point order in UTF-8, and a shorter text sorts before its extensions)
     keys = fixed.view(">u8").astype(np.uint64)
@@ -188,9 +155,9 @@ def _lines(
     line_txt, line_off = _table(ids)
     id_txt, id_off = _table(CODES)
     art_txt, art_off = _table([csv_field(articles[k]) for k in art_keys])
-    body = parse_fast.write_rows(
-        buf, rows, psn_a, psn_b, sid_a, sid_b, year, t, amounts, thr[d, lines],
-        lines, line_txt, line_off, ident, id_txt, id_off, key_of[d, lines], art_txt, art_off,
+    body = kernel.write_rows(
+        buf, rows, cols, amounts, thr[d, lines], lines, line_txt, line_off, ident, id_txt,
+        id_off, key_of[d, lines], art_txt, art_off,
     )  # fmt: skip
     counts = np.bincount(lines, minlength=len(ids))
     return ScanResult(body.tobytes(), {ids[j]: int(c) for j, c in enumerate(counts) if c})
@@ -200,36 +167,6 @@ PARTS = 2
 """Parts a large file is cut into (at line ends) and parsed at once, one thread each."""
 SPLIT_FROM = 50_000_000
 """Bytes from which a file is cut into parts (below, a thread costs more than it saves)."""
-
-
-def _parse_parts(
-    data: bytes, buf: np.ndarray, start: int, roles: np.ndarray
-) -> tuple[Any, ...] | None:
-    """The columns of every data row (the parts joined in file order), or None if any
-    part meets a cell the fast path does not read."""
-    cuts = [start]
-    size = len(data)
-    parts = PARTS if size - start > SPLIT_FROM else 1
-    for k in range(1, parts):
-        nl = data.find(b"\n", start + (size - start) * k // parts)
-        cuts.append(size if nl < 0 else nl + 1)
-    cuts.append(size)
-
-    def work(k: int) -> tuple[Any, ...]:
-        a, b = cuts[k], cuts[k + 1]
-        return parse_fast.parse(buf, a, b, roles, data.count(b"\n", a, b) + 1)  # type: ignore[no-any-return]
-
-    if parts == 1:
-        results = [work(0)]
-    else:
-        with ThreadPoolExecutor(parts) as ex:
-            results = list(ex.map(work, range(parts)))
-    if not all(r[0] for r in results):
-        return None
-    cols = []
-    for j in range(3, 15):
-        cols.append(np.concatenate([r[j][: r[2]] for r in results]))
-    return (sum(int(r[2]) for r in results), *cols)
 
 
 def _settlement_order(
@@ -291,7 +228,7 @@ def _identities(
     lookup = np.zeros(present.shape[0], np.int64)
     lookup[uniq] = np.arange(uniq.shape[0])
     day_idx = lookup[eday - lo]
-    days = [_EPOCH + dt.timedelta(days=int(d) + lo) for d in uniq]
+    days = [dt.date.fromordinal(int(d) + lo) for d in uniq]
     rule_by_day = np.array([_RULES[warning_terms(policy, d).identity_rule] for d in days], np.int64)
     rule = rule_by_day[day_idx]
     n_persons = person_hash.shape[0]
@@ -308,8 +245,10 @@ def _identities(
             end.append(e)
             score.append(sc)
     txt, off = _table(names)
-    h1 = parse_fast.first_hashes(txt, off[:-1], off[1:])
-    h2 = parse_fast.second_hashes(txt, off[:-1], off[1:])
+    h1 = np.empty(len(names), np.uint64)
+    h2 = np.empty(len(names), np.uint64)
+    rk.hash_spans(txt, off[:-1], off[1:], h1)
+    rk.hash_spans(txt, off[:-1], off[1:], h2, True)
     pos = np.minimum(np.searchsorted(person_hash, h1), max(0, n_persons - 1))
     found = (person_hash[pos] == h1) & (person_hash2[pos] == h2)
     own = np.asarray(owner, np.int64)

@@ -1,14 +1,19 @@
-"""Compiled loops of the scan's fast path: identity choice and the lines (calc-contract §4, §11).
+"""Compiled loops of the scan's fast path: identity choice and the lines (calc-contract §4, §11),
+and WARNINGS.csv's lines.
 
 The same rules as :mod:`jiuzhu.domain.warning`, over arrays of settlements sorted by
 person, year and settlement order; tests/unit/test_warning_scan.py checks them
-against it on generated populations.
+against it on generated populations. The settlements are read by the compiled reader
+of `jiuzhu calc` (``batch/read_kernel.py``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from jiuzhu.services.batch import format_kernel as fk
+from jiuzhu.services.batch import read_kernel as rk
 
 RULE_ANY_DAY, RULE_ON_END, RULE_ON_BEGIN = 0, 1, 2
 MEASURE_B, MEASURE_H, MEASURE_BASE, MEASURE_HIFMI = 0, 1, 2, 3
@@ -124,3 +129,68 @@ def fire(
                 amounts[m] = v
                 m += 1
     return rows[:m], lines[:m], amounts[:m]
+
+
+@njit(cache=True)
+def write_rows(
+    buf, rows, cols, amount, threshold, line, line_txt, line_off, ident, id_txt, id_off,
+    art, art_txt, art_off,
+):  # type: ignore[no-untyped-def]  # fmt: skip
+    """WARNINGS.csv lines (after the header) of the firings ``rows``, as bytes; ``cols``
+    are the claim columns of ``read_kernel.read_claims``."""
+    size = 0
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        size += (cols[3, i] - cols[2, i]) + (cols[1, i] - cols[0, i]) + 100
+        size += line_off[line[k] + 1] - line_off[line[k]] + art_off[art[k] + 1] - art_off[art[k]]
+    out = np.empty(size, np.uint8)
+    o = 0
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        o = fk.put_bytes(out, o, buf, cols[2, i], cols[3, i])
+        out[o] = 44
+        o = fk.put_int(out, o + 1, cols[8, i])
+        out[o] = 44
+        o = fk.put_bytes(out, o + 1, line_txt, line_off[line[k]], line_off[line[k] + 1])
+        out[o] = 44
+        o = fk.put_bytes(out, o + 1, buf, cols[0, i], cols[1, i])
+        out[o] = 44
+        o += 1
+        if ident[i] >= 0:
+            o = fk.put_bytes(out, o, id_txt, id_off[ident[i]], id_off[ident[i] + 1])
+        out[o] = 44
+        o = fk.put_fen(out, o + 1, amount[k])
+        out[o] = 44
+        o = fk.put_fen(out, o + 1, threshold[k])
+        out[o] = 44
+        s = cols[4, i]
+        y, m, d = rk.civil_from_ordinal(s // 86400)
+        r = s % 86400
+        o = fk.put_padded(out, o + 1, y, 4)
+        out[o] = 45
+        o = fk.put_padded(out, o + 1, m, 2)
+        out[o] = 45
+        o = fk.put_padded(out, o + 1, d, 2)
+        out[o] = 32
+        o = fk.put_padded(out, o + 1, r // 3600, 2)
+        out[o] = 58
+        o = fk.put_padded(out, o + 1, r // 60 % 60, 2)
+        out[o] = 58
+        o = fk.put_padded(out, o + 1, r % 60, 2)
+        out[o] = 44
+        o = fk.put_bytes(out, o + 1, art_txt, art_off[art[k]], art_off[art[k] + 1])
+        out[o] = 10
+        o += 1
+    return out[:o]
+
+
+@njit(cache=True)
+def fixed_width(buf, rows, a, b, width):  # type: ignore[no-untyped-def]
+    """The texts buf[a[i]:b[i]] of ``rows`` as a (len(rows), width) zero-padded byte matrix
+    (viewed as numpy ``S{width}`` it sorts as the texts do: byte order is code point order)."""
+    out = np.zeros((rows.shape[0], width), np.uint8)
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        for j in range(b[i] - a[i]):
+            out[k, j] = buf[a[i] + j]
+    return out

@@ -3,10 +3,10 @@
 The file holds the whole insured population, not only beneficiaries (双鸭山实施办法
 第二十五条: anyone whose burden is over 10,000 yuan). Two paths with the same output:
 
-- the reference, :func:`scan_claims`: the checking readers of ``services/calc.py`` and
+- the reference, :func:`scan_claims`: the checking readers of ``services/batch/readers.py`` and
   :func:`jiuzhu.domain.warning.observe` settlement by settlement;
-- the fast path, :func:`scan_file`: a compiled reader of the canonical spelling
-  (``parse_fast``) and compiled loops (``kernel``) over columns. On any cell it does
+- the fast path, :func:`scan_file`: the compiled reader of the canonical spelling
+  (``batch/read_kernel.py``, shared with `jiuzhu calc`) and compiled loops (``kernel``) over columns. On any cell it does
   not read, it steps aside and the reference reads the file, so bad input gets the
   reference's located error (§8) and nothing is written.
 """
@@ -31,7 +31,7 @@ from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.policy.money import Fen, format_fen
 from jiuzhu.policy.schema import IDENTITY_CODES
 from jiuzhu.policy.warning import sum_keys, warning_terms
-from jiuzhu.services.calc import _open_csv, parse_amount, read_claims
+from jiuzhu.services.batch.readers import open_csv, parse_amount, read_claims
 
 WARNING_COLUMNS = (
     "psn_no", "year", "line", "setl_id", "identity", "amount", "threshold", "setl_time", "article",
@@ -66,7 +66,7 @@ class Row:
 def read_medfees(path: Path, n: int) -> list[Fen | None]:
     """The optional ``medfee_sumamt`` of each claim, in input order (None when absent)."""
     name = str(path)
-    rows = _open_csv(path)
+    rows = open_csv(path)
     _, index, _ = next(rows)
     i = index.get("medfee_sumamt")
     if i is None:
@@ -169,10 +169,9 @@ def write_warnings(path: Path, result: ScanResult) -> None:
 def span_scores(
     identities: dict[str, list[IdentitySpan]], policy: RegionPolicy, day: dt.date
 ) -> dict[str, list[tuple[int, int, int]]]:
-    """Per person: (first day, last day, score) of each span as §4 ranks it (days since
-    1970; an open end is the largest day; score = class rank × 1000 + the §1 order)."""
+    """Per person: (first day, last day, score) of each span as §4 ranks it (proleptic
+    ordinals; an open end is the largest day; score = class rank × 1000 + the §1 order)."""
     terms = warning_terms(policy, day)
-    epoch = dt.date(1970, 1, 1)
     top = 1 << 40
     out: dict[str, list[tuple[int, int, int]]] = {}
     for psn, spans in identities.items():
@@ -181,9 +180,9 @@ def span_scores(
             beg = s.begndate
             if terms.retro_months and s.code in terms.retro_identities:
                 beg = months_before(beg, terms.retro_months)
-            end = (s.enddate - epoch).days if s.enddate else top
+            end = s.enddate.toordinal() if s.enddate else top
             score = terms.rank_of.get(s.code, 999) * 1000 + IDENTITY_ORDER[s.code]
-            rows.append(((beg - epoch).days, end, score))
+            rows.append((beg.toordinal(), end, score))
         out[psn] = rows
     return out
 
