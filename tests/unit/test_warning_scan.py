@@ -83,6 +83,23 @@ def test_bad_input_names_file_line_column(tmp_path: Path, bad: str, line: int, c
     assert e.value.line == line and e.value.column == column and e.value.file == str(path)
 
 
+def test_a_malformed_age_is_refused_as_calc_refuses_it(tmp_path: Path) -> None:
+    """The optional ``age`` column (梅州 第十二条（四）) is checked on the scan too: the fast
+    path leaves a file that has it to the checking reader, which names line and column."""
+    claims = (
+        HEAD.rstrip("\n") + ",age\n"
+        + "S1,P,2024-02-01 10:00:00,21,2024-02-01,2024-02-01,1.00,0,0,,7\n"
+        + "S2,P,2024-02-03 10:00:00,21,2024-02-01,2024-02-02,1.00,0,0,,seven\n"
+    )  # fmt: skip
+    ids, path = _files(tmp_path, "psn_no,identity,begndate,enddate\n", claims)
+    policy = RegionPolicy.load("shuangyashan", None, {})
+    spans = read_identities(ids)
+    assert scan_fast(path, spans, policy) is None
+    with pytest.raises(InputError) as e:
+        scan_file(path, spans, policy)
+    assert (e.value.line, e.value.column, e.value.file) == (3, "age", str(path))
+
+
 CODES = ["tekun", "dibao", "bianyuan", "jiance", "yinbing", "tuopin", "guer", "fanpin"]
 
 
