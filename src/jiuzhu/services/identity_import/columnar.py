@@ -17,10 +17,10 @@ holds the two paths equal.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import Connection
@@ -37,6 +37,7 @@ from jiuzhu.services.identity_import.rows import FIELDS, OPTIONAL, Row, _columns
 from jiuzhu.services.registry import SOURCES, resolve_identity_code
 
 SOURCE_NAMES = tuple(SOURCES)
+_T = TypeVar("_T")
 US = 0x1F
 """The separator of the registry's texts (no psn_no holds it)."""
 
@@ -142,23 +143,9 @@ def _size(conn: Connection, table: str) -> int:
     return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)
 
 
-def _fetch(engine: Engine, sql: str) -> list[str]:
-    """PostgreSQL builds the text (``string_agg``, one value per 262,144 ids), on a
-    connection of its own while this thread reads the file."""
-    with engine.connect() as c:
-        return [r[0] for r in c.exec_driver_sql(sql) if r[0] is not None]
-
-
-def _registry(
-    conn: Connection, parts: Future[list[str]] | None, sql_here: str, width: int
-) -> list[Any] | None:
-    """The registry's rows as columns of byte spans: the database builds one text per
-    262,144 ids (PostgreSQL ``string_agg`` on a connection of its own, SQLite
-    ``group_concat`` here), split by the compiled reader."""
-    if parts is None:
-        texts = [r[0] for r in conn.exec_driver_sql(sql_here) if r[0] is not None]
-    else:
-        texts = parts.result()
+def _split(texts: list[str], width: int) -> list[Any] | None:
+    """The registry's rows as columns of byte spans (``buffer, starts, ends`` each), from
+    the texts the database built, split by the compiled reader."""
     raw = "\n".join(texts).encode("utf-8")
     buf = np.frombuffer(raw, np.uint8)
     rows = raw.count(b"\n") + 1 if raw else 0
@@ -169,6 +156,64 @@ def _registry(
     if status != fk.OK or n != rows:
         return None
     return [(buf, fs[k], fe[k]) for k in range(width)]
+
+
+@dataclass
+class _Persons:
+    """The registry's persons: ids, ID-number hashes and psn_no, the psn_no hashed and
+    in hash order."""
+
+    cols: list[Any]
+    ids: np.ndarray
+    psn_hash: np.ndarray
+    order: np.ndarray
+
+
+@dataclass
+class _Identities:
+    """The registry's identities: id, code, begndate, enddate, source as integers, and
+    the psn_no with its hash."""
+
+    ids: np.ndarray
+    ints: list[np.ndarray]
+    psn: tuple[np.ndarray, np.ndarray, np.ndarray]
+    psn_hash: np.ndarray
+
+
+def _persons_of(texts: list[str]) -> _Persons | None:
+    cols = _split(texts, 3)
+    if cols is None:
+        return None
+    ids = _ints(cols[0], -1)
+    if ids is None:
+        return None
+    h = _hashed(*cols[2])
+    return _Persons(cols, ids, h, np.argsort(h, kind="stable"))
+
+
+def _identities_of(texts: list[str]) -> _Identities | None:
+    cols = _split(texts, 6)
+    if cols is None:
+        return None
+    got = [_ints(cols[0], -1), _ints(cols[1], -1), _ints(cols[2], -1),
+           _ints(cols[3], fk.MAX_DAY), _ints(cols[4], -1)]  # fmt: skip
+    ints = [g for g in got if g is not None]
+    if len(ints) != 5:
+        return None
+    return _Identities(ints[0], ints[1:], cols[5], _hashed(*cols[5]))
+
+
+def _texts(conn: Connection, sql: str) -> list[str]:
+    return [r[0] for r in conn.exec_driver_sql(sql) if r[0] is not None]
+
+
+def _fetch(engine: Engine, sql: str, prepare: Callable[[list[str]], _T]) -> _T:
+    """PostgreSQL builds the text (``string_agg``, one value per 262,144 ids) on a
+    connection of its own, and this thread splits it into columns (the compiled reader
+    lets go of the GIL) while the main thread reads the file."""
+    with engine.connect() as c:
+        texts = _texts(c, sql)
+    return prepare(texts)
 
 
 def _ints(col: Any, empty: int) -> np.ndarray | None:
@@ -257,8 +302,8 @@ def plan(
         return None  # a short list: the reference path reads only its persons
     if conn.dialect.name == "postgresql":
         with ThreadPoolExecutor(max_workers=2) as pool:
-            persons = pool.submit(_fetch, conn.engine, PERSONS_PG)
-            identities = pool.submit(_fetch, conn.engine, _ids_pg())
+            persons = pool.submit(_fetch, conn.engine, PERSONS_PG, _persons_of)
+            identities = pool.submit(_fetch, conn.engine, _ids_pg(), _identities_of)
             return _plan(conn, f, source, full_list, as_of, operator_map, cipher,
                          (total_p, total_i), persons, identities, t0)  # fmt: skip
     return _plan(conn, f, source, full_list, as_of, operator_map, cipher,
@@ -274,8 +319,8 @@ def _plan(
     operator_map: Mapping[str, str] | None,
     cipher: Any,
     totals: tuple[int, int],
-    persons: Future[list[str]] | None,
-    identities: Future[list[str]] | None,
+    persons: Future[_Persons | None] | None,
+    identities: Future[_Identities | None] | None,
     t0: float,  # float ok: perf_counter seconds
 ) -> Plan | None:
     import time
@@ -332,16 +377,11 @@ def _plan(
     # -- the registry's persons: the rows against them (as the reference checks) ------
     if n_p * 4 < total_p or n_p * 4 < total_i:
         return None  # a short list: the reference path reads only its persons
-    reg = _registry(conn, persons, PERSONS_SQLITE, 3)
+    reg = persons.result() if persons else _persons_of(_texts(conn, PERSONS_SQLITE))
     if reg is None:
         return None
-    r_id = _ints(reg[0], -1)
-    if r_id is None:
-        return None
-    r_hash = _spans(reg[1])
-    r_psn = _spans(reg[2])
-    rh = _hashed(*r_psn)
-    r_order = np.argsort(rh, kind="stable")
+    r_id, r_hash, r_psn, r_order = reg.ids, _spans(reg.cols[1]), _spans(reg.cols[2]), reg.order
+    rh = reg.psn_hash
     at_reg = np.empty(n_p, np.int64)
     ek.match_persons(
         f.buf, ps[first], pe[first], ph[first], r_psn[0], r_psn[1][r_order], r_psn[2][r_order],
@@ -368,24 +408,18 @@ def _plan(
                 return None
 
     # -- the registry's identities, matched by (person, identity, begndate, source) -----
-    ids = _registry(conn, identities, _ids_sqlite(), 6)
+    ids = identities.result() if identities else _identities_of(_texts(conn, _ids_sqlite()))
     if ids is None:
         return None
-    e_id = _ints(ids[0], -1)
-    if e_id is None:
-        return None
-    got = [_ints(ids[1], -1), _ints(ids[2], -1), _ints(ids[3], fk.MAX_DAY), _ints(ids[4], -1)]
-    cols = [g for g in got if g is not None]
-    if len(cols) != 4:
-        return None
-    e_code, e_beg, e_end, e_src = cols
+    e_id = ids.ids
+    e_code, e_beg, e_end, e_src = ids.ints
     if (e_code < 0).any():
         return None  # a code the contract does not know: the reference reads it as it is
-    e_psn = _spans(ids[5])
+    e_psn = ids.psn
     e_pid = np.empty(len(e_id), np.int64)
     # the file's persons are in hash order: group k is pid k
     ek.match_persons(
-        e_psn[0], e_psn[1], e_psn[2], _hashed(*e_psn), f.buf, ps[first], pe[first], ph[first],
+        e_psn[0], e_psn[1], e_psn[2], ids.psn_hash, f.buf, ps[first], pe[first], ph[first],
         e_pid,
     )  # fmt: skip
     src_no = SOURCE_NAMES.index(source)
