@@ -21,7 +21,6 @@ cannot be detected is the removal of the newest records *and* of the head togeth
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
 import logging
@@ -86,7 +85,7 @@ def record_mac(
     content = orjson.dumps(
         [_at(at), actor, action, entity, str(entity_id), _js(before), _js(after)], option=_OPTS
     )
-    return hmac.new(key or audit_key(), content, hashlib.sha256).hexdigest()
+    return hmac.digest(key or audit_key(), content, "sha256").hex()
 
 
 def with_macs(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
@@ -97,7 +96,7 @@ def with_macs(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
 
 
 def _link(key: bytes, prev: str, seq: int, rid: int, mac: str) -> str:
-    return hmac.new(key, f"{prev}|{seq}|{rid}|{mac}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, f"{prev}|{seq}|{rid}|{mac}".encode(), "sha256").hex()
 
 
 def _mac_of(row: AuditLog, key: bytes) -> str:
@@ -172,9 +171,12 @@ def _json_text(v: Any) -> str | None:
     return orjson.dumps(v, option=_OPTS).decode("utf-8")
 
 
-def append_sealed(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+def append_sealed(
+    session: Session, rows: Sequence[Sequence[Any]], *, signed: bool = False
+) -> None:
     """Write many records ``(at, actor, action, entity, entity_id, before, after)``
-    (``before``/``after`` as dicts or JSON text) signed *and* chained (an import's thousands of changes), in the caller's transaction.
+    (``before``/``after`` as dicts or JSON text; with ``signed``, their ``mac`` eighth, as
+    :func:`with_macs` gives them) signed *and* chained (an import's thousands of changes), in the caller's transaction.
 
     The head is locked until the caller commits and the records already waiting are
     chained first (:func:`seal`); each new record then takes the next position as it is
@@ -194,7 +196,10 @@ def append_sealed(session: Session, rows: Sequence[Sequence[Any]]) -> None:
             session.connection(),
             "audit_log",
             cols,
-            [(*r[:5], _json_text(r[5]), _json_text(r[6]), m) for *r, m in with_macs(rows)],
+            [
+                (*r[:5], _json_text(r[5]), _json_text(r[6]), r[7])
+                for r in (rows if signed else with_macs(rows))
+            ],
         )
         return
     key = audit_key()
@@ -202,7 +207,7 @@ def append_sealed(session: Session, rows: Sequence[Sequence[Any]]) -> None:
     out: list[tuple[Any, ...]] = []
     for rid, r in zip(_new_ids(session, len(rows)), rows, strict=True):
         at, actor, action, entity, entity_id, before, after = r[:7]
-        mac = record_mac(at, actor, action, entity, entity_id, before, after, key)
+        mac = r[7] if signed else record_mac(at, actor, action, entity, entity_id, before, after, key)
         seq += 1
         prev = _link(key, prev, seq, rid, mac)
         out.append(

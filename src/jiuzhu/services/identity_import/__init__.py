@@ -46,9 +46,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from jiuzhu.adapters.audit_chain import append_sealed
 from jiuzhu.adapters.crypto import get_cipher
 from jiuzhu.adapters.db.tables import ImportBatch, ImportBatchFile
 from jiuzhu.adapters.db.uow import UnitOfWork, audit
+from jiuzhu.domain.clock import utcnow
 from jiuzhu.domain.errors import InputError
 from jiuzhu.domain.pii import mask_certno
 from jiuzhu.reports import reports_dir, write_json
@@ -59,7 +61,7 @@ from jiuzhu.services.identity_import.load import everything, load_identities, lo
 from jiuzhu.services.identity_import.report import (
     Changes,
     ImportResult,
-    audit_changes,
+    audit_records,
     batch_file,
     fill_details,
     write_detail_csv,
@@ -75,7 +77,7 @@ from jiuzhu.services.identity_import.rows import (
     parse_rows,
     read_table,
 )
-from jiuzhu.services.identity_import.write import write_changes
+from jiuzhu.services.identity_import.write import new_persons, stamp, write_changes
 from jiuzhu.services.registry import SOURCE_ZH, SOURCES
 
 
@@ -243,30 +245,22 @@ def _import(
                 content_enc=archived.result(),
             )
         )
-        new_people, now_v = write_changes(
-            conn,
-            cipher,
-            bid,
-            source,
-            added,
-            changed,
-            ends,
-            by_psn,
-            hash_of,
-            plan.counties,
-            res,
-            t0,
-            progress,
-        )
-        details, detail_rows, per_row = audit_changes(
-            s,
-            actor,
-            bid,
-            source,
-            now_v,
-            Changes(added, changed, ends, existing, new_people, merges, errors),
-            as_of_day,
-        )
+        # the audit records are pure work: built and signed on a thread while this one
+        # waits for the database to write the changes
+        now = utcnow()
+        new_people = new_persons(added, by_psn)
+        changes = Changes(added, changed, ends, existing, new_people, merges, errors)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit") as pool:
+            audited = pool.submit(
+                audit_records, actor, bid, source, stamp(conn, now), changes, as_of_day
+            )
+            write_changes(
+                conn, cipher, bid, source, added, changed, ends, by_psn, hash_of,
+                plan.counties, res, t0, progress, now,
+            )  # fmt: skip
+            a = audited.result()
+        append_sealed(s, a.records, signed=True)
+        details, detail_rows, per_row = a.details, a.detail_rows, a.per_row
         res.timings["audit"] = time.perf_counter() - t0 - sum(res.timings.values())
         fill_details(details, detail_rows)
         res.details = details

@@ -37,6 +37,8 @@ from jiuzhu.services.identity_import.rows import FIELDS, OPTIONAL, Row, _columns
 from jiuzhu.services.registry import SOURCES, resolve_identity_code
 
 SOURCE_NAMES = tuple(SOURCES)
+FEW = 64
+"""The most distinct identity names a list may spell before the reference path reads it."""
 _T = TypeVar("_T")
 US = 0x1F
 """The separator of the registry's texts (no psn_no holds it)."""
@@ -107,23 +109,19 @@ def _codes(f: _File, source: str, operator_map: Mapping[str, str] | None) -> np.
     """Each row's identity code (index of ``CODES``), or None when one is unknown or not
     the source's."""
     s, e = _col(f, "identity")
-    h = np.empty(f.n, np.uint64)
-    rk.hash_spans(f.buf, s, e, h)
-    order = np.argsort(h, kind="stable")
-    bounds = np.empty(f.n + 1, np.int64)
-    g = int(rk.group_by_hash(order, h, bounds))
-    if not rk.one_text_per_group(f.buf, s, e, order, bounds, g):
-        return None
+    group = np.empty(f.n, np.int64)
+    first = np.empty(FEW, np.int64)
+    g = int(fk.few_texts(f.buf, s, e, FEW, group, first))
+    if g < 0:
+        return None  # more distinct identity names than a list has: the reference reads them
     owned = SOURCES[source]
     val = np.empty(g, np.int64)
-    for k, row in enumerate(order[bounds[:g]].tolist()):
+    for k, row in enumerate(first[:g].tolist()):
         code = resolve_identity_code(f.raw[s[row] : e[row]].decode("utf-8"), operator_map)
         if code is None or code not in owned:
             return None
         val[k] = CODES.index(code)
-    out = np.empty(f.n, np.int64)
-    out[order] = np.repeat(val, np.diff(bounds[: g + 1]))
-    return out
+    return val[group]
 
 
 def _col(f: _File, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -143,10 +141,10 @@ def _size(conn: Connection, table: str) -> int:
     return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)
 
 
-def _split(texts: list[str], width: int) -> list[Any] | None:
+def _split(parts: list[bytes], width: int) -> list[Any] | None:
     """The registry's rows as columns of byte spans (``buffer, starts, ends`` each), from
-    the texts the database built, split by the compiled reader."""
-    raw = "\n".join(texts).encode("utf-8")
+    the texts the database built (UTF-8), split by the compiled reader."""
+    raw = b"\n".join(parts)
     buf = np.frombuffer(raw, np.uint8)
     rows = raw.count(b"\n") + 1 if raw else 0
     fs = np.zeros((width, rows), np.int64)
@@ -180,8 +178,8 @@ class _Identities:
     psn_hash: np.ndarray
 
 
-def _persons_of(texts: list[str]) -> _Persons | None:
-    cols = _split(texts, 3)
+def _persons_of(parts: list[bytes]) -> _Persons | None:
+    cols = _split(parts, 3)
     if cols is None:
         return None
     ids = _ints(cols[0], -1)
@@ -191,8 +189,8 @@ def _persons_of(texts: list[str]) -> _Persons | None:
     return _Persons(cols, ids, h, np.argsort(h, kind="stable"))
 
 
-def _identities_of(texts: list[str]) -> _Identities | None:
-    cols = _split(texts, 6)
+def _identities_of(parts: list[bytes]) -> _Identities | None:
+    cols = _split(parts, 6)
     if cols is None:
         return None
     got = [_ints(cols[0], -1), _ints(cols[1], -1), _ints(cols[2], -1),
@@ -203,17 +201,22 @@ def _identities_of(texts: list[str]) -> _Identities | None:
     return _Identities(ints[0], ints[1:], cols[5], _hashed(*cols[5]))
 
 
-def _texts(conn: Connection, sql: str) -> list[str]:
-    return [r[0] for r in conn.exec_driver_sql(sql) if r[0] is not None]
+def _texts(conn: Connection, sql: str) -> list[bytes]:
+    """SQLite: the texts ``group_concat`` built, as UTF-8."""
+    return [r[0].encode("utf-8") for r in conn.exec_driver_sql(sql) if r[0] is not None]
 
 
-def _fetch(engine: Engine, sql: str, prepare: Callable[[list[str]], _T]) -> _T:
+def _fetch(engine: Engine, sql: str, prepare: Callable[[list[bytes]], _T]) -> _T:
     """PostgreSQL builds the text (``string_agg``, one value per 262,144 ids) on a
-    connection of its own, and this thread splits it into columns (the compiled reader
-    lets go of the GIL) while the main thread reads the file."""
+    connection of its own and sends it as bytes (binary ``bytea``: no decoding to str and
+    back), and this thread splits it into columns (the compiled reader lets go of the
+    GIL) while the main thread reads the file."""
     with engine.connect() as c:
-        texts = _texts(c, sql)
-    return prepare(texts)
+        raw: Any = c.connection.dbapi_connection
+        with raw.cursor(binary=True) as cur:
+            cur.execute(f"SELECT convert_to(t, 'UTF8') FROM ({sql}) AS q(t)")
+            parts = [bytes(r[0]) for r in cur if r[0] is not None]
+    return prepare(parts)
 
 
 def _ints(col: Any, empty: int) -> np.ndarray | None:

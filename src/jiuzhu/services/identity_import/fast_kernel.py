@@ -226,3 +226,35 @@ def hash_differs(r_buf, r_start, r_end, at_reg, hb):  # type: ignore[no-untyped-
             if r_buf[a + t] != hb[64 * k + t]:
                 return k
     return -1
+
+
+@njit
+def few_texts(buf, starts, ends, most, group, first):  # type: ignore[no-untyped-def]
+    """Each text's group among its distinct texts, found by comparing bytes with the
+    first text of each group (a column of a few values: the identity names of a list).
+    ``group[i]`` the group of text ``i``, ``first[k]`` the first text of group ``k``.
+    Returns how many groups, or -1 when there are more than ``most``."""
+    g = 0
+    for i in range(starts.shape[0]):
+        a, b = starts[i], ends[i]
+        found = -1
+        for k in range(g):
+            j = first[k]
+            c, d = starts[j], ends[j]
+            if d - c == b - a:
+                same = True
+                for t in range(b - a):
+                    if buf[a + t] != buf[c + t]:
+                        same = False
+                        break
+                if same:
+                    found = k
+                    break
+        if found < 0:
+            if g == most:
+                return -1
+            first[g] = i
+            found = g
+            g += 1
+        group[i] = found
+    return g

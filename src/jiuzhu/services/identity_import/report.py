@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jiuzhu.adapters.audit_chain import append_sealed
+from jiuzhu.adapters.audit_chain import with_macs
 from jiuzhu.adapters.crypto import get_cipher
 from jiuzhu.adapters.db.tables import ImportBatchFile
 from jiuzhu.adapters.files import atomic_file
@@ -93,18 +93,27 @@ class Changes:
     errors: Sequence[RowError]
 
 
-def audit_changes(
-    session: Session,
+@dataclass
+class AuditedChanges:
+    """The import's audit records (signed, not yet written) and its report's rows."""
+
+    details: dict[str, list[dict[str, Any]]]
+    detail_rows: list[tuple[Any, ...]]
+    per_row: bool
+    records: list[tuple[Any, ...]]
+
+
+def audit_records(
     actor: str,
     bid: int,
     source: str,
     now_v: Any,
     ch: Changes,
     as_of_day: dt.date,
-) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[Any, ...]], bool]:
-    """One audit entry per change, masked (宁医保发〔2023〕102号 第九条), and the report's
-    rows: returns the detail lists, every detail row, and whether additions were audited
-    per row."""
+) -> AuditedChanges:
+    """One audit entry per change, masked (宁医保发〔2023〕102号 第九条) and signed, and the
+    report's rows: the detail lists, every detail row, whether additions were audited per
+    row. Pure work: it runs on a thread while the changes are written."""
     added, changed, ends, existing = ch.added, ch.changed, ch.ends, ch.existing
     new_people, merges, errors = ch.new_people, ch.merges, ch.errors
     details: dict[str, list[dict[str, Any]]] = {
@@ -208,9 +217,7 @@ def audit_changes(
         detail_rows.append(
             ("rejected", e.line, "", "", "", "", None, None, None, f"{e.column}: {e.message}")
         )
-    append_sealed(session, audit_rows)
-    del audit_rows
-    return details, detail_rows, per_row
+    return AuditedChanges(details, detail_rows, per_row, with_macs(audit_rows))
 
 
 def fill_details(

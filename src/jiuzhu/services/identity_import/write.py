@@ -17,10 +17,23 @@ from jiuzhu.adapters.db.bulk import (
     copy_opt,
     copy_text,
 )
-from jiuzhu.domain.clock import utcnow
 from jiuzhu.services.identity_import.load import Existing
 from jiuzhu.services.identity_import.report import ImportResult
 from jiuzhu.services.identity_import.rows import Progress, Row, parse_date
+
+
+def new_persons(added: Sequence[Row], by_psn: Mapping[str, Any]) -> dict[str, Row]:
+    """The persons the registry does not know yet, each by the first row that names them."""
+    out: dict[str, Row] = {}
+    for r in added:
+        if r.psn_no not in by_psn and r.psn_no not in out:
+            out[r.psn_no] = r
+    return out
+
+
+def stamp(conn: Connection, now: dt.datetime) -> Any:
+    """``now`` as this database stores a timestamp (SQLite: ISO text, as SQLAlchemy does)."""
+    return now.isoformat(" ") if conn.dialect.name == "sqlite" else now
 
 
 def write_changes(
@@ -37,15 +50,12 @@ def write_changes(
     res: ImportResult,
     t0: float,  # float ok: perf_counter seconds
     progress: Progress | None,
-) -> tuple[dict[str, Row], Any]:
+    now: dt.datetime,
+) -> dict[str, Row]:
     """New persons (encrypted), added identities, changed and ended spans, in the
-    caller's transaction (PostgreSQL ``COPY``, SQLite ``executemany``); returns the new
-    persons and the timestamp as written."""
-    now = utcnow()
-    new_people: dict[str, Row] = {}
-    for r in added:
-        if r.psn_no not in by_psn and r.psn_no not in new_people:
-            new_people[r.psn_no] = r
+    caller's transaction (PostgreSQL ``COPY``, SQLite ``executemany``), stamped ``now``;
+    returns the new persons."""
+    new_people = new_persons(added, by_psn)
     if progress:
         progress("写入 writing", 0, len(added) + len(changed) + len(ends))
     pcols = (
@@ -74,7 +84,7 @@ def write_changes(
             v = day_text[d] = d.isoformat()
         return v
 
-    now_v: Any = now.isoformat(" ") if sqlite else now
+    now_v = stamp(conn, now)
     now_t = now.isoformat(" ")
     iso_of: dict[dt.date, str] = {}
 
@@ -225,4 +235,4 @@ def write_changes(
         )
 
     res.timings["identities"] = time.perf_counter() - t0 - sum(res.timings.values())
-    return new_people, now_v
+    return new_people
