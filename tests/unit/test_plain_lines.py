@@ -55,3 +55,23 @@ def test_the_edges_by_hand() -> None:
     assert _compiled(b"\xe4\xb8") == -1  # cut short at the end
     assert _compiled(b"a\rb") == -1 and _compiled(b"a\r") == -1
     assert _compiled(b"") == 0
+
+
+def test_few_texts_groups_by_bytes_and_gives_up_past_its_limit() -> None:
+    """The identity names of a list grouped by their bytes (``fast_kernel.few_texts``)."""
+    words = ["特困", "低保", "特困", "dibao", "低保", "特困人员"]
+    data = ",".join(words).encode()
+    starts, ends, at = [], [], 0
+    for w in words:
+        starts.append(at)
+        at += len(w.encode())
+        ends.append(at)
+        at += 1
+    buf = np.frombuffer(data, np.uint8)
+    s, e = np.array(starts, np.int64), np.array(ends, np.int64)
+    group = np.empty(len(words), np.int64)
+    first = np.empty(8, np.int64)
+    assert fk.few_texts(buf, s, e, 8, group, first) == 4
+    assert group.tolist() == [0, 1, 0, 2, 1, 3]
+    assert first[:4].tolist() == [0, 1, 3, 5]
+    assert fk.few_texts(buf, s, e, 3, group, first) == -1
