@@ -301,7 +301,12 @@ def bench_import(rows: int) -> None:
     )
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     state = {}
-    for label, columnar in (("columnar", True), ("previous path", False)):
+    runs = (
+        ("columnar, first in this process", True),
+        ("columnar, next in the same process", True),
+        ("previous path", False),
+    )
+    for label, columnar in runs:
         copy = f"{src}_{'new' if columnar else 'old'}"
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))

@@ -9,8 +9,10 @@ runs the reference engine, with its cited trace, over the explained person's cla
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -29,7 +31,7 @@ from jiuzhu.services.batch import readers, reference, results
 from jiuzhu.services.batch.readers import TotalsKey
 from jiuzhu.services.batch.tables import CODES, PolicyTables, compile_policy
 
-CHUNK = 1 << 16
+CHUNK = 1 << 14
 """Rows formatted per write (bounds the output buffer)."""
 INT64_HEADROOM = 1 << 62
 
@@ -120,34 +122,73 @@ class ColumnarOutcome:
 
 def write_results(path: Path, claims: cc.ClaimColumns, tables: PolicyTables, f: Figures) -> None:
     """RESULTS.csv: the header, then one line per claim in input order, atomically."""
+
+    def write(fh: object) -> None:
+        fh.write(",".join(results.RESULT_COLUMNS) + "\n")  # type: ignore[attr-defined]
+        raw = fh.buffer  # type: ignore[attr-defined]
+        fh.flush()  # type: ignore[attr-defined]
+        for chunk in result_chunks(claims, tables, f):
+            raw.write(chunk)
+
+    write_atomically(path, write)
+
+
+_SAMPLE = (
+    b"setl_id,psn_no,setl_time,med_type,begndate,enddate,inscp_scp_amt,hifp_pay,hifmi_pay\n"
+    b"S,P,2024-01-01 00:00:00,11,2024-01-01,2024-01-01,0.00,0.00,0.00\n"
+)
+
+
+def give_back_freed_memory() -> None:
+    """Return the heap's freed pages to the system (glibc ``malloc_trim``).
+
+    The engine's temporaries (sorted copies of a few MB each) come from the heap once
+    glibc has raised its mmap threshold, and freed heap pages stay with the process:
+    about 70 MB for a million claims, on top of what the output then needs."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to give back
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _load_compiled(source: IdentitySource, policy: RegionPolicy) -> None:
+    """One claim through the columnar path before the file is read: numba loads the
+    compiled code from its cache on first use, and LLVM holds some tens of MB while it
+    does; done now, that moment does not come on top of a million claims in memory."""
+    claims = cc.columns_of(_SAMPLE, "sample")
+    computed = compute(claims, source, policy) if claims is not None else None
+    if claims is not None and computed is not None:
+        for _ in result_chunks(claims, *computed):
+            pass
+
+
+def result_chunks(
+    claims: cc.ClaimColumns, tables: PolicyTables, f: Figures
+) -> Iterator[memoryview]:
+    """RESULTS.csv's lines in input order, :data:`CHUNK` rows at a time (the buffer is
+    reused: write each chunk before taking the next)."""
     n = claims.n
     c = claims.cols
-    idx = [np.empty(n, np.int64) for _ in range(5)]
+    blob, off = tables.strings.blob()
+    # indices of a few hundred texts: a quarter of the memory of int64 (10 MB a million)
+    kind = np.int16 if len(off) < np.iinfo(np.int16).max else np.int32
+    idx = [np.empty(n, kind) for _ in range(5)]
     code_s, class_s, reason_s, pct_s, art_s = idx
     fk.texts_of(
         f.period, c[cc.VT], f.code, f.klass, f.reason, tables.class_text,
         tables.unclassed_art, tables.arts, len(CODES), code_s, class_s, reason_s, pct_s, art_s,
     )  # fmt: skip
-    blob, off = tables.strings.blob()
     longest_text = int((off[1:] - off[:-1]).max(initial=0))
     ids = int((c[cc.SETL_ID1] - c[cc.SETL_ID0]).max(initial=0))
     psns = int((c[cc.PSN1] - c[cc.PSN0]).max(initial=0))
     row_max = ids + psns + 5 * longest_text + 5 * 24 + 12
     out = np.empty(row_max * min(CHUNK, max(n, 1)), np.uint8)
 
-    def write(fh: object) -> None:
-        fh.write(",".join(results.RESULT_COLUMNS) + "\n")  # type: ignore[attr-defined]
-        raw = fh.buffer  # type: ignore[attr-defined]
-        fh.flush()  # type: ignore[attr-defined]
-        for r0 in range(0, n, CHUNK):
-            r1 = min(n, r0 + CHUNK)
-            used = fk.result_lines(
-                r0, r1, claims.buf, c, code_s, f.maf, f.tilt, class_s, f.ded, reason_s,
-                pct_s, art_s, blob, off, out,
-            )  # fmt: skip
-            raw.write(out[:used].tobytes())
-
-    write_atomically(path, write)
+    for r0 in range(0, n, CHUNK):
+        r1 = min(n, r0 + CHUNK)
+        used = fk.result_lines(
+            r0, r1, claims.buf, c, code_s, f.maf, f.tilt, class_s, f.ded, reason_s,
+            pct_s, art_s, blob, off, out,
+        )  # fmt: skip
+        yield out[:used].data  # the chunk itself, not a copy
 
 
 class IdentitySource:
@@ -211,7 +252,9 @@ def compute(
     spans = cc.span_columns(claims, identities.person_spans(), policy)
     beg, vt, flags, year, base = (c[k][perm] for k in (cc.BEG, cc.VT, cc.FLAGS, cc.YEAR, cc.BASE))
     n = claims.n
-    code, klass, reason, ded, maf, tilt = (np.empty(n, np.int64) for _ in range(6))
+    # identity, class and reason are small numbers: 4 bytes each (12 MB less a million)
+    code, klass, reason = (np.empty(n, np.int32) for _ in range(3))
+    ded, maf, tilt = (np.empty(n, np.int64) for _ in range(3))
     carry_lo, carry_hi, carry_year, carry_totals = _carried(claims, carried or {})
     # person-years: at most one per person and year met (memory: not one per claim)
     years = int(year.max(initial=0) - year.min(initial=0)) + 1 if n else 1
@@ -355,13 +398,15 @@ def calc_file(
     """`jiuzhu calc` on CLAIMS.csv: the columnar engine, or the reference where it must."""
     source = identities if isinstance(identities, IdentitySource) else IdentitySource.of(identities)
     carried = dict(totals or {})
+    _load_compiled(source, policy)
     claims = cc.read_columns(path)
     if claims is not None:
         computed = compute(claims, source, policy, carried)
+        give_back_freed_memory()
         if computed is not None:
             tables, figures = computed
             explained = _explain(claims, list(explain), source, policy, carried)
-            return ColumnarOutcome(claims, tables, figures, carried, explained)
+            return ColumnarOutcome(claims.ungrouped(), tables, figures, carried, explained)
     return ReferenceOutcome(
         reference.run_file(
             path, source.spans(), policy, totals, explain=explain, workers=workers,

@@ -54,11 +54,11 @@ def read_stored(buf, cols):  # type: ignore[no-untyped-def]
         if fe[0] <= fs[0] or fe[1] <= fs[1] or fe[3] <= fs[3]:
             return n, BAD, n
         cols[0, n] = fs[0]
-        cols[19, n] = rk.text_hash(buf, fs[0], fe[0], False)
+        cols[16, n] = rk.text_hash(buf, fs[0], fe[0], False)
         cols[1, n] = fe[0]
         cols[2, n] = fs[1]
         cols[3, n] = fe[1]
-        cols[20, n] = rk.text_hash(buf, fs[1], fe[1], False)
+        cols[17, n] = rk.text_hash(buf, fs[1], fe[1], False)
         a = fs[2]
         b = fe[2]
         if b - a > 19 and buf[a + 19] == 46:
@@ -89,13 +89,13 @@ def read_stored(buf, cols):  # type: ignore[no-untyped-def]
         paid, ok = rk.signed(buf, fs[8], fe[8])
         if not ok:
             return n, BAD, n
-        cols[16, n] = paid
+        cols[18, n] = paid
         county = -1
         if fe[9] > fs[9]:
             county, ok = rk.signed(buf, fs[9], fe[9])
             if not ok or county < 0 or fe[9] - fs[9] > 9:
                 return n, BAD, n
-        cols[17, n] = county
-        cols[18, n] = rk.MISSING
+        cols[19, n] = county
+        cols[20, n] = rk.MISSING
         n += 1
     return n, OK, -1
