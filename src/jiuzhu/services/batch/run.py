@@ -133,12 +133,6 @@ def write_results(path: Path, claims: cc.ClaimColumns, tables: PolicyTables, f: 
     write_atomically(path, write)
 
 
-_SAMPLE = (
-    b"setl_id,psn_no,setl_time,med_type,begndate,enddate,inscp_scp_amt,hifp_pay,hifmi_pay\n"
-    b"S,P,2024-01-01 00:00:00,11,2024-01-01,2024-01-01,0.00,0.00,0.00\n"
-)
-
-
 def give_back_freed_memory() -> None:
     """Return the heap's freed pages to the system (glibc ``malloc_trim``).
 
@@ -147,17 +141,6 @@ def give_back_freed_memory() -> None:
     about 70 MB for a million claims, on top of what the output then needs."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to give back
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def _load_compiled(source: IdentitySource, policy: RegionPolicy) -> None:
-    """One claim through the columnar path before the file is read: numba loads the
-    compiled code from its cache on first use, and LLVM holds some tens of MB while it
-    does; done now, that moment does not come on top of a million claims in memory."""
-    claims = cc.columns_of(_SAMPLE, "sample")
-    computed = compute(claims, source, policy) if claims is not None else None
-    if claims is not None and computed is not None:
-        for _ in result_chunks(claims, *computed):
-            pass
 
 
 def result_chunks(
@@ -398,7 +381,6 @@ def calc_file(
     """`jiuzhu calc` on CLAIMS.csv: the columnar engine, or the reference where it must."""
     source = identities if isinstance(identities, IdentitySource) else IdentitySource.of(identities)
     carried = dict(totals or {})
-    _load_compiled(source, policy)
     claims = cc.read_columns(path)
     if claims is not None:
         computed = compute(claims, source, policy, carried)
