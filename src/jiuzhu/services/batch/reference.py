@@ -59,13 +59,15 @@ def run_claims(
     progress: Callable[[int], None] | None = None,
     *,
     trace: bool | Collection[str] = True,
+    groups: list[list[int]] | None = None,
 ) -> RunResult:
     """Apply the engine person by person, each person's claims in settlement order.
 
     Results come back in input order. ``totals`` carries person-year totals in from an
     earlier run and is returned updated, so a year can be split into several runs.
     ``trace``: keep every assessment's cited trace (True), none (False), or only those
-    of the given ``setl_id``s; the figures are the same either way.
+    of the given ``setl_id``s; the figures are the same either way. ``groups``: each
+    person's positions, when the caller has them already (:func:`_person_groups`).
     """
     running: dict[TotalsKey, Totals] = dict(totals or {})
     out: list[Assessment | None] = [None] * len(claims)
@@ -74,7 +76,7 @@ def run_claims(
     zero = Totals()
     traced = frozenset() if isinstance(trace, bool) else frozenset(trace)
     all_traced = trace is True
-    for group in _person_groups(claims):
+    for group in groups if groups is not None else _person_groups(claims):
         psn = claims[group[0]].psn_no
         spans = identities.get(psn, no_spans)
         for i in _in_order(claims, group):
@@ -130,7 +132,9 @@ def _run_part(
     k = 0
     while k < len(groups):
         chunk: list[int] = []
+        local: list[list[int]] = []  # each person's positions in ``mine``
         while k < len(groups) and (not chunk or len(chunk) + len(groups[k]) <= CHUNK):
+            local.append(list(range(len(chunk), len(chunk) + len(groups[k]))))
             chunk.extend(groups[k])
             k += 1
         mine = [claims[i] for i in chunk]
@@ -139,7 +143,7 @@ def _run_part(
             keys = {(c.psn_no, c.enddate.year) for c in mine}
             before = {key: carried[key] for key in keys if key in carried}
         # the totals of the chunk's person-years only: its persons are in no other chunk
-        run = run_claims(mine, identities, policy, before, progress, trace=explain)
+        run = run_claims(mine, identities, policy, before, progress, trace=explain, groups=local)
         positions.extend(chunk)
         lines.extend(results.result_lines(run.assessments))
         touched.update(run.totals)
