@@ -174,9 +174,10 @@ def _json_text(v: Any) -> str | None:
 def append_sealed(
     session: Session, rows: Sequence[Sequence[Any]], *, signed: bool = False
 ) -> None:
-    """Write many records ``(at, actor, action, entity, entity_id, before, after)``
-    (``before``/``after`` as dicts or JSON text; with ``signed``, their ``mac`` eighth, as
-    :func:`with_macs` gives them) signed *and* chained (an import's thousands of changes), in the caller's transaction.
+    """Write many records ``(at, actor, action, entity, entity_id, before, after)`` signed
+    *and* chained, in the caller's transaction (an import's thousands of changes).
+    ``before``/``after`` are dicts or JSON text; with ``signed``, each record's ``mac``
+    comes eighth, as :func:`with_macs` gives it.
 
     The head is locked until the caller commits and the records already waiting are
     chained first (:func:`seal`); each new record then takes the next position as it is
@@ -207,7 +208,9 @@ def append_sealed(
     out: list[tuple[Any, ...]] = []
     for rid, r in zip(_new_ids(session, len(rows)), rows, strict=True):
         at, actor, action, entity, entity_id, before, after = r[:7]
-        mac = r[7] if signed else record_mac(at, actor, action, entity, entity_id, before, after, key)
+        mac = (
+            r[7] if signed else record_mac(at, actor, action, entity, entity_id, before, after, key)
+        )
         seq += 1
         prev = _link(key, prev, seq, rid, mac)
         out.append(
