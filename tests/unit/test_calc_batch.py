@@ -298,3 +298,50 @@ def test_chunks_and_carried_totals_give_the_same(
         assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
         assert got.totals == want.totals
         assert got.summary == results.summarise(want.assessments)
+
+
+def test_run_file_reads_and_runs_by_person_in_parts(
+    generated: tuple[Path, Path], tmp_path: Path, forced_parallel: None
+) -> None:
+    """Each part of the persons read *and* run in its own process (partition by person):
+    the same bytes, totals and summary as the reference, also with totals carried in; a
+    refusal in any part gives the one-process reader's located error."""
+    ids_path, claims_path = generated
+    policy = RegionPolicy.load("ningxia")
+    spans = readers.read_identities(ids_path)
+    claims = readers.read_claims(claims_path)
+    first = scalar.run_claims(claims[:1500], spans, policy)
+    want = scalar.run_claims(claims, spans, policy, first.totals)
+    results.write_results(tmp_path / "want.csv", want.assessments)
+    for workers in (2, 3):
+        got = scalar.run_file(claims_path, spans, policy, first.totals, workers=workers)
+        results.write_lines(tmp_path / "got.csv", got.lines)
+        assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
+        assert got.totals == want.totals
+        assert got.summary == results.summarise(want.assessments)
+    # every part's persons, together, are the file's claims in order
+    parts = [readers.read_claims_part(claims_path, k, 3) for k in range(3)]
+    assert sorted(p for part in parts for p in part.positions) == list(range(len(claims)))
+    assert {part.total for part in parts} == {len(claims)}
+
+    lines = claims_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for k in range(3):  # a bad amount in a row of each part, and a late duplicate setl_id
+        row = next(i for i in range(1, len(lines)) if readers.part_of(claims[i - 1].psn_no, 3) == k)
+        bad = lines[:]
+        cells = bad[row].split(",")
+        cells[6] = "12.345"
+        bad[row] = ",".join(cells)
+        path = tmp_path / f"bad{k}.csv"
+        path.write_text("".join(bad), encoding="utf-8")
+        with pytest.raises(InputError) as one:
+            readers.read_claims(path)
+        with pytest.raises(InputError) as parted:
+            scalar.run_file(path, spans, policy, workers=3)
+        assert (parted.value.line, parted.value.column, parted.value.message) == (
+            one.value.line, one.value.column, one.value.message,
+        )  # fmt: skip
+    dup = tmp_path / "dup.csv"
+    dup.write_text("".join(lines) + lines[1], encoding="utf-8")
+    with pytest.raises(InputError, match="duplicate setl_id") as e:
+        scalar.run_file(dup, spans, policy, workers=3)
+    assert e.value.line == len(lines) + 1

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from jiuzhu.domain.claim import Claim
@@ -217,6 +219,31 @@ def row_parser(index: dict[str, int], name: str) -> Callable[[list[str], int, st
 
 def read_claims(path: Path) -> list[Claim]:
     """CLAIMS.csv → claims in input order, every field checked (calc-contract §8)."""
+    return read_claims_part(path, 0, 1).claims
+
+
+@dataclass
+class ClaimsPart:
+    """The claims of one part of the persons of a file (see :func:`read_claims_part`)."""
+
+    claims: list[Claim]
+    positions: list[int]
+    """each claim's place among all the file's claims (empty for the whole file)"""
+    total: int
+    """how many claims the whole file holds"""
+
+
+def part_of(psn_no: str, parts: int) -> int:
+    """The part a person falls in when a file's persons are split ``parts`` ways."""
+    return zlib.crc32(psn_no.encode("utf-8")) % parts
+
+
+def read_claims_part(path: Path, k: int, parts: int) -> ClaimsPart:
+    """The claims of the persons in part ``k`` of ``parts`` (:func:`part_of`), in input
+    order. Every row's ``setl_id`` and ``psn_no`` are checked (a duplicate too); the
+    other fields only of this part's rows: each row is checked by exactly one part, so
+    the parts together refuse what :func:`read_claims` refuses (the caller re-reads
+    the whole file in one process for the first error in file order)."""
     name = str(path)
     rows = open_csv(path)
     _, index, _ = next(rows)
@@ -226,7 +253,10 @@ def read_claims(path: Path) -> list[Claim]:
     parse = row_parser(index, name)
     seen: dict[str, int] = {}
     claims: list[Claim] = []
+    positions: list[int] = []
     append = claims.append
+    whole = parts == 1
+    total = 0
     for line, _, row in rows:
         if len(row) < width:
             row = row + [""] * (width - len(row))
@@ -244,8 +274,13 @@ def read_claims(path: Path) -> list[Claim]:
         psn = row[i_psn].strip()
         if not psn:
             raise InputError("empty psn_no", file=name, line=line, column="psn_no")
-        append(parse(row, line, setl_id, psn))
-    return claims
+        if whole:
+            append(parse(row, line, setl_id, psn))
+        elif part_of(psn, parts) == k:
+            append(parse(row, line, setl_id, psn))
+            positions.append(total)
+        total += 1
+    return ClaimsPart(claims, positions, total)
 
 
 def read_totals(path: Path) -> dict[TotalsKey, Totals]:

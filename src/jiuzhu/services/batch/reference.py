@@ -25,7 +25,7 @@ from jiuzhu.domain.engine import Assessment, Totals, assess
 from jiuzhu.domain.identity import IdentitySpan
 from jiuzhu.policy.loader import RegionPolicy
 from jiuzhu.services.batch import results
-from jiuzhu.services.batch.readers import TotalsKey, check_explain, read_claims
+from jiuzhu.services.batch.readers import TotalsKey, check_explain, read_claims, read_claims_part
 
 _T = TypeVar("_T")
 
@@ -264,6 +264,36 @@ def run_batch(
     return _merge(parts, len(claims), carried)
 
 
+BYTES_PER_CLAIM = 64
+"""About the shortest CLAIMS.csv row: a file of :data:`PARALLEL_FROM` times this many
+bytes is worth splitting before its claims are counted."""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_and_run(
+    path: Path,
+    k: int,
+    n: int,
+    identities: dict[str, list[IdentitySpan]],
+    policy: RegionPolicy,
+    carried: dict[TotalsKey, Totals],
+    progress: Callable[[int], None] | None,
+) -> tuple[_PartResult, int]:
+    """Part ``k`` of ``n``: its persons' claims read, then run; positions in the file."""
+    part = read_claims_part(path, k, n)
+    groups = _person_groups(part.claims)
+    at, lines, touched, summary, explained = _run_part(
+        part.claims, groups, identities, policy, carried, frozenset(), progress
+    )
+    return ([part.positions[i] for i in at], lines, touched, summary, explained), part.total
+
+
 def run_file(
     path: Path,
     identities: dict[str, list[IdentitySpan]],
@@ -275,7 +305,27 @@ def run_file(
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """`jiuzhu calc` on CLAIMS.csv by the reference: the checking reader (which raises
-    the located error), ``explain`` ids checked against the file, then :func:`run_batch`."""
+    the located error), ``explain`` ids checked against the file, then :func:`run_batch`.
+
+    With ``workers > 1`` and a large file, each part of the persons is read *and* run in
+    its own process (:func:`readers.read_claims_part`: partition by person), so that the
+    reading is shared too. Any refusal in any part: the whole file is read here, which
+    raises the first error in file order.
+    """
+    carried = dict(totals or {})
+    n = min(workers, available_workers()) if not explain else 1
+    if n > 1 and _size(path) >= PARALLEL_FROM * BYTES_PER_CLAIM:
+        parts = _in_parts(
+            n,
+            lambda k: _read_and_run(
+                path, k, n, identities, policy, carried, progress if k == 0 else None
+            ),
+        )
+        if parts is not None:
+            total = parts[0][1]
+            if progress is not None:
+                progress(total - len(parts[0][0][0]))
+            return _merge([p[0] for p in parts], total, carried)
     claims = read_claims(path)
     check_explain(explain, {c.setl_id for c in claims} if explain else set(), path)
     return run_batch(
