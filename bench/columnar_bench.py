@@ -110,34 +110,51 @@ def _pg_url() -> str | None:
     return os.environ.get("JIUZHU_BENCH_DATABASE_URL") or os.environ.get("JIUZHU_TEST_DATABASE_URL")
 
 
-def _bench_db(base: URL, n_claims: int, ids: Path, claims: Path) -> str:
-    """The stored year in PostgreSQL: made once (COPY), kept for the next runs."""
+def _kept_db(base: URL, kind: str, rows: int, table: str, label: str) -> tuple[str, bool]:
+    """The bench database of ``kind`` and ``rows``, migrated: kept from an earlier run when
+    its ``table`` holds ``rows`` rows (True), else made empty (False) for the caller."""
     from sqlalchemy import create_engine, text
-    from stored_data import fill_settlements
 
     from jiuzhu.adapters.db import migrate
     from jiuzhu.adapters.db.engine import make_engine
 
     prefix = os.environ.get("JIUZHU_BENCH_DB_PREFIX", "jiuzhu_bench_")
-    name = f"{prefix}stored_{n_claims}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}{kind}_{rows}"
     db = base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as c:
-        there = c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-    if there:
-        migrate.upgrade(db)
-        engine = make_engine(db)
-        with engine.connect() as c:
-            kept = c.scalar(text("SELECT count(*) FROM settlement")) == n_claims
-        engine.dispose()
-        if kept:
-            print(f"stored year: database {name} (kept from an earlier run)")
-            admin.dispose()
-            return db
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            there = c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if there:
+            migrate.upgrade(db)
+            engine = make_engine(db)
+            with engine.connect() as c:
+                kept = c.scalar(text(f"SELECT count(*) FROM {table}")) == rows
+            engine.dispose()
+            if kept:
+                print(f"{label}: database {name} (kept from an earlier run)")
+                return db, True
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
     migrate.upgrade(db)
+    return db, False
+
+
+def _bench_db(base: URL, n_claims: int, ids: Path, claims: Path) -> str:
+    """The stored year in PostgreSQL: made once (COPY), kept for the next runs."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from stored_data import fill_settlements
+
+    from jiuzhu.adapters.db.engine import make_engine
+
+    db, kept = _kept_db(base, "stored", n_claims, "settlement", "stored year")
+    name = make_url(db).database
+    if kept:
+        return db
     engine = make_engine(db)
     t0 = time.perf_counter()
     n = fill_settlements(engine, ids, claims)
@@ -150,7 +167,6 @@ def _bench_db(base: URL, n_claims: int, ids: Path, claims: Path) -> str:
         c.execute(text("VACUUM ANALYZE"))
     vacuum.dispose()
     print(f"stored year: {n:,} settlements into {name} by COPY in {time.perf_counter() - t0:.1f} s")
-    admin.dispose()
     return db
 
 
@@ -226,34 +242,16 @@ def bench_simulate(ids: Path, claims: Path, n_claims: int, drop: bool) -> None:
 def _registry_db(base: URL, rows: int) -> str:
     """A registry of ``rows`` persons after a first full list (made once, kept)."""
     from import_bench import make_list
-    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
-    from jiuzhu.adapters.db import migrate
     from jiuzhu.adapters.db.engine import make_engine
     from jiuzhu.adapters.db.uow import UnitOfWork
     from jiuzhu.services.identity_import import import_identities
 
-    prefix = os.environ.get("JIUZHU_BENCH_DB_PREFIX", "jiuzhu_bench_")
-    name = f"{prefix}registry_{rows}"
-    db = base.set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        there = c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-    if there:
-        migrate.upgrade(db)
-        engine = make_engine(db)
-        with engine.connect() as c:
-            kept = c.scalar(text("SELECT count(*) FROM person")) == rows
-        engine.dispose()
-        if kept:
-            print(f"registry: database {name} (kept from an earlier run)")
-            admin.dispose()
-            return db
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    migrate.upgrade(db)
+    db, kept = _kept_db(base, "registry", rows, "person", "registry")
+    name = make_url(db).database
+    if kept:
+        return db
     engine = make_engine(db)
     t0 = time.perf_counter()
     r = import_identities(
